@@ -1,0 +1,100 @@
+"""The application factory: settings, extensions, the tenancy scope per request, then each area's init_app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from dvcq.platform import errors, formatting, security, settings
+from dvcq.platform.extensions import _locale, babel, csrf, db, limiter, login_manager, migrate
+from dvcq.platform.tenancy import Scope, reset_scope, set_scope
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True, static_url_path="/static")
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    env = None
+    if test_config and "ENV" in test_config:
+        env = test_config.pop("ENV")
+    app.config.update(settings.load(instance, env))
+    if test_config:
+        app.config.update(test_config)
+        if app.config.get("DVCQ_ENV") == "production":
+            settings.check_production(app.config)
+
+    _init_extensions(app)
+    _init_scope(app)
+    errors.init_app(app)
+    formatting.init_app(app)
+    security.init_app(app)
+    _register_areas(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_locale)
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter.init_app(app)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def _init_scope(app: Flask) -> None:
+    """The request's tenancy scope comes from the logged-in user's unit; anonymous requests have none."""
+
+    @app.before_request
+    def _set_scope():
+        scope = None
+        if current_user.is_authenticated:
+            scope = Scope.for_unit(current_user.unit)
+        g._scope_token = set_scope(scope)
+        if "lang" in request.args and request.args["lang"] in ("vi", "en"):
+            session["lang"] = request.args["lang"]
+
+    @app.teardown_request
+    def _reset_scope(exc=None):
+        token = g.pop("_scope_token", None)
+        if token is not None:
+            reset_scope(token)
+
+
+def _register_areas(app: Flask) -> None:
+    from dvcq.plans import init_app as plans_init
+    from dvcq.platform import cli, home, jobs, notifications
+    from dvcq.platform.auth import views as auth_views
+    from dvcq.scoring import init_app as scoring_init
+    from dvcq.tenants import init_app as tenants_init
+
+    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(jobs.bp)
+    notifications.init_app(app)
+    tenants_init(app)
+    scoring_init(app)
+    plans_init(app)
+    cli.init_app(app)

@@ -1,0 +1,157 @@
+"""The audit log: one append-only, hash-chained record per change, written in the same transaction as the change.
+
+Each record's hash covers its fields and the previous record's hash, so altering or deleting any record breaks the
+chain from there on; `dvcq audit verify` names the first record that does not match. Triggers (see the migration)
+refuse UPDATE and DELETE on the table on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text, event, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from dvcq.platform.extensions import db
+
+GENESIS = "0" * 64
+
+
+class AuditRecord(db.Model):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    actor_login: Mapped[str] = mapped_column(String(80), default="")
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    action: Mapped[str] = mapped_column(String(80), index=True)
+    target_type: Mapped[str] = mapped_column(String(80), default="")
+    target_id: Mapped[str] = mapped_column(String(80), default="", index=True)
+    before: Mapped[str] = mapped_column(Text, default="null")
+    after: Mapped[str] = mapped_column(Text, default="null")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    def compute_hash(self) -> str:
+        payload = json.dumps(
+            [
+                self.seq,
+                self.at.replace(tzinfo=None).isoformat(timespec="microseconds"),
+                self.actor_id,
+                self.actor_login,
+                self.unit_id,
+                self.action,
+                self.target_type,
+                self.target_id,
+                self.before,
+                self.after,
+                self.reason,
+                self.prev_hash,
+            ],
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _dump(value) -> str:
+    return json.dumps(_plain(value), ensure_ascii=False, sort_keys=True)
+
+
+def _lock_chain(session) -> None:
+    """Serialise writers of the chain. SQLite serialises writers itself; PostgreSQL takes an advisory lock that is
+    released at commit/rollback."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(7001)"))
+
+
+def record(
+    action: str,
+    *,
+    actor=None,
+    unit_id: int | None = None,
+    target=None,
+    target_type: str = "",
+    target_id: str | int = "",
+    before=None,
+    after=None,
+    reason: str = "",
+) -> AuditRecord:
+    """Append one record to the chain in the current transaction. The caller commits (with its change)."""
+    session = db.session
+    if target is not None:
+        target_type = target_type or type(target).__name__
+        target_id = target_id or getattr(target, "id", "")
+        if unit_id is None:
+            unit_id = getattr(target, "unit_id", None)
+    last = session.info.get(_LAST)  # records added earlier in this same transaction, not yet flushed
+    if last is None:
+        _lock_chain(session)
+        with session.no_autoflush:
+            last = session.execute(
+                select(AuditRecord.seq, AuditRecord.hash).order_by(AuditRecord.seq.desc()).limit(1)
+            ).first()
+        last = tuple(last) if last else (0, GENESIS)
+    rec = AuditRecord(
+        seq=last[0] + 1,
+        at=datetime.now(UTC).replace(tzinfo=None),
+        actor_id=getattr(actor, "id", None),
+        actor_login=getattr(actor, "login", "") or "",
+        unit_id=unit_id,
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id or ""),
+        before=_dump(before),
+        after=_dump(after),
+        reason=reason or "",
+        prev_hash=last[1],
+    )
+    rec.hash = rec.compute_hash()
+    session.add(rec)
+    session.info[_LAST] = (rec.seq, rec.hash)
+    return rec
+
+
+_LAST = "dvcq_audit_last"
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_chain_head(session, *args) -> None:
+    session.info.pop(_LAST, None)
+
+
+def verify() -> tuple[int, AuditRecord | None, str]:
+    """Walk the chain in order. Returns (records checked, first bad record or None, what is wrong)."""
+    prev_hash, expected_seq, count = GENESIS, 1, 0
+    stmt = select(AuditRecord).order_by(AuditRecord.seq).execution_options(yield_per=2000)
+    for rec in db.session.execute(stmt).scalars():
+        if rec.seq != expected_seq:
+            return count, rec, f"thiếu bản ghi số {expected_seq} (gặp số {rec.seq})"
+        if rec.prev_hash != prev_hash:
+            return count, rec, "mã băm của bản ghi trước không khớp (bản ghi trước đã bị sửa hoặc xoá)"
+        if rec.compute_hash() != rec.hash:
+            return count, rec, "nội dung bản ghi đã bị sửa sau khi ghi"
+        prev_hash, expected_seq, count = rec.hash, expected_seq + 1, count + 1
+    return count, None, ""

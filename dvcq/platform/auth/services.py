@@ -1,0 +1,110 @@
+"""Signing in and out: server-side session rows so that logout, password change and disabling an account revoke
+every copy of a cookie."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+
+from dvcq.platform import audit
+from dvcq.platform.auth.passwords import hash_password, password_problem, verify_password
+from dvcq.platform.errors import ServiceError
+from dvcq.platform.extensions import db
+from dvcq.tenants.models import User, UserSession
+
+BAD_LOGIN = "Tên đăng nhập hoặc mật khẩu không đúng."
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def authenticate(login: str, password: str) -> User:
+    """The user for these credentials, or ServiceError with one message for every failure (unknown login, wrong
+    password, disabled account) so the answer reveals nothing."""
+    user = db.session.execute(select(User).where(User.login == login.strip().lower())).scalar_one_or_none()
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        if user is not None:
+            audit.record("auth.login_failed", actor=user, unit_id=user.unit_id, target=user)
+            db.session.commit()
+        raise ServiceError(BAD_LOGIN)
+    return user
+
+
+def open_session(user: User, remote_addr: str = "", user_agent: str = "") -> str:
+    """A new session row for a successful login; returns the token for the cookie."""
+    token = secrets.token_urlsafe(32)
+    now = _now()
+    db.session.add(
+        UserSession(
+            user_id=user.id,
+            token_hash=_digest(token),
+            created_at=now,
+            last_seen_at=now,
+            remote_addr=remote_addr[:64],
+            user_agent=user_agent[:300],
+        )
+    )
+    audit.record("auth.login", actor=user, unit_id=user.unit_id, target=user)
+    db.session.commit()
+    user.session_token = token
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    row = db.session.execute(
+        select(UserSession).where(UserSession.token_hash == _digest(token), UserSession.revoked_at.is_(None))
+    ).scalar_one_or_none()
+    if row is None:
+        return None
+    user = db.session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    user.session_token = token
+    return user
+
+
+def close_session(user: User) -> None:
+    if user.session_token:
+        db.session.execute(
+            update(UserSession).where(UserSession.token_hash == _digest(user.session_token)).values(revoked_at=_now())
+        )
+    audit.record("auth.logout", actor=user, unit_id=user.unit_id, target=user)
+    db.session.commit()
+
+
+def revoke_sessions(user: User, keep_token: str | None = None) -> int:
+    """Revoke every open session of `user` (but `keep_token`'s). The caller commits."""
+    stmt = update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+    if keep_token:
+        stmt = stmt.where(UserSession.token_hash != _digest(keep_token))
+    return db.session.execute(stmt.values(revoked_at=_now())).rowcount
+
+
+def change_password(user: User, current: str, new: str, confirm: str) -> None:
+    if not verify_password(user.password_hash, current):
+        raise ServiceError("Mật khẩu hiện tại không đúng.")
+    if new != confirm:
+        raise ServiceError("Mật khẩu mới và phần nhập lại không khớp.")
+    problem = password_problem(new)
+    if problem:
+        raise ServiceError(problem)
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    revoked = revoke_sessions(user, keep_token=user.session_token)
+    audit.record(
+        "auth.password_changed",
+        actor=user,
+        unit_id=user.unit_id,
+        target=user,
+        after={"other_sessions_revoked": revoked},
+    )
+    db.session.commit()

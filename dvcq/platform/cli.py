@@ -1,0 +1,159 @@
+"""The `dvcq` command line: one click group, reachable as `dvcq …` and as `flask --app wsgi dvcq …`.
+
+Every command exits 0 on success and 1 on bad input with a Vietnamese message, having changed nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+
+from dvcq.platform.errors import ServiceError
+from dvcq.platform.tenancy import SYSTEM, scoped
+
+dvcq = AppGroup("dvcq", help="Quản trị nền tảng DVCQ.")
+
+
+def fail(message: str, problems: list[str] | None = None) -> None:
+    click.echo(f"Lỗi: {message}", err=True)
+    for problem in problems or []:
+        click.echo(f"  - {problem}", err=True)
+    sys.exit(1)
+
+
+def system_command(fn):
+    """Run a command with the system scope and turn ServiceError into exit 1 with the message."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapped(*args, **kwargs):
+        from dvcq.platform.extensions import db
+
+        with scoped(SYSTEM):
+            try:
+                return fn(*args, **kwargs)
+            except ServiceError as err:
+                db.session.rollback()
+                fail(err.message, err.problems)
+
+    return with_appcontext(wrapped)
+
+
+@dvcq.command("demo")
+@click.option("--serve", is_flag=True, help="Chạy máy chủ thử nghiệm sau khi tạo dữ liệu.")
+@click.option("--port", type=int, default=None, envvar="PORT", help="Cổng (mặc định 5000, hoặc biến PORT).")
+@click.option("--host", default="127.0.0.1")
+@with_appcontext
+def demo_command(serve: bool, port: int | None, host: str):
+    """Tạo/nâng cấp cơ sở dữ liệu và nạp dữ liệu mẫu (chạy lại không thay đổi gì)."""
+    from flask_migrate import upgrade
+
+    from dvcq.platform import demo
+
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    with scoped(SYSTEM):
+        logins = demo.seed()
+    click.echo("Dữ liệu mẫu đã sẵn sàng: Huyện Ba Tơ (Quảng Ngãi) và 19 xã.")
+    click.echo(f"Mật khẩu chung cho mọi tài khoản mẫu: {demo.DEMO_PASSWORD}")
+    for login, role, unit in logins:
+        click.echo(f"  {login:<22} {role:<28} {unit}")
+    if serve:
+        port = port or 5000
+        click.echo(f"Mở http://{host}:{port} trong trình duyệt. Nhấn Ctrl+C để dừng.")
+        current_app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+
+
+@dvcq.group("user")
+def user_group():
+    """Tài khoản người dùng."""
+
+
+@user_group.command("create")
+@click.option("--unit", "unit_code", required=True, help="Mã đơn vị")
+@click.option("--role", required=True, help="officer, leader, appraiser, secretariat, leadership, admin")
+@click.option("--login", required=True)
+@click.option("--name", "full_name", default=None, help="Họ và tên")
+@click.option("--password", default=None, help="Bỏ trống để nhập (không hiện trên màn hình)")
+@system_command
+def user_create(unit_code: str, role: str, login: str, full_name: str | None, password: str | None):
+    """Tạo tài khoản (ví dụ: quản trị viên đầu tiên)."""
+    from dvcq.tenants import services
+
+    if password is None:
+        password = click.prompt("Mật khẩu", hide_input=True, confirmation_prompt="Nhập lại mật khẩu")
+    user = services.create_user(
+        actor=None,
+        unit_code=unit_code,
+        role=role,
+        login=login,
+        full_name=full_name or login,
+        password=password,
+    )
+    click.echo(f"Đã tạo tài khoản {user.login} ({user.role.label}) tại {user.unit.name}.")
+
+
+@dvcq.group("units")
+def units_group():
+    """Đơn vị hành chính."""
+
+
+@units_group.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@system_command
+def units_import(path: str):
+    """Nhập danh sách đơn vị từ tệp .xlsx hoặc .csv (định dạng Đơn vị)."""
+    from dvcq.tenants import imports
+
+    report = imports.import_units_file(path, actor=None)
+    click.echo(f"Đã nhập {report.created} đơn vị mới, cập nhật {report.updated} đơn vị.")
+
+
+@dvcq.group("audit")
+def audit_group():
+    """Nhật ký thay đổi."""
+
+
+@audit_group.command("verify")
+@system_command
+def audit_verify():
+    """Kiểm tra chuỗi băm của nhật ký; nêu bản ghi hỏng đầu tiên."""
+    from dvcq.platform import audit
+
+    count, bad, why = audit.verify()
+    if bad is not None:
+        fail(
+            f"Nhật ký bị hỏng tại bản ghi số {bad.seq} (id {bad.id}, {bad.action}): {why}. "
+            f"{count} bản ghi trước đó hợp lệ."
+        )
+    click.echo(f"Nhật ký toàn vẹn: {count} bản ghi, chuỗi băm khớp.")
+
+
+@dvcq.group("jobs")
+def jobs_group():
+    """Công việc chạy nền."""
+
+
+@jobs_group.command("requeue")
+@system_command
+def jobs_requeue():
+    """Đưa lại vào hàng đợi các công việc bị tạm hoãn khi Redis không sẵn sàng."""
+    from dvcq.platform import jobs
+
+    click.echo(f"Đã đưa lại {jobs.requeue_delayed()} công việc vào hàng đợi.")
+
+
+def init_app(app) -> None:
+    app.cli.add_command(dvcq)
+
+
+def main() -> None:
+    """The `dvcq` console script: the same group, with the app created from the environment."""
+    from flask.cli import ScriptInfo
+
+    from dvcq.platform.app import create_app
+
+    info = ScriptInfo(create_app=lambda: create_app())
+    dvcq.main(obj=info, prog_name="dvcq")

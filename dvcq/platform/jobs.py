@@ -1,0 +1,279 @@
+"""Background jobs: a JobRecord row is the truth about a job (status, progress, result, error); RQ only carries it.
+
+With REDIS_URL set, `enqueue` puts the job on a real RQ queue for `rq worker --with-scheduler`; without it the job
+runs in a thread of the web process (the demo), or inline when JOBS_INLINE is set (tests). Job functions receive ids,
+never ORM objects, run under the scope stored on the record, and must be idempotent: RQ delivers at least once.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import traceback
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from flask import Blueprint, current_app, has_app_context, jsonify, render_template
+from flask_login import login_required
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dvcq.platform import queues
+from dvcq.platform.extensions import db
+from dvcq.platform.tenancy import SYSTEM, Scope, TenantScoped, get_or_404, scoped
+
+_REGISTRY: dict[str, Callable] = {}
+
+
+class JobStatus:
+    QUEUED = "queued"
+    DELAYED = "delayed"  # the queue could not be reached; `dvcq jobs requeue` or the next enqueue retries
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+
+
+STATUS_LABELS = {
+    JobStatus.QUEUED: "Đang chờ xử lý",
+    JobStatus.DELAYED: "Tạm hoãn — hàng đợi chưa sẵn sàng, sẽ tự chạy lại",
+    JobStatus.RUNNING: "Đang xử lý",
+    JobStatus.FINISHED: "Đã xong",
+    JobStatus.FAILED: "Không thành công",
+}
+
+
+class JobRecord(TenantScoped, db.Model):
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    queue: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED, index=True)
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str] = mapped_column(String(300), default="")
+    kwargs: Mapped[str] = mapped_column(Text, default="{}")
+    result: Mapped[str] = mapped_column(Text, default="null")
+    error: Mapped[str] = mapped_column(Text, default="")
+    scope_authority_id: Mapped[int | None] = mapped_column(Integer)
+    scope_unit_id: Mapped[int | None] = mapped_column(Integer)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def result_data(self):
+        return json.loads(self.result or "null")
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "status": self.status,
+            "status_label": self.status_label,
+            "progress": self.progress,
+            "message": self.message,
+            "result": self.result_data,
+            "error": self.error,
+            "done": self.status in (JobStatus.FINISHED, JobStatus.FAILED),
+        }
+
+
+class JobContext:
+    """What a job function gets besides its ids: progress reporting and the record."""
+
+    def __init__(self, record: JobRecord):
+        self.record = record
+
+    def progress(self, percent: int, message: str = "") -> None:
+        self.record.progress = max(0, min(100, int(percent)))
+        if message:
+            self.record.message = message[:300]
+        db.session.commit()
+
+
+def job(name: str):
+    """Register a job function `fn(ctx: JobContext, **kwargs) -> json-able result`."""
+
+    def decorator(fn):
+        _REGISTRY[name] = fn
+        return fn
+
+    return decorator
+
+
+def _now():
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def enqueue(
+    name: str,
+    *,
+    scope: Scope,
+    unit_id: int,
+    actor=None,
+    title: str = "",
+    queue: str = queues.DEFAULT,
+    **kwargs,
+) -> JobRecord:
+    """Record the job and hand it to the queue. Commits the record first so a worker always finds it."""
+    if name not in _REGISTRY:
+        raise KeyError(f"unknown job {name}")
+    record = JobRecord(
+        id=uuid.uuid4().hex,
+        name=name,
+        queue=queue,
+        title=title,
+        unit_id=unit_id,
+        kwargs=json.dumps(kwargs, ensure_ascii=False),
+        scope_authority_id=scope.authority_id,
+        scope_unit_id=scope.unit_id,
+        created_by_id=getattr(actor, "id", None),
+        created_at=_now(),
+    )
+    db.session.add(record)
+    db.session.commit()
+    dispatch(record)
+    return record
+
+
+def dispatch(record: JobRecord) -> None:
+    app = current_app._get_current_object()
+    if app.config.get("JOBS_INLINE"):
+        run_job(record.id, reraise=False)
+        db.session.refresh(record)
+        return
+    if not app.config.get("REDIS_URL"):
+        threading.Thread(target=_run_in_app, args=(app, record.id), daemon=True).start()
+        return
+    try:
+        from rq import Queue, Retry
+
+        Queue(record.queue, connection=redis_connection(app)).enqueue(
+            "dvcq.platform.jobs.run_job",
+            record.id,
+            job_id=record.id,
+            retry=Retry(max=2, interval=[10, 60]),
+            job_timeout=1800,
+            failure_ttl=7 * 86400,
+        )
+    except Exception as err:  # Redis away: the record stays, marked delayed, and is requeued later
+        app.logger.warning("job %s delayed: %s", record.id, err)
+        record.status = JobStatus.DELAYED
+        record.message = "Hàng đợi tạm thời không sẵn sàng; công việc sẽ được chạy lại tự động."
+        db.session.commit()
+
+
+def redis_connection(app):
+    from redis import Redis
+
+    return Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5)
+
+
+def requeue_delayed() -> int:
+    """Hand delayed jobs to the queue again (run by `dvcq jobs requeue` and by the worker's schedule)."""
+    from sqlalchemy import select
+
+    records = (
+        db.session.execute(
+            select(JobRecord).where(JobRecord.status == JobStatus.DELAYED).execution_options(all_tenants=True)
+        )
+        .scalars()
+        .all()
+    )
+    for record in records:
+        record.status = JobStatus.QUEUED
+        db.session.commit()
+        dispatch(record)
+    return len(records)
+
+
+def _run_in_app(app, record_id: str) -> None:
+    with app.app_context():
+        run_job(record_id)
+
+
+_worker_app = None
+
+
+def run_job(record_id: str, reraise: bool = True) -> None:
+    """Run one recorded job (RQ's entry point). Safe to call again: a finished job is not run twice. Under RQ the
+    error is raised again so RQ's retry applies; in-process the record alone tells the user."""
+    global _worker_app
+    if not has_app_context():
+        if _worker_app is None:
+            from dvcq.platform.app import create_app
+
+            _worker_app = create_app()
+        with _worker_app.app_context():
+            return run_job(record_id, reraise)
+    with scoped(SYSTEM):  # the runner's own bookkeeping; the job itself runs in the record's scope
+        _run(record_id, reraise)
+
+
+def _run(record_id: str, reraise: bool) -> None:
+    from sqlalchemy import select
+
+    record = db.session.execute(
+        select(JobRecord).where(JobRecord.id == record_id).execution_options(all_tenants=True)
+    ).scalar_one_or_none()
+    if record is None or record.status == JobStatus.FINISHED:
+        return
+    record.status, record.started_at, record.attempts = JobStatus.RUNNING, _now(), record.attempts + 1
+    record.error = ""
+    db.session.commit()
+    scope = Scope(authority_id=record.scope_authority_id, unit_id=record.scope_unit_id)
+    try:
+        with scoped(scope):
+            result = _REGISTRY[record.name](JobContext(record), **json.loads(record.kwargs))
+    except Exception as err:
+        db.session.rollback()
+        current_app.logger.error("job %s failed: %s", record_id, traceback.format_exc())
+        record = db.session.execute(
+            select(JobRecord).where(JobRecord.id == record_id).execution_options(all_tenants=True)
+        ).scalar_one()
+        record.status, record.finished_at = JobStatus.FAILED, _now()
+        record.error = getattr(err, "message", None) or f"Lỗi khi xử lý: {err}"
+        db.session.commit()
+        if reraise:
+            raise
+        return
+    record.status, record.progress, record.finished_at = JobStatus.FINISHED, 100, _now()
+    record.result = json.dumps(result, ensure_ascii=False)
+    db.session.commit()
+
+
+bp = Blueprint("jobs", __name__)
+
+
+@bp.route("/cong-viec/<job_id>")
+@login_required
+def status(job_id: str):
+    record = get_or_404(JobRecord, job_id)
+    return jsonify(record.as_dict())
+
+
+@bp.route("/cong-viec/<job_id>/xem")
+@login_required
+def page(job_id: str):
+    record = get_or_404(JobRecord, job_id)
+    return render_template("platform/job.html", job=record)
+
+
+@job("platform.selftest")
+def _selftest(ctx: JobContext, steps: int = 3, fail: bool = False):
+    """A tiny job the test suite and `dvcq jobs selftest` use to prove the queue works end to end."""
+    for i in range(steps):
+        ctx.progress(int((i + 1) * 100 / steps), f"Bước {i + 1}/{steps}")
+    if fail:
+        from dvcq.platform.errors import ServiceError
+
+        raise ServiceError("Công việc thử nghiệm được yêu cầu thất bại.")
+    return {"steps": steps}

@@ -1,0 +1,138 @@
+"""Notifications: a bell with the unread count in the app for every hand-over, and e-mail when SMTP is set."""
+
+from __future__ import annotations
+
+import smtplib
+from datetime import UTC, datetime
+from email.message import EmailMessage
+
+from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, func, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dvcq.platform.extensions import db
+from dvcq.platform.jobs import job
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(String(500))
+    link: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    read: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    email_to: Mapped[str | None] = mapped_column(String(200))
+    emailed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+def notify(users, kind: str, text: str, link: str = "", dedupe_key: str | None = None) -> list[Notification]:
+    """Add one notification per user to the current transaction (the caller commits). `dedupe_key` makes a
+    scheduled reminder idempotent: the same key is never sent twice to the same user. With SMTP configured the
+    row also waits in the e-mail outbox, sent after commit by `send_outbox` — a mail server that is down never
+    rolls back the hand-over itself."""
+    email_on = bool(current_app.config.get("SMTP_HOST"))
+    created = []
+    for user in users:
+        key = f"{dedupe_key}:{user.id}" if dedupe_key else None
+        if key and db.session.execute(select(Notification.id).where(Notification.dedupe_key == key)).first():
+            continue
+        note = Notification(
+            user_id=user.id,
+            kind=kind,
+            text=text,
+            link=link,
+            dedupe_key=key,
+            created_at=datetime.now(UTC).replace(tzinfo=None),
+            email_to=user.email if (email_on and user.email) else None,
+        )
+        db.session.add(note)
+        created.append(note)
+    return created
+
+
+def send_outbox() -> int:
+    """Send every e-mail waiting in the outbox; each is marked sent on success, so a retry never sends twice."""
+    cfg = current_app.config
+    if not cfg.get("SMTP_HOST"):
+        return 0
+    pending = (
+        db.session.execute(
+            select(Notification)
+            .where(Notification.email_to.is_not(None), Notification.emailed_at.is_(None))
+            .order_by(Notification.id)
+            .limit(500)
+        )
+        .scalars()
+        .all()
+    )
+    if not pending:
+        return 0
+    with smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=10) as smtp:
+        if cfg.get("SMTP_STARTTLS"):
+            smtp.starttls()
+        if cfg.get("SMTP_USER"):
+            smtp.login(cfg["SMTP_USER"], cfg["SMTP_PASSWORD"])
+        for note in pending:
+            msg = EmailMessage()
+            msg["From"] = cfg["SMTP_FROM"]
+            msg["To"] = note.email_to
+            msg["Subject"] = "[DVCQ] " + note.text[:120]
+            link = (cfg.get("PUBLIC_URL") or "") + note.link
+            msg.set_content(f"{note.text}\n\n{link}\n\n— Hệ thống đánh giá Chỉ số Dân vận chính quyền")
+            smtp.send_message(msg)
+            note.emailed_at = datetime.now(UTC).replace(tzinfo=None)
+            db.session.commit()
+    return len(pending)
+
+
+@job("notifications.send_outbox")
+def _send_outbox_job(ctx):
+    return {"sent": send_outbox()}
+
+
+def unread_count(user) -> int:
+    return db.session.execute(
+        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read.is_(False))
+    ).scalar_one()
+
+
+bp = Blueprint("notifications", __name__)
+
+
+@bp.route("/thong-bao")
+@login_required
+def index():
+    items = (
+        db.session.execute(
+            select(Notification)
+            .where(Notification.user_id == current_user.id)
+            .order_by(Notification.id.desc())
+            .limit(100)
+        )
+        .scalars()
+        .all()
+    )
+    return render_template("platform/notifications.html", items=items)
+
+
+@bp.route("/thong-bao/da-doc", methods=["POST"])
+@login_required
+def mark_all_read():
+    db.session.execute(update(Notification).where(Notification.user_id == current_user.id).values(read=True))
+    db.session.commit()
+    return redirect(url_for("notifications.index"))
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def _bell():
+        if current_user.is_authenticated:
+            return {"unread_notifications": unread_count(current_user)}
+        return {"unread_notifications": 0}

@@ -1,0 +1,149 @@
+"""The tenancy guard: every ORM statement on a tenant-owned table is filtered to the current scope, fail-closed.
+
+The scope lives in a ContextVar: set from the logged-in user for a request, from a job's record in a worker, from a
+`--unit`/system option in the CLI. Opting out is explicit and greppable:
+  .execution_options(authority_wide=True)  the whole authority of the scope (e.g. published results to communes)
+  .execution_options(all_tenants=True)     no filter at all (system tasks: backup, audit, the demo seeder)
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from sqlalchemy import ForeignKey, event, select
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
+
+from dvcq.platform.extensions import db
+
+
+class TenancyError(RuntimeError):
+    """A tenant-owned table was touched with no scope, or a write left the scope."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who is looking: `unit_id` set → one member unit; `unit_id` None → the whole authority. `system` sees all."""
+
+    authority_id: int | None
+    unit_id: int | None = None
+    system: bool = False
+
+    @classmethod
+    def for_unit(cls, unit) -> Scope:
+        if unit.is_authority:
+            return cls(authority_id=unit.id)
+        return cls(authority_id=unit.authority_id, unit_id=unit.id)
+
+
+SYSTEM = Scope(authority_id=None, system=True)
+_current: ContextVar[Scope | None] = ContextVar("dvcq_scope", default=None)
+
+
+def current_scope() -> Scope | None:
+    return _current.get()
+
+
+def set_scope(scope: Scope | None):
+    return _current.set(scope)
+
+
+def reset_scope(token) -> None:
+    _current.reset(token)
+
+
+@contextlib.contextmanager
+def scoped(scope: Scope | None) -> Iterator[Scope | None]:
+    token = _current.set(scope)
+    try:
+        yield scope
+    finally:
+        _current.reset(token)
+
+
+class TenantScoped:
+    """Mixin for tenant-owned tables: an indexed `unit_id` the guard filters and stamps."""
+
+    @declared_attr
+    def unit_id(cls) -> Mapped[int]:  # noqa: N805 — declared_attr receives the class
+        return mapped_column(ForeignKey("units.id"), index=True)
+
+
+def _authority_units(authority_id: int):
+    from dvcq.tenants.models import Unit
+
+    return select(Unit.id).where(Unit.authority_id == authority_id).scalar_subquery()
+
+
+def _criteria_for(scope: Scope, authority_wide: bool):
+    if scope.unit_id is not None and not authority_wide:
+        unit_id = scope.unit_id
+        return lambda cls: cls.unit_id == unit_id
+    if scope.authority_id is None:
+        raise TenancyError("Phạm vi không có cơ quan đánh giá")
+    authority_id = scope.authority_id
+    return lambda cls: cls.unit_id.in_(_authority_units(authority_id))
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _filter_tenant_rows(state) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.is_column_load or state.is_relationship_load:
+        return  # the criteria added to the parent statement already propagate to these loads
+    options = state.execution_options
+    if options.get("all_tenants"):
+        return
+    if not any(issubclass(m.class_, TenantScoped) for m in state.all_mappers):
+        return
+    scope = _current.get()
+    if scope is None:
+        raise TenancyError("Truy vấn dữ liệu của đơn vị mà không có phạm vi (scope) — từ chối")
+    if scope.system:
+        return
+    criteria = _criteria_for(scope, bool(options.get("authority_wide")))
+    state.statement = state.statement.options(with_loader_criteria(TenantScoped, criteria, include_aliases=True))
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_and_check_writes(session, flush_context, instances) -> None:
+    touched = [o for o in (*session.new, *session.dirty) if isinstance(o, TenantScoped)]
+    if not touched:
+        return
+    scope = _current.get()
+    if scope is None:
+        raise TenancyError("Ghi dữ liệu của đơn vị mà không có phạm vi (scope) — từ chối")
+    if scope.system:
+        return
+    for obj in touched:
+        if obj.unit_id is None:
+            if scope.unit_id is None:
+                raise TenancyError(f"{type(obj).__name__} thiếu unit_id trong phạm vi cơ quan đánh giá")
+            obj.unit_id = scope.unit_id
+        if not _in_scope(session, scope, obj.unit_id):
+            raise TenancyError(f"{type(obj).__name__} thuộc đơn vị {obj.unit_id}, ngoài phạm vi hiện tại")
+
+
+def _in_scope(session, scope: Scope, unit_id: int) -> bool:
+    if scope.unit_id is not None:
+        return unit_id == scope.unit_id
+    from dvcq.tenants.models import Unit
+
+    with session.no_autoflush:
+        authority = session.execute(select(Unit.authority_id).where(Unit.id == unit_id)).scalar_one_or_none()
+    return authority == scope.authority_id
+
+
+def get_or_404(model, ident, **options):
+    """Load one tenant-aware row through the guard; another unit's row is as missing as a row that never was."""
+    from flask import abort
+
+    stmt = select(model).where(model.id == ident)
+    if options:
+        stmt = stmt.execution_options(**options)
+    obj = db.session.execute(stmt).scalar_one_or_none()
+    if obj is None:
+        abort(404)
+    return obj

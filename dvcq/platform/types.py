@@ -1,0 +1,35 @@
+"""Column types shared by every area: exact points stored as integer hundredths."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import Integer
+from sqlalchemy.types import TypeDecorator
+
+HUNDREDTH = Decimal("0.01")
+
+
+class Points(TypeDecorator):
+    """A score such as 85,50 kept as the integer 8550.
+
+    Integers are exact on SQLite and PostgreSQL alike and sum exactly in SQL; Python sees Decimal with two places.
+    A value with more than two decimals is refused rather than rounded.
+    """
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        value = Decimal(value)
+        hundredths = value * 100
+        if hundredths != hundredths.to_integral_value():
+            raise ValueError(f"Điểm {value} có quá hai chữ số thập phân")
+        return int(hundredths)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return (Decimal(value) / 100).quantize(HUNDREDTH)

@@ -1,0 +1,26 @@
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from dvcq.tenants.models import Role
+
+
+class UnitForm(FlaskForm):
+    version = HiddenField()
+    name = StringField("Tên đơn vị", validators=[DataRequired("Tên đơn vị không được để trống."), Length(max=200)])
+    group = StringField("Khối", validators=[Optional(), Length(max=120)])
+    valid_from = StringField("Hiệu lực từ ngày (dd/mm/yyyy)", validators=[Optional()])
+    valid_to = StringField("Hết hiệu lực ngày (dd/mm/yyyy)", validators=[Optional()])
+
+
+class UserForm(FlaskForm):
+    login = StringField("Tên đăng nhập", validators=[DataRequired("Vui lòng nhập tên đăng nhập."), Length(max=80)])
+    full_name = StringField("Họ và tên", validators=[DataRequired("Vui lòng nhập họ và tên."), Length(max=200)])
+    title = StringField("Chức vụ", validators=[Optional(), Length(max=200)])
+    email = EmailField("Thư điện tử", validators=[Optional(), Length(max=200)])
+    unit_code = SelectField("Đơn vị", validators=[DataRequired("Vui lòng chọn đơn vị.")])
+    role = SelectField("Vai trò", choices=[(r.value, r.label) for r in Role])
+
+
+class VersionForm(FlaskForm):
+    version = HiddenField()

@@ -1,0 +1,97 @@
+"""The tenancy guard: reads filtered to the scope, writes checked, no scope → refused, foreign rows → 404."""
+
+import pytest
+from sqlalchemy import select
+
+from dvcq.platform import jobs
+from dvcq.platform.extensions import db
+from dvcq.platform.jobs import JobRecord
+from dvcq.platform.tenancy import SYSTEM, Scope, TenancyError, scoped
+
+
+def _job(unit_id: int, scope: Scope) -> str:
+    with scoped(scope):
+        return jobs.enqueue("platform.selftest", scope=scope, unit_id=unit_id, steps=1).id
+
+
+def _visible(scope: Scope, **options) -> set[int]:
+    with scoped(scope):
+        stmt = select(JobRecord.unit_id)
+        if options:
+            stmt = stmt.execution_options(**options)
+        return set(db.session.execute(stmt).scalars())
+
+
+@pytest.fixture
+def rows(world):
+    a, b, d = (
+        Scope(world.district_id, world.a_id),
+        Scope(world.district_id, world.b_id),
+        Scope(world.district_id),
+    )
+    far_district = Scope(authority_id=None, system=True)
+    _job(world.a_id, a)
+    _job(world.b_id, b)
+    _job(world.district_id, d)
+    _job(world.far_id, far_district)
+    return world
+
+
+def test_a_query_on_tenant_data_without_scope_raises(rows):
+    with pytest.raises(TenancyError):
+        db.session.execute(select(JobRecord)).all()
+
+
+def test_a_unit_sees_only_its_own_rows(rows):
+    assert _visible(Scope(rows.district_id, rows.a_id)) == {rows.a_id}
+    assert _visible(Scope(rows.district_id, rows.b_id)) == {rows.b_id}
+
+
+def test_the_authority_sees_its_units_but_not_another_district(rows):
+    assert _visible(Scope(rows.district_id)) == {rows.a_id, rows.b_id, rows.district_id}
+
+
+def test_authority_wide_opt_out_stays_inside_the_authority(rows):
+    assert _visible(Scope(rows.district_id, rows.a_id), authority_wide=True) == {
+        rows.a_id,
+        rows.b_id,
+        rows.district_id,
+    }
+
+
+def test_system_scope_sees_everything(rows):
+    assert _visible(SYSTEM) == {rows.a_id, rows.b_id, rows.district_id, rows.far_id}
+
+
+def test_writing_a_row_for_another_unit_is_refused(rows):
+    with scoped(Scope(rows.district_id, rows.a_id)), pytest.raises(TenancyError):
+        jobs.enqueue("platform.selftest", scope=Scope(rows.district_id, rows.a_id), unit_id=rows.b_id)
+    db.session.rollback()
+    assert _visible(SYSTEM) == {rows.a_id, rows.b_id, rows.district_id, rows.far_id}
+    assert len(db.session.execute(select(JobRecord).execution_options(all_tenants=True)).all()) == 4
+
+
+def test_the_authority_cannot_write_rows_of_another_district(rows):
+    with scoped(Scope(rows.district_id)), pytest.raises(TenancyError):
+        jobs.enqueue("platform.selftest", scope=Scope(rows.district_id), unit_id=rows.far_id)
+
+
+def test_updates_and_deletes_are_filtered_too(rows):
+    from sqlalchemy import update
+
+    with scoped(Scope(rows.district_id, rows.a_id)):
+        changed = db.session.execute(update(JobRecord).values(message="x")).rowcount
+        db.session.commit()
+    assert changed == 1
+
+
+def test_a_foreign_units_job_answers_404_identical_to_a_missing_one(rows, browser):
+    with scoped(SYSTEM):
+        b_job = db.session.execute(select(JobRecord.id).where(JobRecord.unit_id == rows.b_id)).scalar_one()
+        a_job = db.session.execute(select(JobRecord.id).where(JobRecord.unit_id == rows.a_id)).scalar_one()
+    browser.login(rows.officer_a)
+    assert browser.get(f"/cong-viec/{a_job}").status_code == 200
+    foreign = browser.get(f"/cong-viec/{b_job}/xem")
+    missing = browser.get(f"/cong-viec/{'0' * 32}/xem")
+    assert foreign.status_code == missing.status_code == 404
+    assert foreign.get_data() == missing.get_data()
