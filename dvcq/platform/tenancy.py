@@ -71,6 +71,15 @@ class TenantScoped:
         return mapped_column(ForeignKey("units.id"), index=True)
 
 
+class AuthorityScoped:
+    """Mixin for tables the authority owns and all its units may read (criteria versions, campaigns): an indexed
+    `authority_id` that the guard filters to the scope's authority."""
+
+    @declared_attr
+    def authority_id(cls) -> Mapped[int]:  # noqa: N805
+        return mapped_column(ForeignKey("units.id"), index=True)
+
+
 def _authority_units(authority_id: int):
     from dvcq.tenants.models import Unit
 
@@ -109,8 +118,10 @@ def _filter_tenant_rows(state) -> None:
 
 @event.listens_for(Session, "before_flush")
 def _stamp_and_check_writes(session, flush_context, instances) -> None:
-    touched = [o for o in (*session.new, *session.dirty) if isinstance(o, TenantScoped)]
-    if not touched:
+    changed = [*session.new, *session.dirty]
+    touched = [o for o in changed if isinstance(o, TenantScoped)]
+    owned = [o for o in changed if isinstance(o, AuthorityScoped)]
+    if not touched and not owned:
         return
     scope = _current.get()
     if scope is None:
@@ -124,6 +135,11 @@ def _stamp_and_check_writes(session, flush_context, instances) -> None:
             obj.unit_id = scope.unit_id
         if not _in_scope(session, scope, obj.unit_id):
             raise TenancyError(f"{type(obj).__name__} thuộc đơn vị {obj.unit_id}, ngoài phạm vi hiện tại")
+    for obj in owned:
+        if obj.authority_id is None:
+            obj.authority_id = scope.authority_id
+        if obj.authority_id != scope.authority_id:
+            raise TenancyError(f"{type(obj).__name__} thuộc cơ quan {obj.authority_id}, ngoài phạm vi hiện tại")
 
 
 def _in_scope(session, scope: Scope, unit_id: int) -> bool:

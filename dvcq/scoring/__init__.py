@@ -2,4 +2,4 @@
 
 
 def init_app(app) -> None:
-    """Blueprints of the assessment register here as they are built."""
+    from dvcq.scoring import models  # noqa: F401 — the tables must be known to the app and to Alembic

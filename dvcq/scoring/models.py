@@ -1,0 +1,336 @@
+"""The assessment's tables, in one place so that the rooms of `scoring/` share one schema.
+
+Criteria versions and campaigns belong to the authority (AuthorityScoped: every unit of the authority may read them);
+assessments, item scores and evidence belong to a unit (TenantScoped: before publication a unit sees only its own).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dvcq.platform.extensions import db
+from dvcq.platform.tenancy import AuthorityScoped, TenantScoped
+from dvcq.platform.types import Points
+
+
+def _values(enum_class) -> list[str]:
+    return [member.value for member in enum_class]
+
+
+def _enum(enum_class, length: int = 20):
+    return Enum(enum_class, native_enum=False, length=length, values_callable=_values)
+
+
+class Method(enum.StrEnum):
+    """How a leaf is scored (Cách chấm)."""
+
+    RANGE = "khoang"  # any value 0..max in steps
+    YES_NO = "co_khong"  # 0 or max
+    DEDUCTION = "tru_diem"  # max minus deductions
+
+    @property
+    def label(self) -> str:
+        return {"khoang": "khoảng", "co_khong": "có/không", "tru_diem": "trừ điểm"}[self.value]
+
+
+class NodeKind(enum.StrEnum):
+    NORMAL = "normal"
+    BONUS = "bonus"  # điểm thưởng, outside the maximum
+    PENALTY = "penalty"  # điểm trừ, deducted from the total
+
+    @property
+    def label(self) -> str:
+        return {"normal": "", "bonus": "thưởng", "penalty": "trừ"}[self.value]
+
+
+class VersionStatus(enum.StrEnum):
+    DRAFT = "draft"  # may be edited or re-imported
+    IN_USE = "in_use"  # pinned by a campaign: frozen
+
+    @property
+    def label(self) -> str:
+        return {"draft": "Bản nháp", "in_use": "Đang áp dụng (đã khoá)"}[self.value]
+
+
+class CriteriaVersion(AuthorityScoped, db.Model):
+    """A versioned criteria set (bộ tiêu chí). Frozen once a campaign pins it; a new version starts as a copy."""
+
+    __tablename__ = "criteria_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[VersionStatus] = mapped_column(_enum(VersionStatus), default=VersionStatus.DRAFT)
+    is_sample: Mapped[bool] = mapped_column(Boolean, default=False)
+    based_on_id: Mapped[int | None] = mapped_column(ForeignKey("criteria_versions.id"))
+    tie_break: Mapped[str | None] = mapped_column(String(20))  # None: ties share a rank; "areas": by area order
+    max_total: Mapped[Decimal] = mapped_column(Points, default=Decimal("0"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    nodes: Mapped[list[CriteriaNode]] = relationship(
+        back_populates="criteria_version", order_by="CriteriaNode.position", cascade="all, delete-orphan"
+    )
+    levels: Mapped[list[ClassificationLevel]] = relationship(
+        order_by="ClassificationLevel.order", cascade="all, delete-orphan"
+    )
+    conditions: Mapped[list[DisqualifyingCondition]] = relationship(
+        order_by="DisqualifyingCondition.code", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def frozen(self) -> bool:
+        return self.status == VersionStatus.IN_USE
+
+
+class CriteriaNode(db.Model):
+    """A node of the tree: area (lĩnh vực) → criterion (tiêu chí) → sub-criterion (tiêu chí thành phần). Leaves carry
+    the method, step and evidence rule; parents' maxima are the sums of their children's."""
+
+    __tablename__ = "criteria_nodes"
+    __table_args__ = (UniqueConstraint("version_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("criteria_versions.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("criteria_nodes.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(Integer)  # tree order: parent before children
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(Text)
+    max_points: Mapped[Decimal] = mapped_column(Points)
+    is_leaf: Mapped[bool] = mapped_column(Boolean, default=True)
+    method: Mapped[Method | None] = mapped_column(_enum(Method))
+    step: Mapped[Decimal | None] = mapped_column(Points)
+    evidence_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    guidance: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[NodeKind] = mapped_column(_enum(NodeKind), default=NodeKind.NORMAL)
+    authority_only: Mapped[bool] = mapped_column(Boolean, default=False)  # cấp trên chấm: scored by appraisers
+
+    criteria_version: Mapped[CriteriaVersion] = relationship(back_populates="nodes")
+    parent: Mapped[CriteriaNode | None] = relationship(remote_side=[id])
+
+
+class ClassificationLevel(db.Model):
+    """A level (mức xếp loại) with its inclusive lower bound: order 1 is the best."""
+
+    __tablename__ = "classification_levels"
+    __table_args__ = (UniqueConstraint("version_id", "order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("criteria_versions.id"), index=True)
+    order: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    min_points: Mapped[Decimal] = mapped_column(Points)
+
+
+class DisqualifyingCondition(db.Model):
+    """A named condition that makes a unit "không đủ điều kiện xếp loại" (disqualify) or caps its level (cap)."""
+
+    __tablename__ = "disqualifying_conditions"
+    __table_args__ = (UniqueConstraint("version_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("criteria_versions.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(Text)
+    effect: Mapped[str] = mapped_column(String(16))  # "disqualify" | "cap"
+    cap_order: Mapped[int | None] = mapped_column(Integer)
+
+
+class CampaignStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SELF_ASSESSMENT = "self_assessment"
+    APPRAISAL = "appraisal"
+    EXPLANATION = "explanation"
+    FINAL_REVIEW = "final_review"
+    PUBLISHED = "published"
+
+    @property
+    def label(self) -> str:
+        return CAMPAIGN_STATUS_LABELS[self]
+
+
+CAMPAIGN_STATUS_LABELS = {
+    CampaignStatus.DRAFT: "Đang chuẩn bị",
+    CampaignStatus.SELF_ASSESSMENT: "Đơn vị tự đánh giá",
+    CampaignStatus.APPRAISAL: "Thẩm định",
+    CampaignStatus.EXPLANATION: "Giải trình",
+    CampaignStatus.FINAL_REVIEW: "Rà soát cuối",
+    CampaignStatus.PUBLISHED: "Đã công bố",
+}
+CAMPAIGN_ORDER = list(CampaignStatus)
+
+
+class Campaign(AuthorityScoped, db.Model):
+    """The assessment of year N (kỳ đánh giá), pinned to one criteria version. Deadlines are instants (stored UTC);
+    a unit may have its own extension on its Assessment."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (UniqueConstraint("authority_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(300))
+    criteria_version_id: Mapped[int] = mapped_column(ForeignKey("criteria_versions.id"), index=True)
+    status: Mapped[CampaignStatus] = mapped_column(_enum(CampaignStatus), default=CampaignStatus.DRAFT, index=True)
+    self_assessment_deadline: Mapped[datetime | None] = mapped_column(DateTime)
+    appraisal_deadline: Mapped[datetime | None] = mapped_column(DateTime)
+    explanation_deadline: Mapped[datetime | None] = mapped_column(DateTime)
+    final_review_deadline: Mapped[datetime | None] = mapped_column(DateTime)
+    explanation_rounds: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    criteria_version: Mapped[CriteriaVersion] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def published(self) -> bool:
+        return self.status == CampaignStatus.PUBLISHED
+
+
+class AssessmentStatus(enum.StrEnum):
+    DRAFT = "draft"  # the unit is filling in its self-assessment
+    SUBMITTED = "submitted"  # locked; the leader may withdraw until appraisal starts
+    APPRAISING = "appraising"
+    APPRAISED = "appraised"  # every leaf has an appraised score
+    RELEASED = "released"  # the preliminary result is visible to the unit
+    FINAL = "final"  # explanation answered; final scores fixed
+
+    @property
+    def label(self) -> str:
+        return ASSESSMENT_STATUS_LABELS[self]
+
+
+ASSESSMENT_STATUS_LABELS = {
+    AssessmentStatus.DRAFT: "Đang tự chấm",
+    AssessmentStatus.SUBMITTED: "Đã nộp",
+    AssessmentStatus.APPRAISING: "Đang thẩm định",
+    AssessmentStatus.APPRAISED: "Đã thẩm định xong",
+    AssessmentStatus.RELEASED: "Đã công bố kết quả sơ bộ",
+    AssessmentStatus.FINAL: "Đã chốt điểm",
+}
+
+
+class Assessment(TenantScoped, db.Model):
+    """One unit's file in one campaign (hồ sơ tự đánh giá): its status, group, own deadline extension."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (UniqueConstraint("campaign_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("unit_groups.id"), index=True)
+    status: Mapped[AssessmentStatus] = mapped_column(_enum(AssessmentStatus), default=AssessmentStatus.DRAFT)
+    self_deadline: Mapped[datetime | None] = mapped_column(DateTime)  # this unit's extension, if any
+    self_deadline_reason: Mapped[str] = mapped_column(Text, default="")
+    explanation_deadline: Mapped[datetime | None] = mapped_column(DateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime)
+    conditions_met: Mapped[str] = mapped_column(String(300), default="")  # comma-separated condition codes
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    campaign: Mapped[Campaign] = relationship()
+    unit = relationship("Unit", foreign_keys="Assessment.unit_id")
+    items: Mapped[list[ItemScore]] = relationship(back_populates="assessment", order_by="ItemScore.node_position")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ItemScore(TenantScoped, db.Model):
+    """One leaf of one unit's assessment: the self-score and how it was scored, the appraised score with the reasons
+    for a deduction, and the final score after the explanation round. `version` guards against lost updates."""
+
+    __tablename__ = "item_scores"
+    __table_args__ = (UniqueConstraint("assessment_id", "node_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("criteria_nodes.id"), index=True)
+    node_position: Mapped[int] = mapped_column(Integer)
+    self_score: Mapped[Decimal | None] = mapped_column(Points)
+    self_note: Mapped[str] = mapped_column(Text, default="")
+    self_updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    self_updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    appraised_score: Mapped[Decimal | None] = mapped_column(Points)
+    deduction_reasons: Mapped[str] = mapped_column(String(200), default="")  # comma-separated reason codes
+    appraisal_note: Mapped[str] = mapped_column(Text, default="")
+    appraised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    appraised_at: Mapped[datetime | None] = mapped_column(DateTime)
+    final_score: Mapped[Decimal | None] = mapped_column(Points)
+    final_note: Mapped[str] = mapped_column(Text, default="")
+    finalized_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    finalized_at: Mapped[datetime | None] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="items")
+    node: Mapped[CriteriaNode] = relationship()
+    evidence_links: Mapped[list[EvidenceLink]] = relationship(back_populates="item", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def result_score(self) -> Decimal | None:
+        """The score that counts: final if fixed, else appraised, else none."""
+        return self.final_score if self.final_score is not None else self.appraised_score
+
+
+class Evidence(TenantScoped, db.Model):
+    """A file in the unit's evidence library (tài liệu kiểm chứng), reusable across campaigns. The bytes live in
+    storage under a random key; the original Vietnamese name is kept here, NFC-normalised."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    storage_key: Mapped[str] = mapped_column(String(200), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(120))
+    original_name: Mapped[str] = mapped_column(String(255))
+    doc_number: Mapped[str] = mapped_column(String(100), default="")
+    doc_date: Mapped[date | None] = mapped_column(Date)
+    issuer: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime)
+
+    links: Mapped[list[EvidenceLink]] = relationship(back_populates="evidence")
+
+
+class EvidenceLink(TenantScoped, db.Model):
+    """Evidence cited for one item, with the page or section (trang/mục) where the proof is."""
+
+    __tablename__ = "evidence_links"
+    __table_args__ = (UniqueConstraint("item_id", "evidence_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item_scores.id"), index=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id"), index=True)
+    page_ref: Mapped[str] = mapped_column(String(200), default="")
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[datetime] = mapped_column(DateTime)
+    stage: Mapped[str] = mapped_column(String(20), default="self")  # "self" or "explanation"
+
+    item: Mapped[ItemScore] = relationship(back_populates="evidence_links")
+    evidence: Mapped[Evidence] = relationship(back_populates="links")
