@@ -1,0 +1,1 @@
+"""Campaigns (kỳ đánh giá): participants, stage deadlines and the status machine."""

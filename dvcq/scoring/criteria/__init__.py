@@ -1,0 +1,1 @@
+"""Criteria versions (bộ tiêu chí): import/export, validation, viewing and comparing versions."""

@@ -1,0 +1,1 @@
+"""Self-assessment (tự đánh giá): the unit scores every leaf, cites evidence, and submits."""
