@@ -334,3 +334,118 @@ class EvidenceLink(TenantScoped, db.Model):
 
     item: Mapped[ItemScore] = relationship(back_populates="evidence_links")
     evidence: Mapped[Evidence] = relationship(back_populates="links")
+
+
+class AppraisalAssignment(AuthorityScoped, db.Model):
+    """Who appraises what in a campaign: a unit, an area (top-level node) for every unit, or an area of one unit.
+    An appraiser is never assigned to their own unit."""
+
+    __tablename__ = "appraisal_assignments"
+    __table_args__ = (UniqueConstraint("campaign_id", "appraiser_id", "unit_id", "area_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    appraiser_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)  # None: every unit
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("criteria_nodes.id"))  # None: every area
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    appraiser = relationship("User", foreign_keys="AppraisalAssignment.appraiser_id")
+    unit = relationship("Unit", foreign_keys="AppraisalAssignment.unit_id")
+    area: Mapped[CriteriaNode | None] = relationship()
+
+
+class Explanation(TenantScoped, db.Model):
+    """The unit contests one item of its preliminary result (giải trình); the appraiser answers with a final score
+    and a rationale. Each side sees when the other has read it."""
+
+    __tablename__ = "explanations"
+    __table_args__ = (UniqueConstraint("item_id", "round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item_scores.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    text: Mapped[str] = mapped_column(Text)
+    requested_score: Mapped[Decimal | None] = mapped_column(Points)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    read_by_authority_at: Mapped[datetime | None] = mapped_column(DateTime)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_score: Mapped[Decimal | None] = mapped_column(Points)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    read_by_unit_at: Mapped[datetime | None] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    item: Mapped[ItemScore] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class UnitResult(TenantScoped, db.Model):
+    """A unit's result for one year: from a campaign of the platform (campaign_id set) or imported from the years
+    before it (campaign_id None). Cross-year insights read only this table. `by_area` is JSON {area code: "12.50"}."""
+
+    __tablename__ = "unit_results"
+    __table_args__ = (UniqueConstraint("authority_id", "year", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    authority_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    group_name: Mapped[str] = mapped_column(String(120))
+    self_total: Mapped[Decimal | None] = mapped_column(Points)
+    appraised_total: Mapped[Decimal | None] = mapped_column(Points)
+    level_order: Mapped[int | None] = mapped_column(Integer)
+    level_name: Mapped[str] = mapped_column(String(200), default="")
+    disqualified: Mapped[bool] = mapped_column(Boolean, default=False)
+    rank: Mapped[int | None] = mapped_column(Integer)
+    rank_of: Mapped[int | None] = mapped_column(Integer)
+    by_area: Mapped[str] = mapped_column(Text, default="{}")
+    source: Mapped[str] = mapped_column(String(16), default="campaign")  # "campaign" | "import"
+    published: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    computed_at: Mapped[datetime] = mapped_column(DateTime)
+
+    unit = relationship("Unit", foreign_keys="UnitResult.unit_id")
+
+
+class DecisionStatus(enum.StrEnum):
+    DRAFT = "draft"
+    ISSUED = "issued"
+
+
+class Decision(AuthorityScoped, db.Model):
+    """The decision approving the results (Quyết định phê duyệt kết quả đánh giá, phân loại), in the state format of
+    Decree 30/2020/NĐ-CP. Issuing it publishes and freezes the campaign; an amendment is a new decision that names the
+    one it amends and why."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (UniqueConstraint("authority_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    status: Mapped[DecisionStatus] = mapped_column(_enum(DecisionStatus), default=DecisionStatus.DRAFT)
+    number: Mapped[str] = mapped_column(String(60))  # "05/QĐ-UBND"
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(String(120), default="")
+    issuer_parent: Mapped[str] = mapped_column(String(200), default="")  # "UBND TỈNH QUẢNG NGÃI" (may be empty)
+    issuer: Mapped[str] = mapped_column(String(200), default="")  # "ỦY BAN NHÂN DÂN HUYỆN BA TƠ"
+    summary: Mapped[str] = mapped_column(Text, default="")
+    legal_bases: Mapped[str] = mapped_column(Text, default="")  # one basis per line
+    articles: Mapped[str] = mapped_column(Text, default="")  # JSON list of article texts (Điều 1–3)
+    signer_authority: Mapped[str] = mapped_column(String(120), default="TM. ỦY BAN NHÂN DÂN")
+    signer_title: Mapped[str] = mapped_column(String(120), default="CHỦ TỊCH")
+    signer_name: Mapped[str] = mapped_column(String(120), default="")
+    recipients: Mapped[str] = mapped_column(Text, default="")  # one recipient per line
+    amends_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
+    amendment_reason: Mapped[str] = mapped_column(Text, default="")
+    docx_key: Mapped[str | None] = mapped_column(String(200))
+    pdf_key: Mapped[str | None] = mapped_column(String(200))
+    issued_at: Mapped[datetime | None] = mapped_column(DateTime)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    campaign: Mapped[Campaign] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
