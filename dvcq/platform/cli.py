@@ -63,6 +63,9 @@ def demo_command(serve: bool, port: int | None, host: str):
     if serve:
         port = port or 5000
         click.echo(f"Mở http://{host}:{port} trong trình duyệt. Nhấn Ctrl+C để dừng.")
+        from dvcq.platform.schedule import start_demo_ticker
+
+        start_demo_ticker(current_app._get_current_object())
         current_app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
 
 
@@ -143,6 +146,16 @@ def jobs_requeue():
     from dvcq.platform import jobs
 
     click.echo(f"Đã đưa lại {jobs.requeue_delayed()} công việc vào hàng đợi.")
+
+
+@dvcq.command("tick")
+@system_command
+def tick_command():
+    """Chạy một lượt các việc định kỳ (nhắc hạn, cảnh báo trễ hạn, gửi thư) — dùng khi không có `rq cron`."""
+    from dvcq.platform.schedule import tick
+
+    for name, result in tick().items():
+        click.echo(f"{name}: {result}")
 
 
 def init_app(app) -> None:

@@ -203,16 +203,21 @@ def _run_in_app(app, record_id: str) -> None:
 _worker_app = None
 
 
+def _worker_context():
+    """An app context for code that RQ runs outside any request (the app is created once per worker process)."""
+    global _worker_app
+    if _worker_app is None:
+        from dvcq.platform.app import create_app
+
+        _worker_app = create_app()
+    return _worker_app.app_context()
+
+
 def run_job(record_id: str, reraise: bool = True) -> None:
     """Run one recorded job (RQ's entry point). Safe to call again: a finished job is not run twice. Under RQ the
     error is raised again so RQ's retry applies; in-process the record alone tells the user."""
-    global _worker_app
     if not has_app_context():
-        if _worker_app is None:
-            from dvcq.platform.app import create_app
-
-            _worker_app = create_app()
-        with _worker_app.app_context():
+        with _worker_context():
             return run_job(record_id, reraise)
     with scoped(SYSTEM):  # the runner's own bookkeeping; the job itself runs in the record's scope
         _run(record_id, reraise)
