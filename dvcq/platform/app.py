@@ -8,6 +8,7 @@ from flask import Flask, g, request, session
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dvcq.platform import errors, formatting, security, settings
 from dvcq.platform.extensions import _locale, babel, csrf, db, limiter, login_manager, migrate
@@ -29,6 +30,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         if app.config.get("DVCQ_ENV") == "production":
             settings.check_production(app.config)
 
+    if app.config.get("TRUSTED_PROXIES"):
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _init_extensions(app)
     _init_scope(app)
     errors.init_app(app)

@@ -53,6 +53,9 @@ def load(instance: Path, env: dict[str, str] | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT") or "5 per 15 minutes",
         "LOGIN_LIMIT_PER_ADDRESS": env.get("LOGIN_LIMIT_PER_ADDRESS") or "20 per 15 minutes",
+        # How many reverse proxies (nginx) stand in front: their X-Forwarded-For/-Proto/-Host are then trusted, so
+        # login limits count the real client address. 0 when the app faces clients directly.
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES") or 0),
         "SESSION_COOKIE_SECURE": production or env.get("SESSION_COOKIE_SECURE") == "1",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
