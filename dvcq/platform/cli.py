@@ -104,14 +104,14 @@ def units_group():
 
 
 @units_group.command("import")
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path")
 @system_command
 def units_import(path: str):
     """Nhập danh sách đơn vị từ tệp .xlsx hoặc .csv (định dạng Đơn vị)."""
     from dvcq.tenants import imports
 
     report = imports.import_units_file(path, actor=None)
-    click.echo(f"Đã nhập {report.created} đơn vị mới, cập nhật {report.updated} đơn vị.")
+    click.echo(report.summary())
 
 
 @dvcq.group("audit")

@@ -4,14 +4,12 @@ kept, what is missing is added. Each area adds its own demo data through `demo_s
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 
 from sqlalchemy import select
 
-from dvcq.platform.auth.passwords import hash_password
 from dvcq.platform.extensions import db
 from dvcq.tenants.models import Role, Unit, UnitKind, User
-from dvcq.tenants.services import group_for
+from dvcq.tenants.services import create_user
 
 DEMO_PASSWORD = "Dvcq@2026demo"
 PROVINCE = ("QNG", "Tỉnh Quảng Ngãi")
@@ -64,50 +62,43 @@ def demo_seeder(fn: Callable[[], None]) -> Callable[[], None]:
     return fn
 
 
-def _unit(code: str, name: str, kind: UnitKind, parent: Unit | None) -> Unit:
-    unit = db.session.execute(select(Unit).where(Unit.code == code)).scalar_one_or_none()
-    if unit is None:
-        unit = Unit(
-            code=code,
-            name=name,
-            kind=kind,
-            parent_id=parent.id if parent else None,
-            valid_from=date(2020, 1, 1),
-        )
-        db.session.add(unit)
-        db.session.flush()
-        unit.authority_id = unit.id if kind.is_authority else parent.authority_id
-    return unit
+def _seed_units() -> dict[str, Unit]:
+    """The demo tree through the same importer as `dvcq units import`; only units whose code is missing are added
+    (an administrator's later edits are kept)."""
+    from dvcq.tenants.imports import import_units_table
+
+    wanted = [
+        (*PROVINCE, "tỉnh", "", ""),
+        (*DISTRICT, "huyện", PROVINCE[0], ""),
+        *[(code, name, kind.label, DISTRICT[0], GROUP_COMMUNES) for code, name, kind in COMMUNES],
+        *[(code, name, "cơ quan", DISTRICT[0], GROUP_AGENCIES) for code, name in AGENCIES],
+    ]
+    existing = set(db.session.execute(select(Unit.code)).scalars())
+    missing = [[*row, "01/01/2020"] for row in wanted if row[0] not in existing]
+    if missing:
+        header = ["Mã đơn vị", "Tên đơn vị", "Loại", "Mã đơn vị cấp trên", "Khối", "Ngày hiệu lực"]
+        import_units_table([header, *missing], actor=None, source="dữ liệu mẫu")
+    return {u.code: u for u in db.session.execute(select(Unit)).scalars()}
 
 
 def _user(login: str, full_name: str, role: Role, unit: Unit, title: str) -> None:
     if db.session.execute(select(User.id).where(User.login == login)).first():
         return
-    db.session.add(
-        User(
-            login=login,
-            full_name=full_name,
-            role=role,
-            unit_id=unit.id,
-            title=title,
-            email=f"{login}@demo.dvcq.vn",
-            password_hash=hash_password(DEMO_PASSWORD),
-        )
+    create_user(
+        actor=None,
+        unit_code=unit.code,
+        role=role,
+        login=login,
+        full_name=full_name,
+        password=DEMO_PASSWORD,
+        email=f"{login}@demo.dvcq.vn",
+        title=title,
     )
 
 
 def seed() -> list[tuple[str, str, str]]:
     """Create the demo district and its accounts; returns the logins to print."""
-    province = _unit(*PROVINCE, UnitKind.TINH, None)
-    district = _unit(*DISTRICT, UnitKind.HUYEN, province)
-    communes = group_for(district.id, GROUP_COMMUNES)
-    agencies = group_for(district.id, GROUP_AGENCIES)
-    for code, name, kind in COMMUNES:
-        _unit(code, name, kind, district).group_id = communes.id
-    for code, name in AGENCIES:
-        _unit(code, name, UnitKind.CO_QUAN, district).group_id = agencies.id
-    db.session.flush()
-    units = {u.code: u for u in db.session.execute(select(Unit)).scalars()}
+    units = _seed_units()
     for login, name, role, code, title in AUTHORITY_USERS:
         _user(login, name, role, units[code], title)
     for code, name, _ in COMMUNES:

@@ -1,4 +1,5 @@
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -9,8 +10,12 @@ class UnitForm(FlaskForm):
     version = HiddenField()
     name = StringField("Tên đơn vị", validators=[DataRequired("Tên đơn vị không được để trống."), Length(max=200)])
     group = StringField("Khối", validators=[Optional(), Length(max=120)])
-    valid_from = StringField("Hiệu lực từ ngày (dd/mm/yyyy)", validators=[Optional()])
-    valid_to = StringField("Hết hiệu lực ngày (dd/mm/yyyy)", validators=[Optional()])
+    valid_from = StringField("Hiệu lực từ ngày (dd/mm/yyyy)", validators=[Optional(), Length(max=20)])
+    valid_to = StringField("Hết hiệu lực ngày (dd/mm/yyyy)", validators=[Optional(), Length(max=20)])
+
+
+class UnitsUploadForm(FlaskForm):
+    file = FileField("Tệp danh sách đơn vị (.xlsx hoặc .csv)", validators=[FileRequired("Vui lòng chọn tệp để nhập.")])
 
 
 class UserForm(FlaskForm):

@@ -1,20 +1,33 @@
-"""`dvcq units import`: the Units spreadsheet (PRODUCT.md), validated whole before anything is written."""
+"""`dvcq units import` and the upload on the units page: the Units spreadsheet (PRODUCT.md), validated whole before
+anything is written.
+
+Columns: `Mã đơn vị` · `Tên đơn vị` · `Loại` · `Mã đơn vị cấp trên` · `Khối` (required) and, optionally,
+`Ngày hiệu lực` · `Ngày hết hiệu lực` · `Mã đơn vị tiền thân` (codes separated by commas or semicolons: the units
+merged into this one, recorded as lineage effective on the row's `Ngày hiệu lực`). Headers are matched ignoring
+case, accents and spaces. A row updates the unit of that code or creates it; units not in the file are left alone,
+and so are the dates of every unit when the file has no date columns. Lineage is only ever added.
+
+A file with any problem is rejected whole with every problem listed (row, column, what, in Vietnamese). Re-importing
+the same file changes nothing and writes no audit record; each created or changed unit gets one.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
 
 from dvcq.platform import audit
+from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
-from dvcq.platform.formatting import parse_vn_date
-from dvcq.platform.spreadsheets import Problems, find_sheet, normalise, read_tables, sheet_from_table
+from dvcq.platform.formatting import parse_vn_date, vn_date
+from dvcq.platform.spreadsheets import Problems, normalise, read_tables, sheet_from_table
 from dvcq.tenants.models import UNIT_KIND_LABELS, Unit, UnitKind, UnitLineage
-from dvcq.tenants.services import group_for
+from dvcq.tenants.services import group_for, managed_root, managed_unit_ids
 
+WHAT = "đơn vị"
 REQUIRED = {
     "code": "Mã đơn vị",
     "name": "Tên đơn vị",
@@ -26,16 +39,43 @@ OPTIONAL = {
     "valid_from": "Ngày hiệu lực",
     "valid_to": "Ngày hết hiệu lực",
     "predecessors": "Mã đơn vị tiền thân",
-    "parent_alt": "Đơn vị cấp trên",
 }
+# Other headers people write for the same columns.
+ALIASES = {
+    "Loại đơn vị": "Loại",
+    "Mã cấp trên": "Mã đơn vị cấp trên",
+    "Khối thi đua": "Khối",
+    "Hiệu lực từ": "Ngày hiệu lực",
+    "Hiệu lực từ ngày": "Ngày hiệu lực",
+    "Ngày bắt đầu hiệu lực": "Ngày hiệu lực",
+    "Hiệu lực đến": "Ngày hết hiệu lực",
+    "Hiệu lực đến ngày": "Ngày hết hiệu lực",
+    "Hết hiệu lực ngày": "Ngày hết hiệu lực",
+    "Ngày kết thúc hiệu lực": "Ngày hết hiệu lực",
+    "Mã tiền thân": "Mã đơn vị tiền thân",
+    "Mã đơn vị trước sáp nhập": "Mã đơn vị tiền thân",
+}
+_HEADER_NAMES = {normalise(h): h for h in (*REQUIRED.values(), *OPTIONAL.values())}
+_HEADER_NAMES.update({normalise(alias): canonical for alias, canonical in ALIASES.items()})
 KINDS = {normalise(label): kind for kind, label in UNIT_KIND_LABELS.items()}
-KINDS.update({normalise("xã"): UnitKind.XA, "thanhpho": UnitKind.TINH})
+KINDS.update({normalise(kind.value.replace("_", "")): kind for kind in UnitKind})
+ALLOWED_KINDS = ", ".join(UNIT_KIND_LABELS.values())
+MAX_ROWS = 20_000
 
 
 @dataclass
 class ImportReport:
     created: int = 0
     updated: int = 0
+    unchanged: int = 0
+    created_codes: list[str] = field(default_factory=list)
+    updated_codes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"Đã nhập {self.created} đơn vị mới, cập nhật {self.updated} đơn vị, "
+            f"{self.unchanged} đơn vị không thay đổi."
+        )
 
 
 @dataclass
@@ -49,57 +89,173 @@ class _Row:
     valid_from: date | None
     valid_to: date | None
     predecessors: list[str]
-    before: dict | None = None
+
+
+@dataclass
+class _Columns:
+    """The headers as the file wrote them (for messages) and which optional columns the file has."""
+
+    names: dict[str, str]
+
+    def __getitem__(self, key: str) -> str:
+        return self.names.get(key) or {**REQUIRED, **OPTIONAL}[key]
+
+    def has(self, key: str) -> bool:
+        return key in self.names
+
+
+# ---- entry points -----------------------------------------------------------------------------------------------
 
 
 def import_units_file(path: str | Path, actor, data: bytes | None = None) -> ImportReport:
+    """Import a .xlsx or .csv file (from disk, or `data` uploaded under the name `path`). `actor` None is the
+    system (the CLI); an administrator may only create and change units inside their own subtree."""
+    path = Path(path)
+    if data is None:
+        if not path.is_file():
+            raise ServiceError(f"Không tìm thấy tệp «{path}».")
+        data = path.read_bytes()
+    _sniff(path.name, data)
     tables = read_tables(path, data)
+    return import_units_table(_pick_table(tables), actor=actor, source=path.name)
+
+
+def import_units_table(table: list[list[str]], *, actor, source: str) -> ImportReport:
+    """The same import from rows of text cells (the header row first, blank rows ignored)."""
     problems = Problems()
-    table = find_sheet(tables, "DonVi") or next(iter(tables.values()))
+    table = _align_header(table)
     sheet = sheet_from_table("", table, REQUIRED, OPTIONAL, problems)
-    problems.raise_if_any("đơn vị")
-    rows = _parse(sheet, problems)
+    problems.raise_if_any(WHAT)
+    if len(sheet.rows) > MAX_ROWS:
+        raise ServiceError(f"Tệp có {len(sheet.rows)} dòng, vượt quá {MAX_ROWS} dòng cho một lần nhập.")
+    if not sheet.rows:
+        raise ServiceError("Tệp đơn vị không có dòng dữ liệu nào dưới dòng tiêu đề.")
+    columns = _Columns(sheet.columns)
+    rows = _parse(sheet.rows, columns, problems)
     existing = {u.code: u for u in db.session.execute(select(Unit)).scalars()}
-    _check_tree(rows, existing, sheet.columns, problems)
-    problems.raise_if_any("đơn vị")
-    report = _write(rows, existing, actor)
+    _check(rows, existing, columns, problems, actor)
+    problems.raise_if_any(WHAT)
+    report = _write(rows, existing, columns, actor, source)
     db.session.commit()
     return report
 
 
-def _parse(sheet, problems: Problems) -> list[_Row]:
+# ---- reading ----------------------------------------------------------------------------------------------------
+
+
+def _sniff(name: str, data: bytes) -> None:
+    """Say clearly what a file is when it is not a spreadsheet we read, before any parser guesses."""
+    suffix = Path(name).suffix.lower()
+    if not data:
+        raise ServiceError(f"Tệp «{name}» rỗng (0 byte).")
+    head = data[:8]
+    if head.startswith(b"%PDF"):
+        raise ServiceError(f"Tệp «{name}» là tệp PDF, không phải bảng tính. Vui lòng dùng tệp Excel (.xlsx) hoặc .csv.")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ServiceError(
+            f"Tệp «{name}» là bảng tính Excel định dạng cũ (.xls) hoặc tệp Word cũ. "
+            "Vui lòng mở bằng Excel và lưu lại dưới dạng .xlsx."
+        )
+    if suffix in (".xlsx", ".xlsm"):
+        if not head.startswith(b"PK"):
+            raise ServiceError(
+                f"Tệp «{name}» không phải bảng tính Excel (.xlsx) hợp lệ dù có đuôi {suffix} "
+                "(có thể là tệp khác được đổi tên). Vui lòng mở bằng Excel và lưu lại dưới dạng .xlsx."
+            )
+    elif suffix == ".csv":
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise ServiceError(
+                f"Tệp «{name}» được lưu dạng Unicode UTF-16; vui lòng lưu lại dạng «CSV UTF-8» hoặc .xlsx."
+            )
+        if head.startswith(b"PK") or b"\x00" in data[:4096]:
+            raise ServiceError(
+                f"Tệp «{name}» không phải tệp văn bản .csv (có thể là tệp khác được đổi tên). "
+                "Vui lòng lưu bảng tính dưới dạng .xlsx hoặc CSV UTF-8."
+            )
+    else:
+        raise ServiceError(f"Không đọc được tệp «{name}»: chỉ nhận bảng tính .xlsx hoặc .csv.")
+
+
+def _header_index(table: list[list[str]]) -> int | None:
+    """The first row (within the first 20) that holds the `Mã đơn vị` header: title rows above it are ignored."""
+    for i, row in enumerate(table[:20]):
+        names = {_HEADER_NAMES.get(normalise(cell)) for cell in row}
+        if REQUIRED["code"] in names:
+            return i
+    return None
+
+
+def _pick_table(tables: dict[str, list[list[str]]]) -> list[list[str]]:
+    """The sheet named «DonVi»/«Đơn vị», else the first sheet that has the header, else the first sheet."""
+    for title, table in tables.items():
+        if normalise(title) in ("donvi", "danhsachdonvi"):
+            return table
+    for table in tables.values():
+        if _header_index(table) is not None:
+            return table
+    return next(iter(tables.values()), [])
+
+
+def _align_header(table: list[list[str]]) -> list[list[str]]:
+    """Blank the title rows above the header (keeping row numbers as Excel shows them) and write every known
+    header alias as the canonical header."""
+    index = _header_index(table)
+    if index is None:
+        return table
+    header = [_HEADER_NAMES.get(normalise(cell), cell) for cell in table[index]]
+    return [[] for _ in range(index)] + [header] + table[index + 1 :]
+
+
+def _parse(sheet_rows, col: _Columns, problems: Problems) -> list[_Row]:
     rows: list[_Row] = []
     seen: dict[str, int] = {}
-    col = sheet.columns
-    for line, v in sheet.rows:
-        code, name = v["code"].strip(), v["name"].strip()
+    for line, v in sheet_rows:
+        ok = True
+        code, name = " ".join(v["code"].split()), " ".join(v["name"].split())
         if not code:
             problems.add(line, col["code"], "thiếu mã đơn vị")
+            ok = False
         elif code in seen:
             problems.add(line, col["code"], f"mã «{code}» trùng với dòng {seen[code]}")
+            ok = False
         else:
             seen[code] = line
         if len(code) > 32:
-            problems.add(line, col["code"], "mã đơn vị dài quá 32 ký tự")
+            problems.add(line, col["code"], f"mã «{code}» dài quá 32 ký tự")
+            ok = False
         if not name:
             problems.add(line, col["name"], "thiếu tên đơn vị")
+            ok = False
+        elif len(name) > 200:
+            problems.add(line, col["name"], "tên đơn vị dài quá 200 ký tự")
+            ok = False
         kind = KINDS.get(normalise(v["kind"]))
-        if kind is None:
-            allowed = ", ".join(UNIT_KIND_LABELS.values())
-            problems.add(line, col["kind"], f"loại «{v['kind']}» không hợp lệ (chọn: {allowed})")
-        dates = {}
+        if not v["kind"].strip():
+            problems.add(line, col["kind"], f"thiếu loại đơn vị (chọn một trong: {ALLOWED_KINDS})")
+        elif kind is None:
+            problems.add(line, col["kind"], f"loại «{v['kind']}» không hợp lệ (chọn một trong: {ALLOWED_KINDS})")
+        group = " ".join(v["group"].split())
+        if len(group) > 120:
+            problems.add(line, col["group"], "tên khối dài quá 120 ký tự")
+            ok = False
+        dates: dict[str, date | None] = {}
         for key in ("valid_from", "valid_to"):
             text = v.get(key, "").strip()
             dates[key] = None
             if text:
                 try:
                     dates[key] = parse_vn_date(text)
-                except ValueError as err:
-                    problems.add(line, col[key], str(err))
+                except ValueError:
+                    problems.add(line, col[key], f"«{text}» không phải ngày hợp lệ (dd/mm/yyyy)")
+                    ok = False
         if dates["valid_from"] and dates["valid_to"] and dates["valid_to"] < dates["valid_from"]:
             problems.add(line, col["valid_to"], "ngày hết hiệu lực trước ngày hiệu lực")
-        predecessors = [p.strip() for p in v.get("predecessors", "").replace(";", ",").split(",") if p.strip()]
-        if kind is not None and code and name:
+        predecessors = []
+        for p in v.get("predecessors", "").replace(";", ",").split(","):
+            p = p.strip()
+            if p and p not in predecessors:
+                predecessors.append(p)
+        if ok and kind is not None:
             rows.append(
                 _Row(
                     line,
@@ -107,7 +263,7 @@ def _parse(sheet, problems: Problems) -> list[_Row]:
                     name,
                     kind,
                     v["parent"].strip(),
-                    v["group"].strip(),
+                    group,
                     dates["valid_from"],
                     dates["valid_to"],
                     predecessors,
@@ -116,77 +272,193 @@ def _parse(sheet, problems: Problems) -> list[_Row]:
     return rows
 
 
-def _check_tree(rows: list[_Row], existing: dict[str, Unit], col: dict[str, str], problems: Problems) -> None:
+# ---- checking the tree as it would be after the import ----------------------------------------------------------
+
+
+def _check(rows: list[_Row], existing: dict[str, Unit], col: _Columns, problems: Problems, actor) -> None:
     by_code = {r.code: r for r in rows}
-    known = set(by_code) | set(existing)
-    parents: dict[str, str] = {c: (u.parent.code if u.parent else "") for c, u in existing.items()}
-    parents.update({r.code: r.parent for r in rows})
+    by_id = {u.id: u for u in existing.values()}
+    parent_now = {c: (by_id[u.parent_id].code if u.parent_id in by_id else "") for c, u in existing.items()}
+    root = managed_root(actor)
+    if root is None:
+        visible = set(existing) | set(by_code)
+    else:
+        ids = managed_unit_ids(actor)
+        visible = {u.code for u in existing.values() if u.id in ids} | set(by_code)
+    bad_parent: set[str] = set()  # rows whose parent cell already has a problem
+
     for r in rows:
-        if r.parent and r.parent not in known:
-            problems.add(r.line, col["parent"], f"không có đơn vị cấp trên mã «{r.parent}» trong tệp hay hệ thống")
-        if r.parent == r.code:
-            problems.add(r.line, col["parent"], "đơn vị không thể là cấp trên của chính nó")
-        if not r.parent and not r.kind.is_authority:
-            problems.add(r.line, col["parent"], f"{r.kind.label} phải có đơn vị cấp trên")
+        where = (r.line, col["parent"])
+        if r.code in existing and r.code not in visible:
+            problems.add(
+                r.line, col["code"], f"mã «{r.code}» đã được dùng cho một đơn vị ngoài phạm vi quản lý của bạn"
+            )
+            bad_parent.add(r.code)
+            continue
+        if root is not None and r.code == root.code:
+            r.parent = r.parent or parent_now[r.code]  # an empty cell keeps the authority where it is
+            if r.kind != root.kind or r.parent != parent_now[r.code]:
+                problems.add(
+                    *where,
+                    f"không thể đổi loại hay cấp trên của «{root.name}» (cơ quan bạn quản trị) bằng tệp nhập; "
+                    f"giữ loại «{root.kind.label}» và mã cấp trên «{parent_now[r.code]}»",
+                )
+        elif r.parent == r.code:
+            problems.add(*where, "đơn vị không thể là cấp trên của chính nó")
+            bad_parent.add(r.code)
+        elif r.parent and r.parent not in visible:
+            problems.add(*where, f"không có đơn vị cấp trên mã «{r.parent}» trong tệp hay trong hệ thống")
+            bad_parent.add(r.code)
+        else:
+            parent_kind = None
+            if r.parent:
+                parent_kind = by_code[r.parent].kind if r.parent in by_code else existing[r.parent].kind
+            if _check_kinds(r, parent_kind, where, problems):
+                bad_parent.add(r.code)
+        if r.kind.is_authority and r.group:
+            problems.add(
+                r.line, col["group"], f"{r.kind.label} là cơ quan đánh giá, không thuộc khối nào; để trống cột này"
+            )
         if not r.kind.is_authority and not r.group:
             problems.add(r.line, col["group"], "đơn vị được đánh giá phải thuộc một khối (ví dụ «Khối xã»)")
         for p in r.predecessors:
-            if p not in known:
-                problems.add(r.line, "Mã đơn vị tiền thân", f"không có đơn vị mã «{p}»")
-    for r in rows:  # a cycle: walking up from the row comes back to it
-        seen, code = set(), r.code
-        while code and code not in seen:
-            seen.add(code)
-            code = parents.get(code, "")
-        if code == r.code and r.parent != r.code:
+            if p == r.code:
+                problems.add(r.line, col["predecessors"], "đơn vị không thể là tiền thân của chính nó")
+            elif p not in visible:
+                problems.add(r.line, col["predecessors"], f"không có đơn vị tiền thân mã «{p}»")
+        if r.predecessors and r.valid_from is None:
             problems.add(
                 r.line,
-                col["parent"],
-                f"vòng lặp trong cây đơn vị: «{r.code}» là cấp trên của chính nó qua các đơn vị khác",
+                col["valid_from"],
+                "có đơn vị tiền thân nên cần ngày hiệu lực (ngày sáp nhập) để ghi lịch sử sắp xếp",
             )
 
+    final_parent = {**parent_now, **{r.code: r.parent for r in rows}}
 
-def _authority_of(code: str, rows: dict[str, _Row], existing: dict[str, Unit]) -> str:
-    """The nearest unit, itself included, that is a district or province."""
-    while code:
-        kind = rows[code].kind if code in rows else existing[code].kind
-        if kind.is_authority:
-            return code
-        code = rows[code].parent if code in rows else (existing[code].parent.code if existing[code].parent else "")
-    return ""
+    # A unit that keeps children (not in the file) cannot become a commune or an agency.
+    reported: set[str] = set()
+    for child, parent in final_parent.items():
+        r = by_code.get(parent)
+        if child in by_code or r is None or r.kind.is_authority or parent in reported:
+            continue
+        reported.add(parent)
+        message = f"«{r.code}» đang có đơn vị trực thuộc (ví dụ «{child}») nên không thể là {r.kind.label}"
+        problems.add(r.line, col["kind"], message)
+
+    for r in rows:  # a cycle: walking up from the row comes back to it
+        seen, code = set(), r.parent
+        while code and code not in seen and code != r.code:
+            seen.add(code)
+            code = final_parent.get(code, "")
+        if code == r.code and r.parent != r.code:
+            path = " → ".join([r.code, *_path_up(r.parent, r.code, final_parent)])
+            problems.add(r.line, col["parent"], f"vòng lặp trong cây đơn vị: {path}")
+            bad_parent.add(r.code)
+
+    if root is not None:  # everything the file touches must stay under the administrator's authority
+        for r in rows:
+            if r.code != root.code and r.code not in bad_parent and not _reaches(r.code, root.code, final_parent):
+                problems.add(
+                    r.line,
+                    col["parent"],
+                    f"đơn vị phải thuộc «{root.name}» (mã «{root.code}»), phạm vi quản lý của bạn",
+                )
 
 
-def _write(rows: list[_Row], existing: dict[str, Unit], actor) -> ImportReport:
+def _check_kinds(r: _Row, parent_kind: UnitKind | None, where, problems: Problems) -> bool:
+    """Province → district → member unit (or province → member unit). True if a problem was added."""
+    message = None
+    if r.kind == UnitKind.TINH:
+        if r.parent:
+            message = "tỉnh không có đơn vị cấp trên; để trống cột này"
+    elif r.kind == UnitKind.HUYEN:
+        if parent_kind is not None and parent_kind != UnitKind.TINH:
+            message = f"cấp trên của huyện phải là một tỉnh («{r.parent}» là {parent_kind.label})"
+    elif not r.parent:
+        message = f"{r.kind.label} phải có đơn vị cấp trên (huyện hoặc tỉnh)"
+    elif not parent_kind.is_authority:
+        message = f"cấp trên của {r.kind.label} phải là huyện hoặc tỉnh («{r.parent}» là {parent_kind.label})"
+    if message:
+        problems.add(*where, message)
+    return message is not None
+
+
+def _path_up(start: str, stop: str, parents: dict[str, str]) -> list[str]:
+    path, code = [], start
+    while code and code not in path:
+        path.append(code)
+        if code == stop:
+            break
+        code = parents.get(code, "")
+    return path
+
+
+def _reaches(code: str, root: str, parents: dict[str, str]) -> bool:
+    seen = set()
+    while code and code not in seen:
+        if code == root:
+            return True
+        seen.add(code)
+        code = parents.get(code, "")
+    return False
+
+
+# ---- writing ----------------------------------------------------------------------------------------------------
+
+
+def _state(unit: Unit, units_by_id: dict[int, Unit]) -> dict:
+    parent = units_by_id.get(unit.parent_id) if unit.parent_id else None
+    return {
+        "name": unit.name,
+        "kind": unit.kind,
+        "parent": parent.code if parent else None,
+        "group": unit.group.name if unit.group else None,
+        "valid_from": unit.valid_from,
+        "valid_to": unit.valid_to,
+    }
+
+
+def _write(rows: list[_Row], existing: dict[str, Unit], col: _Columns, actor, source: str) -> ImportReport:
     report = ImportReport()
-    by_code = {r.code: r for r in rows}
     units = dict(existing)
-    for r in rows:  # create or update names first so parents can be linked in any row order
+    by_id = {u.id: u for u in existing.values()}
+    before: dict[str, dict | None] = {}
+    for r in rows:
         unit = units.get(r.code)
-        before = None
         if unit is None:
-            unit = Unit(code=r.code, name=r.name, kind=r.kind)
+            unit = Unit(code=r.code, name=r.name, kind=r.kind, valid_from=r.valid_from, valid_to=r.valid_to)
             db.session.add(unit)
             units[r.code] = unit
-            report.created += 1
+            before[r.code] = None
         else:
-            before = {
-                "name": unit.name,
-                "kind": unit.kind,
-                "parent": unit.parent.code if unit.parent else None,
-            }
-            unit.name, unit.kind = r.name, r.kind
-            report.updated += 1
-        unit.valid_from, unit.valid_to = r.valid_from, r.valid_to
-        r.before = before
+            before[r.code] = _state(unit, by_id)
     db.session.flush()
+    by_id.update({u.id: u for u in units.values()})
+
     for r in rows:
         unit = units[r.code]
-        unit.parent_id = units[r.parent].id if r.parent else None
-        unit.authority_id = units[_authority_of(r.code, by_code, existing)].id
+        parent = units[r.parent] if r.parent else None
+        authority_id = unit.id if r.kind.is_authority else parent.id
+        group = group_for(authority_id, r.group, actor=actor) if r.group and not r.kind.is_authority else None
+        wanted = {
+            "name": r.name,
+            "kind": r.kind,
+            "parent_id": parent.id if parent else None,
+            "authority_id": authority_id,
+            "group_id": group.id if group else None,
+        }
+        if col.has("valid_from"):
+            wanted["valid_from"] = r.valid_from
+        if col.has("valid_to"):
+            wanted["valid_to"] = r.valid_to
+        for attr, value in wanted.items():
+            if getattr(unit, attr) != value:  # only real changes: no UPDATE, no version bump otherwise
+                setattr(unit, attr, value)
     db.session.flush()
+
     for r in rows:
         unit = units[r.code]
-        unit.group_id = group_for(unit.authority_id, r.group).id if r.group and not r.kind.is_authority else None
+        added = []
         for p in r.predecessors:
             pred = units[p]
             link = db.session.execute(
@@ -197,22 +469,41 @@ def _write(rows: list[_Row], existing: dict[str, Unit], actor) -> ImportReport:
                     UnitLineage(
                         predecessor_id=pred.id,
                         successor_id=unit.id,
-                        effective_on=r.valid_from or date(2025, 7, 1),
-                        note="Sắp xếp đơn vị hành chính",
+                        effective_on=r.valid_from,
+                        note=f"Sắp xếp đơn vị hành chính, hiệu lực {vn_date(r.valid_from)}",
                     )
                 )
+                added.append(p)
+        db.session.expire(unit, ["group"])
+        after = _state(unit, by_id)
+        old = before[r.code]
+        reason = f"Nhập từ tệp «{source}», dòng {r.line}"
+        if old is None:
+            report.created += 1
+            report.created_codes.append(r.code)
+            audit.record(
+                "unit.created",
+                actor=actor,
+                unit_id=unit.id,
+                target=unit,
+                after={"code": r.code, **after, "predecessors": r.predecessors},
+                reason=reason,
+            )
+            continue
+        changed = [key for key in after if after[key] != old[key]]
+        if not changed and not added:
+            report.unchanged += 1
+            continue
+        report.updated += 1
+        report.updated_codes.append(r.code)
         audit.record(
-            "unit.imported",
+            "unit.updated",
             actor=actor,
             unit_id=unit.id,
             target=unit,
-            before=r.before,
-            after={
-                "code": r.code,
-                "name": r.name,
-                "kind": r.kind,
-                "parent": r.parent or None,
-                "group": r.group or None,
-            },
+            before={key: old[key] for key in changed},
+            after={**{key: after[key] for key in changed}, **({"predecessors_added": added} if added else {})},
+            reason=reason,
         )
+    db.session.flush()
     return report

@@ -1,8 +1,15 @@
-"""Changing units and users: permission check → change → audit record, in one transaction."""
+"""Changing units and users: permission check → change → audit record, in one transaction.
+
+Units and users are not tenant rows (the tenancy guard does not filter them), so every function here narrows
+explicitly to what the actor manages: an administrator manages the subtree of the tree rooted at their authority
+(a district: itself and its communes and agencies; a province: also its districts and their units). The CLI acts as
+the system (`actor=None`) and manages everything. Anything outside the subtree answers exactly like a missing row.
+"""
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -13,10 +20,19 @@ from dvcq.platform.auth.passwords import hash_password, password_problem
 from dvcq.platform.auth.services import revoke_sessions
 from dvcq.platform.errors import Conflict, NotFound, ServiceError
 from dvcq.platform.extensions import db
+from dvcq.platform.formatting import vn_date
 from dvcq.platform.permissions import require
-from dvcq.tenants.models import Role, Unit, UnitGroup, User
+from dvcq.platform.spreadsheets import normalise
+from dvcq.tenants.models import Role, Unit, UnitGroup, UnitLineage, User
 
 LOGIN_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
+UNIT_MISSING = "Không tìm thấy đơn vị."
+USER_MISSING = "Không tìm thấy tài khoản."
+UNIT_CONFLICT = (
+    "Đơn vị vừa được người khác sửa trong lúc bạn đang sửa, nên thay đổi của bạn chưa được lưu. "
+    "Biểu mẫu dưới đây hiện thông tin mới nhất; vui lòng xem lại và nhập lại thay đổi."
+)
+USER_CONFLICT = "Tài khoản vừa được người khác thay đổi nên thao tác chưa được thực hiện. Vui lòng xem lại danh sách."
 
 
 def _admin(actor) -> None:
@@ -25,28 +41,149 @@ def _admin(actor) -> None:
         require(actor, Role.ADMIN)
 
 
-def unit_by_code(code: str) -> Unit:
-    unit = db.session.execute(select(Unit).where(Unit.code == code.strip())).scalar_one_or_none()
-    if unit is None:
+# ---- what an actor manages -------------------------------------------------------------------------------------
+
+
+def managed_root(actor) -> Unit | None:
+    """The top of the actor's subtree: their authority (None for the system, which manages everything)."""
+    if actor is None:
+        return None
+    unit = actor.unit
+    if unit.is_authority:
+        return unit
+    return db.session.get(Unit, unit.authority_id)
+
+
+def _children_map() -> dict[int | None, list[int]]:
+    children: dict[int | None, list[int]] = {}
+    for unit_id, parent_id in db.session.execute(select(Unit.id, Unit.parent_id)):
+        children.setdefault(parent_id, []).append(unit_id)
+    return children
+
+
+def managed_unit_ids(actor) -> set[int] | None:
+    """Ids of the units the actor manages, or None for "all" (the system)."""
+    root = managed_root(actor)
+    if root is None:
+        return None
+    children = _children_map()
+    seen, todo = set(), [root.id]
+    while todo:
+        unit_id = todo.pop()
+        if unit_id in seen:
+            continue
+        seen.add(unit_id)
+        todo.extend(children.get(unit_id, []))
+    return seen
+
+
+def _manages(actor, unit_id: int) -> bool:
+    ids = managed_unit_ids(actor)
+    return ids is None or unit_id in ids
+
+
+def unit_for(actor, unit_id: int) -> Unit | None:
+    """A unit the actor manages, or None: a unit of another district is as missing as one that never was."""
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or not _manages(actor, unit.id):
+        return None
+    return unit
+
+
+def user_for(actor, user_id: int) -> User | None:
+    user = db.session.get(User, user_id)
+    if user is None or not _manages(actor, user.unit_id):
+        return None
+    return user
+
+
+@dataclass
+class TreeRow:
+    unit: Unit
+    depth: int
+
+
+def _child_order(unit: Unit):
+    # Authorities (districts under a province) first, then each group in its order, then by code.
+    group_position = unit.group.position if unit.group else -1
+    return (0 if unit.is_authority else 1, group_position, unit.code)
+
+
+def unit_tree(actor) -> list[TreeRow]:
+    """The managed units depth-first (parent before children), siblings by group then code."""
+    ids = managed_unit_ids(actor)
+    stmt = select(Unit)
+    if ids is not None:
+        stmt = stmt.where(Unit.id.in_(ids))
+    units = db.session.execute(stmt).scalars().all()
+    by_id = {u.id: u for u in units}
+    children: dict[int | None, list[Unit]] = {}
+    for u in units:
+        parent = u.parent_id if u.parent_id in by_id else None  # the root's own parent is not shown
+        children.setdefault(parent, []).append(u)
+    rows: list[TreeRow] = []
+    todo = [(u, 0) for u in sorted(children.get(None, []), key=_child_order, reverse=True)]
+    while todo:
+        unit, depth = todo.pop()
+        rows.append(TreeRow(unit, depth))
+        todo.extend((c, depth + 1) for c in sorted(children.get(unit.id, []), key=_child_order, reverse=True))
+    return rows
+
+
+def managed_users(actor) -> list[User]:
+    ids = managed_unit_ids(actor)
+    stmt = select(User).join(User.unit).order_by(Unit.code, User.login)
+    if ids is not None:
+        stmt = stmt.where(User.unit_id.in_(ids))
+    return list(db.session.execute(stmt).scalars())
+
+
+def lineage(unit: Unit) -> dict[str, list[UnitLineage]]:
+    before = select(UnitLineage).where(UnitLineage.successor_id == unit.id).order_by(UnitLineage.effective_on)
+    after = select(UnitLineage).where(UnitLineage.predecessor_id == unit.id).order_by(UnitLineage.effective_on)
+    return {
+        "predecessors": list(db.session.execute(before).scalars()),
+        "successors": list(db.session.execute(after).scalars()),
+    }
+
+
+def groups_of(authority_id: int) -> list[UnitGroup]:
+    stmt = select(UnitGroup).where(UnitGroup.authority_id == authority_id).order_by(UnitGroup.position)
+    return list(db.session.execute(stmt).scalars())
+
+
+# ---- users ------------------------------------------------------------------------------------------------------
+
+
+def unit_by_code(code: str, actor=None) -> Unit:
+    """The unit of this code among those the actor manages; "not found" otherwise."""
+    code = (code or "").strip()
+    unit = db.session.execute(select(Unit).where(Unit.code == code)).scalar_one_or_none()
+    if unit is None or not _manages(actor, unit.id):
         raise NotFound(f"Không có đơn vị mã «{code}».")
     return unit
 
 
 def parse_role(value: str) -> Role:
-    try:
-        return Role(value.strip().lower())
-    except ValueError:
-        names = ", ".join(r.value for r in Role)
-        raise ServiceError(f"Vai trò «{value}» không hợp lệ; chọn một trong: {names}.") from None
+    text = normalise(value)
+    for role in Role:
+        if text in (normalise(role.value), normalise(role.label)):
+            return role
+    names = ", ".join(f"{r.value} ({r.label})" for r in Role)
+    raise ServiceError(f"Vai trò «{value}» không hợp lệ; chọn một trong: {names}.")
 
 
 def check_role_fits_unit(role: Role, unit: Unit) -> None:
     if role.in_authority and not unit.is_authority:
         raise ServiceError(
-            f"Vai trò «{role.label}» chỉ dành cho cơ quan đánh giá (huyện/tỉnh), không đặt tại «{unit.name}»."
+            f"Vai trò «{role.label}» chỉ đặt tại cơ quan đánh giá (huyện/tỉnh), "
+            f"không đặt tại «{unit.name}» ({unit.kind.label})."
         )
     if not role.in_authority and unit.is_authority:
-        raise ServiceError(f"Vai trò «{role.label}» dành cho đơn vị được đánh giá, không đặt tại «{unit.name}».")
+        raise ServiceError(
+            f"Vai trò «{role.label}» chỉ đặt tại đơn vị được đánh giá (xã, phường, thị trấn, đặc khu, cơ quan), "
+            f"không đặt tại «{unit.name}» ({unit.kind.label})."
+        )
 
 
 def create_user(
@@ -60,28 +197,37 @@ def create_user(
     email: str | None = None,
     title: str = "",
 ) -> User:
-    """Create an account. With no password a one-time password is generated and must be changed at first login."""
+    """Create an account. With no password a one-time password is generated (returned once as
+    `user.initial_password`) and must be changed at first login. Every check runs before anything is written."""
     _admin(actor)
     login = (login or "").strip().lower()
     if not login or not set(login) <= LOGIN_CHARS or len(login) > 80:
-        raise ServiceError("Tên đăng nhập chỉ gồm chữ không dấu, số và các dấu . _ - (tối đa 80 ký tự).")
+        raise ServiceError(
+            f"Tên đăng nhập «{login}» không hợp lệ: chỉ gồm chữ không dấu, số và các dấu . _ - (tối đa 80 ký tự)."
+        )
     if db.session.execute(select(User.id).where(User.login == login)).first():
         raise ServiceError(f"Tên đăng nhập «{login}» đã được dùng.")
-    unit = unit_by_code(unit_code)
+    unit = unit_by_code(unit_code, actor)
     role = role if isinstance(role, Role) else parse_role(role)
     check_role_fits_unit(role, unit)
+    today = date.today()
+    if unit.valid_to is not None and unit.valid_to < today:
+        raise ServiceError(f"Đơn vị «{unit.name}» đã hết hiệu lực từ {vn_date(unit.valid_to)}; không tạo tài khoản.")
+    full_name = (full_name or "").strip() or login
+    if len(full_name) > 200:
+        raise ServiceError("Họ và tên dài quá 200 ký tự.")
     must_change = password is None
     if password is None:
-        password = secrets.token_urlsafe(9)
+        password = _one_time_password()
     else:
         problem = password_problem(password)
         if problem:
             raise ServiceError(problem)
     user = User(
         login=login,
-        full_name=full_name.strip() or login,
-        email=(email or None),
-        title=title,
+        full_name=full_name,
+        email=(email or "").strip() or None,
+        title=(title or "").strip(),
         password_hash=hash_password(password),
         unit_id=unit.id,
         role=role,
@@ -95,18 +241,30 @@ def create_user(
         actor=actor,
         unit_id=unit.id,
         target=user,
-        after={"login": login, "role": role, "unit": unit.code},
+        after={"login": login, "full_name": full_name, "role": role, "unit": unit.code, "active": True},
     )
     db.session.commit()
     user.initial_password = password if must_change else None
     return user
 
 
-def reset_password(*, actor, user_id: int) -> str:
+def _one_time_password() -> str:
+    """12 characters that always pass the password rules (letters and digits both present)."""
+    while True:
+        password = secrets.token_urlsafe(9)
+        if password_problem(password) is None and any(c.isdigit() for c in password):
+            return password
+
+
+def reset_password(*, actor, user_id: int) -> tuple[User, str]:
     """A new one-time password; every session of the user is revoked."""
     _admin(actor)
-    user = _user(user_id)
-    password = secrets.token_urlsafe(9)
+    user = user_for(actor, user_id)
+    if user is None:
+        raise NotFound(USER_MISSING)
+    if actor is not None and user.id == actor.id:
+        raise ServiceError("Không tự đặt lại mật khẩu của chính mình tại đây; hãy dùng «Đổi mật khẩu».")
+    password = _one_time_password()
     user.password_hash = hash_password(password)
     user.must_change_password = True
     revoked = revoke_sessions(user)
@@ -118,17 +276,22 @@ def reset_password(*, actor, user_id: int) -> str:
         after={"sessions_revoked": revoked},
     )
     db.session.commit()
-    return password
+    return user, password
 
 
 def set_active(*, actor, user_id: int, active: bool, version: int | None = None) -> User:
+    """Disable (every session revoked at once) or enable an account. `version` is what the admin saw."""
     _admin(actor)
-    user = _user(user_id)
+    user = user_for(actor, user_id)
+    if user is None:
+        raise NotFound(USER_MISSING)
     if actor is not None and user.id == actor.id and not active:
         raise ServiceError("Không thể tự khoá tài khoản của chính mình.")
     if version is not None and user.version != version:
-        raise Conflict("Tài khoản vừa được người khác thay đổi. Vui lòng tải lại trang.")
+        raise Conflict(USER_CONFLICT)
     before = user.active
+    if before == active:
+        return user
     user.active = active
     revoked = 0 if active else revoke_sessions(user)
     audit.record(
@@ -139,15 +302,15 @@ def set_active(*, actor, user_id: int, active: bool, version: int | None = None)
         before={"active": before},
         after={"active": active, "sessions_revoked": revoked},
     )
-    db.session.commit()
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(USER_CONFLICT) from None
     return user
 
 
-def _user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound("Không tìm thấy tài khoản.")
-    return user
+# ---- units ------------------------------------------------------------------------------------------------------
 
 
 def update_unit(
@@ -160,59 +323,79 @@ def update_unit(
     valid_from: date | None,
     valid_to: date | None,
 ) -> Unit:
-    """Edit a unit's name, group and validity; `version` is what the editor saw (optimistic locking)."""
+    """Edit a unit's name, group and validity; `version` is what the editor saw (optimistic locking): if somebody
+    saved in between, Conflict and nothing is written."""
     _admin(actor)
-    unit = db.session.get(Unit, unit_id)
+    unit = unit_for(actor, unit_id)
     if unit is None:
-        raise NotFound("Không tìm thấy đơn vị.")
+        raise NotFound(UNIT_MISSING)
     if unit.version != version:
-        raise Conflict("Đơn vị vừa được người khác sửa. Vui lòng tải lại trang để xem thay đổi mới nhất.")
+        raise Conflict(UNIT_CONFLICT)
     name = (name or "").strip()
+    group_name = (group_name or "").strip() or None
     if not name:
         raise ServiceError("Tên đơn vị không được để trống.")
+    if len(name) > 200:
+        raise ServiceError("Tên đơn vị dài quá 200 ký tự.")
     if valid_from and valid_to and valid_to < valid_from:
         raise ServiceError("Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực.")
+    if unit.is_authority and group_name:
+        raise ServiceError(f"Đơn vị cấp {unit.kind.label} là cơ quan đánh giá, không thuộc khối nào.")
+    if not unit.is_authority and not group_name:
+        raise ServiceError("Đơn vị được đánh giá phải thuộc một khối (ví dụ «Khối xã»).")
     before = {
         "name": unit.name,
         "group": unit.group.name if unit.group else None,
         "valid_from": unit.valid_from,
         "valid_to": unit.valid_to,
     }
+    group = group_for(unit.authority_id, group_name, actor=actor) if group_name else None
+    after = {"name": name, "group": group.name if group else None, "valid_from": valid_from, "valid_to": valid_to}
+    if after == before:
+        return unit
     unit.name = name
-    unit.group_id = group_for(unit.authority_id, group_name).id if group_name else None
+    unit.group_id = group.id if group else None
     unit.valid_from, unit.valid_to = valid_from, valid_to
+    changed = [key for key in after if after[key] != before[key]]
     audit.record(
         "unit.updated",
         actor=actor,
         unit_id=unit.id,
         target=unit,
-        before=before,
-        after={"name": name, "group": group_name, "valid_from": valid_from, "valid_to": valid_to},
+        before={key: before[key] for key in changed},
+        after={key: after[key] for key in changed},
     )
     try:
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        raise Conflict("Đơn vị vừa được người khác sửa. Vui lòng tải lại trang.") from None
+        raise Conflict(UNIT_CONFLICT) from None
     return unit
 
 
-def group_for(authority_id: int, name: str) -> UnitGroup:
-    """The authority's group of this name, created if new."""
-    name = name.strip()
-    group = db.session.execute(
-        select(UnitGroup).where(UnitGroup.authority_id == authority_id, UnitGroup.name == name)
-    ).scalar_one_or_none()
-    if group is None:
-        position = len(db.session.execute(select(UnitGroup.id).where(UnitGroup.authority_id == authority_id)).all())
-        group = UnitGroup(authority_id=authority_id, name=name, position=position)
-        db.session.add(group)
-        db.session.flush()
+def group_for(authority_id: int, name: str, actor=None) -> UnitGroup:
+    """The authority's group of this name (matched ignoring case, accents and spaces), created if new."""
+    name = " ".join(name.split())
+    wanted = normalise(name)
+    groups = groups_of(authority_id)
+    for group in groups:
+        if normalise(group.name) == wanted:
+            return group
+    group = UnitGroup(authority_id=authority_id, name=name, position=max((g.position for g in groups), default=-1) + 1)
+    db.session.add(group)
+    db.session.flush()
+    audit.record(
+        "unit_group.created",
+        actor=actor,
+        unit_id=authority_id,
+        target=group,
+        after={"name": name, "position": group.position},
+    )
     return group
 
 
 def member_units(authority_id: int) -> list[Unit]:
-    """The units an authority assesses (not the authority itself), in group then code order."""
+    """The units an authority assesses (not the authority itself), in code order."""
     return list(
         db.session.execute(
             select(Unit).where(Unit.authority_id == authority_id, Unit.id != authority_id).order_by(Unit.code)
