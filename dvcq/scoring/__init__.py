@@ -6,10 +6,11 @@ Each room is a subpackage with the same layout (services.py changes state; views
 
 def init_app(app) -> None:
     from dvcq.scoring import models  # noqa: F401 — the tables must be known to the app and to Alembic
+    from dvcq.scoring.appraisal.views import bp as appraisal_bp
     from dvcq.scoring.campaigns.views import bp as campaigns_bp
     from dvcq.scoring.criteria.views import bp as criteria_bp
     from dvcq.scoring.evidence.views import bp as evidence_bp
     from dvcq.scoring.selfassessment.views import bp as selfassessment_bp
 
-    for bp in (criteria_bp, campaigns_bp, selfassessment_bp, evidence_bp):
+    for bp in (criteria_bp, campaigns_bp, selfassessment_bp, evidence_bp, appraisal_bp):
         app.register_blueprint(bp)

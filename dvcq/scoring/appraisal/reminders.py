@@ -1,0 +1,102 @@
+"""Scheduled reminders of the assessment's deadlines: 3 days before, and when missed. Idempotent through the
+notifications' dedupe keys, so a repeated tick never reminds twice."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from dvcq.platform.extensions import db
+from dvcq.platform.formatting import vn_datetime
+from dvcq.platform.notifications import notify
+from dvcq.platform.schedule import periodic
+from dvcq.scoring.models import Assessment, AssessmentStatus, Campaign, CampaignStatus
+from dvcq.tenants.models import Role, User
+
+SOON = timedelta(days=3)
+
+
+def _unit_users(unit_id: int) -> list[User]:
+    return list(db.session.execute(select(User).where(User.unit_id == unit_id, User.active.is_(True))).scalars())
+
+
+def _secretariat(authority_id: int) -> list[User]:
+    return list(
+        db.session.execute(
+            select(User).where(User.unit_id == authority_id, User.role == Role.SECRETARIAT, User.active.is_(True))
+        ).scalars()
+    )
+
+
+def _open(status: CampaignStatus):
+    return (
+        select(Assessment, Campaign)
+        .join(Campaign, Campaign.id == Assessment.campaign_id)
+        .where(Campaign.status == status)
+        .execution_options(all_tenants=True)
+    )
+
+
+@periodic("scoring.self_assessment_deadlines")
+def self_assessment_deadlines(now: datetime) -> int:
+    sent = 0
+    for assessment, campaign in db.session.execute(_open(CampaignStatus.SELF_ASSESSMENT)).all():
+        if assessment.status != AssessmentStatus.DRAFT:
+            continue
+        deadline = assessment.self_deadline or campaign.self_assessment_deadline
+        if deadline is None:
+            continue
+        key = f"self:{assessment.id}:{deadline.isoformat()}"
+        link = f"/tu-danh-gia/{assessment.id}"
+        if now <= deadline <= now + SOON:
+            sent += len(
+                notify(
+                    _unit_users(assessment.unit_id),
+                    "deadline_soon",
+                    f"Còn dưới 3 ngày để nộp hồ sơ tự đánh giá (hạn {vn_datetime(deadline)}).",
+                    link=link,
+                    dedupe_key=key + ":soon",
+                )
+            )
+        elif deadline < now:
+            sent += len(
+                notify(
+                    _unit_users(assessment.unit_id),
+                    "deadline_missed",
+                    f"Đã quá hạn nộp hồ sơ tự đánh giá ({vn_datetime(deadline)}).",
+                    link=link,
+                    dedupe_key=key + ":missed",
+                )
+            )
+            sent += len(
+                notify(
+                    _secretariat(campaign.authority_id),
+                    "deadline_missed",
+                    f"{assessment.unit.name} chưa nộp hồ sơ tự đánh giá, đã quá hạn {vn_datetime(deadline)}.",
+                    link=f"/ky-danh-gia/{campaign.id}",
+                    dedupe_key=key + ":missed-authority",
+                )
+            )
+    return sent
+
+
+@periodic("scoring.explanation_deadlines")
+def explanation_deadlines(now: datetime) -> int:
+    sent = 0
+    for status in (CampaignStatus.APPRAISAL, CampaignStatus.EXPLANATION):
+        for assessment, campaign in db.session.execute(_open(status)).all():
+            deadline = assessment.explanation_deadline or campaign.explanation_deadline
+            if assessment.status != AssessmentStatus.RELEASED or deadline is None:
+                continue
+            if now <= deadline <= now + SOON:
+                sent += len(
+                    notify(
+                        _unit_users(assessment.unit_id),
+                        "deadline_soon",
+                        f"Còn dưới 3 ngày để giải trình kết quả thẩm định (hạn {vn_datetime(deadline)}).",
+                        link=f"/giai-trinh/{assessment.id}",
+                        dedupe_key=f"explain:{assessment.id}:{deadline.isoformat()}:soon",
+                    )
+                )
+    return sent
