@@ -1,0 +1,37 @@
+"""Gunicorn settings for the DVCQ web process: `gunicorn -c deploy/gunicorn.conf.py` (see systemd/dvcq-web.service).
+
+Numbers come from the environment so one file serves every server; nginx sits in front (nginx.conf.example).
+"""
+
+import multiprocessing
+import os
+from pathlib import Path
+
+wsgi_app = "wsgi:app"
+chdir = str(Path(__file__).resolve().parent.parent)  # the project folder, where wsgi.py lives
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Threads serve the many small page requests while a request waits on the database; slow work runs in RQ jobs.
+workers = int(os.environ.get("WEB_CONCURRENCY") or min(multiprocessing.cpu_count() * 2 + 1, 9))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS") or 4)
+
+# nginx buffers uploads before passing them on, so a request only needs the time to store and hash the file.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 120)
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then so a slow leak in a library never grows without bound.
+max_requests = 2000
+max_requests_jitter = 200
+
+# Trust X-Forwarded-Proto only from the reverse proxy (set TRUSTED_PROXIES=1 for the app to trust X-Forwarded-For).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# systemd supervises the process; no control socket in the service user's home (gunicorn >= 25.1 makes one).
+control_socket_disable = True
+
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# The client's address as nginx saw it comes second (gunicorn's own %(h)s is nginx).
+access_log_format = '%(h)s %({x-forwarded-for}i)s %(u)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
