@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from dvcq.platform import audit
 from dvcq.platform.errors import Conflict, Forbidden, NotFound, ServiceError
@@ -190,15 +190,20 @@ def answer(actor, explanation_id: int, version: int, final_score: str, rationale
 
 
 def mark_read(actor, explanation: Explanation) -> None:
-    """Record that the other side has opened it (the unit reads answers; the authority reads explanations)."""
+    """Record that the other side has opened it (the unit reads answers; the authority reads explanations). A plain
+    UPDATE, so that a read receipt never bumps the row's version under someone's open form."""
     now = _now()
+    stmt = update(Explanation).where(Explanation.id == explanation.id)
     if actor.role in (Role.OFFICER, Role.LEADER):
-        if explanation.answered_at is not None and explanation.read_by_unit_at is None:
-            explanation.read_by_unit_at = now
-            db.session.commit()
+        if explanation.answered_at is None or explanation.read_by_unit_at is not None:
+            return
+        stmt = stmt.values(read_by_unit_at=now)
     elif explanation.read_by_authority_at is None:
-        explanation.read_by_authority_at = now
-        db.session.commit()
+        stmt = stmt.values(read_by_authority_at=now)
+    else:
+        return
+    db.session.execute(stmt.execution_options(synchronize_session="fetch"))
+    db.session.commit()
 
 
 def _appraisers_for(item: ItemScore) -> list[User]:
