@@ -1,0 +1,256 @@
+"""Where uploaded files live: a small storage interface (in the spirit of CTFd's uploaders) with a local-disk backend
+and an S3-compatible one, chosen by `STORAGE_URL`.
+
+Files are written under a random key (`ab/cd/<uuid4 hex>`) that says nothing about the file and is never under a
+static folder; the database keeps the original name, size, SHA-256 and type. `save` streams in chunks, so memory stays
+bounded whatever the file's size, and a failed save leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+import uuid
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import parse_qs, unquote, urlparse
+
+CHUNK = 1024 * 1024
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$")
+
+
+class StorageError(RuntimeError):
+    """A backend is misconfigured or a key is not acceptable."""
+
+
+def new_key() -> str:
+    """A random key that spreads files over 65,536 directories: `ab/cd/abcd…` (32 hex digits)."""
+    name = uuid.uuid4().hex
+    return f"{name[:2]}/{name[2:4]}/{name}"
+
+
+def check_key(key: str) -> str:
+    """Keys are relative paths of plain segments: no `..`, no leading `/` or dot, nothing a path could escape by."""
+    if not isinstance(key, str) or len(key) > 200 or not KEY_PATTERN.match(key) or ".." in key.split("/"):
+        raise StorageError(f"Khoá lưu trữ không hợp lệ: {key!r}")
+    return key
+
+
+def _chunks(stream: BinaryIO, size: int = CHUNK):
+    while True:
+        chunk = stream.read(size)
+        if not chunk:
+            return
+        yield chunk
+
+
+class Storage(ABC):
+    """Put, read and remove files by key."""
+
+    new_key = staticmethod(new_key)
+
+    @abstractmethod
+    def save(self, stream: BinaryIO, key: str) -> tuple[int, str]:
+        """Stream `stream` to `key` in chunks; return (size in bytes, SHA-256 hex). On any error nothing is kept
+        under `key` and the error propagates."""
+
+    @abstractmethod
+    def open(self, key: str) -> BinaryIO:
+        """A readable binary stream of the stored bytes (the caller closes it). FileNotFoundError if missing."""
+
+    @abstractmethod
+    def delete(self, key: str) -> None:
+        """Remove the file; a missing key is not an error (deleting is idempotent)."""
+
+    @abstractmethod
+    def exists(self, key: str) -> bool: ...
+
+
+class LocalStorage(Storage):
+    """Files on local disk under `root`. Each save writes a temporary file in the target directory and renames it into
+    place with `os.replace`, so a reader never sees a partial file; on any error the temporary file is removed."""
+
+    TEMP_PREFIX = ".tmp-"
+
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root).resolve()
+
+    def __repr__(self) -> str:
+        return f"LocalStorage({str(self.root)!r})"
+
+    def path(self, key: str) -> Path:
+        path = (self.root / check_key(key)).resolve()
+        if self.root not in path.parents:
+            raise StorageError(f"Khoá lưu trữ không hợp lệ: {key!r}")
+        return path
+
+    def save(self, stream: BinaryIO, key: str) -> tuple[int, str]:
+        final = self.path(key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=final.parent, prefix=self.TEMP_PREFIX)
+        digest, size = hashlib.sha256(), 0
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in _chunks(stream):
+                    out.write(chunk)
+                    digest.update(chunk)
+                    size += len(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temp, final)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
+            raise
+        self._sync_dir(final.parent)
+        return size, digest.hexdigest()
+
+    @staticmethod
+    def _sync_dir(directory: Path) -> None:
+        # The rename is durable only once the directory entry is on disk.
+        with contextlib.suppress(OSError):
+            fd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    def open(self, key: str) -> BinaryIO:
+        return open(self.path(key), "rb")  # noqa: SIM115 — the caller closes the stream
+
+    def delete(self, key: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.path(key).unlink()
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+
+class S3Storage(Storage):
+    """An S3-compatible bucket: `s3://bucket/prefix?endpoint=http://host:port&region=…`. Credentials come from the
+    standard AWS environment variables (or any source boto3 reads). Saves use a multipart upload of PART_SIZE parts,
+    so memory holds at most one part; a failed save aborts the upload, leaving no object."""
+
+    PART_SIZE = 8 * 1024 * 1024  # S3 needs parts of at least 5 MiB except the last
+
+    def __init__(self, url: str, client=None):
+        parsed = urlparse(url)
+        if parsed.scheme != "s3" or not parsed.netloc:
+            raise StorageError(f"STORAGE_URL không hợp lệ cho S3 (cần s3://bucket/prefix): {url!r}")
+        self.bucket = parsed.netloc
+        self.prefix = unquote(parsed.path).strip("/")
+        options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+        if client is None:
+            import boto3
+            from botocore.config import Config
+
+            client = boto3.client(
+                "s3",
+                endpoint_url=options.get("endpoint") or None,
+                region_name=options.get("region") or None,
+                config=Config(s3={"addressing_style": options.get("addressing", "path")}, retries={"mode": "standard"}),
+            )
+        self.client = client
+
+    def __repr__(self) -> str:
+        return f"S3Storage(bucket={self.bucket!r}, prefix={self.prefix!r})"
+
+    def object_key(self, key: str) -> str:
+        check_key(key)
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def save(self, stream: BinaryIO, key: str) -> tuple[int, str]:
+        name = self.object_key(key)
+        digest, size = hashlib.sha256(), 0
+        first = _read_part(stream, self.PART_SIZE)
+        digest.update(first)
+        size += len(first)
+        if len(first) < self.PART_SIZE:  # the whole file fits in one part: a single PUT
+            self.client.put_object(Bucket=self.bucket, Key=name, Body=first)
+            return size, digest.hexdigest()
+        upload_id = self.client.create_multipart_upload(Bucket=self.bucket, Key=name)["UploadId"]
+        try:
+            parts, number, part = [], 1, first
+            while part:
+                answer = self.client.upload_part(
+                    Bucket=self.bucket, Key=name, UploadId=upload_id, PartNumber=number, Body=part
+                )
+                parts.append({"PartNumber": number, "ETag": answer["ETag"]})
+                part = _read_part(stream, self.PART_SIZE)
+                digest.update(part)
+                size += len(part)
+                number += 1
+            self.client.complete_multipart_upload(
+                Bucket=self.bucket, Key=name, UploadId=upload_id, MultipartUpload={"Parts": parts}
+            )
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self.client.abort_multipart_upload(Bucket=self.bucket, Key=name, UploadId=upload_id)
+            raise
+        return size, digest.hexdigest()
+
+    def open(self, key: str) -> BinaryIO:
+        from botocore.exceptions import ClientError
+
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=self.object_key(key))["Body"]
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                raise FileNotFoundError(key) from err
+            raise
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self.object_key(key))
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self.object_key(key))
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+                return False
+            raise
+        return True
+
+
+def _read_part(stream: BinaryIO, size: int) -> bytes:
+    """Read up to `size` bytes in CHUNK reads (a stream may return fewer bytes than asked)."""
+    pieces, got = [], 0
+    while got < size:
+        chunk = stream.read(min(CHUNK, size - got))
+        if not chunk:
+            break
+        pieces.append(chunk)
+        got += len(chunk)
+    return b"".join(pieces)
+
+
+def from_url(url: str) -> Storage:
+    """`file:///absolute/path` → LocalStorage; `s3://bucket/prefix?endpoint=…&region=…` → S3Storage."""
+    parsed = urlparse(url or "")
+    if parsed.scheme == "file":
+        if parsed.netloc not in ("", "localhost") or not parsed.path:
+            raise StorageError(f"STORAGE_URL không hợp lệ (cần file:///đường/dẫn/tuyệt/đối): {url!r}")
+        return LocalStorage(unquote(parsed.path))
+    if parsed.scheme == "s3":
+        return S3Storage(url)
+    raise StorageError(f"STORAGE_URL không được hỗ trợ: {url!r} (dùng file:///… hoặc s3://…)")
+
+
+def get_storage(app=None) -> Storage:
+    """The app's storage, built once from `STORAGE_URL` (rebuilt if the setting changes, as tests do)."""
+    if app is None:
+        from flask import current_app
+
+        app = current_app._get_current_object()
+    url = app.config["STORAGE_URL"]
+    cached = app.extensions.get("dvcq_storage")
+    if cached is None or cached[0] != url:
+        cached = (url, from_url(url))
+        app.extensions["dvcq_storage"] = cached
+    return cached[1]
