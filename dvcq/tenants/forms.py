@@ -5,6 +5,13 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from dvcq.tenants.models import Role
 
+try:  # WTForms ≥ 3.3 deprecates (value, label) tuples
+    from wtforms.fields.choices import SelectChoice as choice
+except ImportError:  # pragma: no cover — older WTForms
+
+    def choice(value: str, label: str):
+        return (value, label)
+
 
 class UnitForm(FlaskForm):
     version = HiddenField()
@@ -23,8 +30,9 @@ class UserForm(FlaskForm):
     full_name = StringField("Họ và tên", validators=[DataRequired("Vui lòng nhập họ và tên."), Length(max=200)])
     title = StringField("Chức vụ", validators=[Optional(), Length(max=200)])
     email = EmailField("Thư điện tử", validators=[Optional(), Length(max=200)])
-    unit_code = SelectField("Đơn vị", validators=[DataRequired("Vui lòng chọn đơn vị.")])
-    role = SelectField("Vai trò", choices=[(r.value, r.label) for r in Role])
+    # The service checks the unit (inside the administrator's subtree) and the role, with Vietnamese messages.
+    unit_code = SelectField("Đơn vị", validators=[DataRequired("Vui lòng chọn đơn vị.")], validate_choice=False)
+    role = SelectField("Vai trò", choices=[choice(r.value, r.label) for r in Role], validate_choice=False)
 
 
 class VersionForm(FlaskForm):

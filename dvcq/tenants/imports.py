@@ -281,15 +281,18 @@ def _check(rows: list[_Row], existing: dict[str, Unit], col: _Columns, problems:
     parent_now = {c: (by_id[u.parent_id].code if u.parent_id in by_id else "") for c, u in existing.items()}
     root = managed_root(actor)
     if root is None:
-        visible = set(existing) | set(by_code)
+        outside: set[str] = set()
     else:
         ids = managed_unit_ids(actor)
-        visible = {u.code for u in existing.values() if u.id in ids} | set(by_code)
+        outside = {u.code for u in existing.values() if u.id not in ids}
+    # What rows may name as parent or predecessor: the managed units and the file's own rows (but not a row that
+    # tries to take over a unit outside the administrator's subtree).
+    visible = (set(existing) | set(by_code)) - outside
     bad_parent: set[str] = set()  # rows whose parent cell already has a problem
 
     for r in rows:
         where = (r.line, col["parent"])
-        if r.code in existing and r.code not in visible:
+        if r.code in outside:
             problems.add(
                 r.line, col["code"], f"mã «{r.code}» đã được dùng cho một đơn vị ngoài phạm vi quản lý của bạn"
             )

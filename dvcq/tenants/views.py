@@ -15,7 +15,7 @@ from dvcq.platform.formatting import parse_vn_date, vn_date
 from dvcq.platform.home import home_cards, nav_item
 from dvcq.platform.permissions import roles_required
 from dvcq.tenants import imports, services
-from dvcq.tenants.forms import UnitForm, UnitsUploadForm, UserForm, VersionForm
+from dvcq.tenants.forms import UnitForm, UnitsUploadForm, UserForm, VersionForm, choice
 from dvcq.tenants.models import Role, Unit, User
 
 bp = Blueprint(
@@ -195,7 +195,7 @@ def new_user():
     form = UserForm()
     tree = services.unit_tree(_actor())
     form.unit_code.choices = [
-        (row.unit.code, "\u2003" * row.depth + f"{row.unit.name} ({row.unit.code})") for row in tree
+        choice(row.unit.code, "\u2003" * row.depth + f"{row.unit.name} ({row.unit.code})") for row in tree
     ]
     status = 200
     if request.method == "POST":
@@ -215,7 +215,7 @@ def new_user():
             except ServiceError as err:
                 db.session.rollback()
                 flash(err.message, "error")
-                status = err.status
+                status = 403 if err.status == 403 else 400  # an unknown unit here is bad input, not a missing page
             else:
                 # Shown in this response only: never flashed (the session cookie), never stored in clear.
                 return render_template(
