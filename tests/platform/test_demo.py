@@ -1,0 +1,109 @@
+"""`dvcq demo`: Huyện Ba Tơ with its 19 communes and 5 agencies, a user for every role, the logins printed; running
+it again changes nothing."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from dvcq.platform import demo
+from dvcq.platform.audit import AuditRecord
+from dvcq.platform.extensions import db
+from dvcq.platform.tenancy import SYSTEM, scoped
+from dvcq.tenants.models import Role, Unit, UnitGroup, UnitKind, UnitLineage, User
+
+
+def run_demo(runner):
+    result = runner.invoke(args=["dvcq", "demo"])
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result
+
+
+def tenants_state() -> dict:
+    db.session.expire_all()
+    return {
+        "units": db.session.execute(
+            select(Unit.id, Unit.code, Unit.name, Unit.parent_id, Unit.group_id, Unit.version).order_by(Unit.id)
+        ).all(),
+        "groups": db.session.execute(select(UnitGroup.id, UnitGroup.name).order_by(UnitGroup.id)).all(),
+        "lineage": db.session.execute(select(func.count(UnitLineage.id))).scalar_one(),
+        "users": db.session.execute(
+            select(User.id, User.login, User.role, User.unit_id, User.password_hash, User.version).order_by(User.id)
+        ).all(),
+        "audit": db.session.execute(
+            select(AuditRecord.id)
+            .where(AuditRecord.action.like("unit%") | AuditRecord.action.like("user%"))
+            .order_by(AuditRecord.id)
+        ).all(),
+    }
+
+
+def members(group_name: str) -> list[Unit]:
+    district = db.session.execute(select(Unit).where(Unit.name == "Huyện Ba Tơ")).scalar_one()
+    group = db.session.execute(
+        select(UnitGroup).where(UnitGroup.authority_id == district.id, UnitGroup.name == group_name)
+    ).scalar_one()
+    return db.session.execute(select(Unit).where(Unit.group_id == group.id)).scalars().all()
+
+
+def test_demo_seeds_ba_to_with_its_communes_agencies_and_a_user_for_every_role(app, runner, make_browser):
+    result = run_demo(runner)
+    district = db.session.execute(select(Unit).where(Unit.name == "Huyện Ba Tơ")).scalar_one()
+    assert district.kind == UnitKind.HUYEN and district.parent.name == "Tỉnh Quảng Ngãi"
+    communes, agencies = members("Khối xã"), members("Khối cơ quan")
+    assert len(communes) == 19 and len(agencies) == 5
+    assert {u.kind for u in communes} == {UnitKind.XA, UnitKind.THI_TRAN}
+    assert {u.kind for u in agencies} == {UnitKind.CO_QUAN}
+    assert all(u.authority_id == district.id and u.parent_id == district.id for u in communes + agencies)
+    assert "Xã Ba Điền" in {u.name for u in communes}
+
+    users = db.session.execute(select(User)).scalars().all()
+    assert {u.role for u in users} == set(Role)
+    assert len([u for u in users if u.role == Role.OFFICER]) == 19
+    # every unit and every account was created through the services, so each has its audit record
+    assert db.session.execute(select(func.count()).where(AuditRecord.action == "unit.created")).scalar_one() == 26
+    assert db.session.execute(select(func.count()).where(AuditRecord.action == "user.created")).scalar_one() == len(
+        users
+    )
+
+    out = result.output
+    assert f"Mật khẩu chung cho mọi tài khoản mẫu: {demo.DEMO_PASSWORD}" in out
+    for login in ("quantri", "thuongtruc", "lanhdao", "thamdinh1", "canbo.bdo", "lanhdao.bdo"):
+        assert login in out
+    for role in Role:
+        assert role.label in out
+    for login, role in (("quantri", "admin"), ("thamdinh1", "appraiser"), ("canbo.bdo", "officer")):
+        browser = make_browser()
+        assert browser.login(login, demo.DEMO_PASSWORD).status_code == 302
+        assert f'data-role="{role}"' in browser.get("/").get_data(as_text=True)
+
+
+def test_running_the_demo_again_changes_nothing(app, runner):
+    run_demo(runner)
+    before = tenants_state()
+    again = run_demo(runner)
+    assert tenants_state() == before
+    assert f"Mật khẩu chung cho mọi tài khoản mẫu: {demo.DEMO_PASSWORD}" in again.output
+
+
+def test_the_demo_keeps_what_an_administrator_changed(app, runner):
+    run_demo(runner)
+    with scoped(SYSTEM):
+        commune = db.session.execute(select(Unit).where(Unit.code == "BATO-BDO")).scalar_one()
+        commune.name = "Xã Ba Động (đã đổi tên)"
+        db.session.commit()
+    run_demo(runner)
+    db.session.expire_all()
+    assert db.session.execute(select(Unit.name).where(Unit.code == "BATO-BDO")).scalar_one() == (
+        "Xã Ba Động (đã đổi tên)"
+    )
+
+
+def test_the_demo_adds_what_is_missing(app, runner):
+    run_demo(runner)
+    with scoped(SYSTEM):
+        user = db.session.execute(select(User).where(User.login == "lanhdao.bxa")).scalar_one()
+        user.login = "lanhdao.bxa.cu"
+        db.session.commit()
+    run_demo(runner)
+    db.session.expire_all()
+    assert db.session.execute(select(User.id).where(User.login == "lanhdao.bxa")).scalar_one_or_none() is not None
