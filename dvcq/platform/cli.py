@@ -114,6 +114,54 @@ def units_import(path: str):
     click.echo(report.summary())
 
 
+@dvcq.group("criteria")
+def criteria_group():
+    """Bộ tiêu chí."""
+
+
+@criteria_group.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--authority", "authority_code", default=None, help="Mã cơ quan đánh giá (bỏ trống nếu chỉ có một)")
+@click.option("--name", default=None, help="Tên phiên bản (mặc định: tên tệp)")
+@click.option("--replace", "replace_id", type=int, default=None, help="Nhập đè lên bản nháp có mã này")
+@system_command
+def criteria_import(path: str, authority_code: str | None, name: str | None, replace_id: int | None):
+    """Nhập bộ tiêu chí từ tệp .xlsx (định dạng Bộ tiêu chí); in mã phiên bản mới."""
+    from pathlib import Path
+
+    from dvcq.platform.errors import ServiceError
+    from dvcq.platform.formatting import points
+    from dvcq.scoring.criteria import imports, services
+
+    if not Path(path).is_file():
+        raise ServiceError(f"Không tìm thấy tệp «{path}».")
+    authority = services.authority_by_code(authority_code) if authority_code else services.default_authority()
+    version = imports.import_criteria(
+        actor=None, authority_id=authority.id, filename=path, name=name, replace_id=replace_id
+    )
+    info = services.summary(version)
+    click.echo(version.id)
+    click.echo(
+        f"Đã nhập «{version.name}» cho {authority.name}: {info['areas']} lĩnh vực, {info['leaves']} tiêu chí chấm "
+        f"điểm, tổng {points(version.max_total)} điểm, {len(info['levels'])} mức xếp loại, "
+        f"{len(info['conditions'])} điều kiện.",
+        err=True,
+    )
+
+
+@criteria_group.command("export")
+@click.argument("version_id", type=int)
+@click.argument("path", type=click.Path(dir_okay=False))
+@system_command
+def criteria_export(version_id: int, path: str):
+    """Xuất một phiên bản bộ tiêu chí ra tệp .xlsx (nhập lại được đúng như cũ)."""
+    from dvcq.scoring.criteria import exports, services
+
+    version = services.get_version(version_id)
+    exports.export_file(version, path)
+    click.echo(f"Đã xuất «{version.name}» ra {path}.")
+
+
 @dvcq.group("audit")
 def audit_group():
     """Nhật ký thay đổi."""

@@ -1,0 +1,24 @@
+"""The demo district's criteria: the shipped sample version, loaded once (re-running the demo adds nothing)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from dvcq.platform.demo import DISTRICT, demo_seeder
+from dvcq.platform.extensions import db
+from dvcq.scoring.models import CriteriaVersion
+from dvcq.tenants.models import Unit
+
+
+@demo_seeder
+def seed_sample_criteria() -> None:
+    from dvcq.scoring.criteria import services
+
+    district = db.session.execute(select(Unit).where(Unit.code == DISTRICT[0])).scalar_one_or_none()
+    if district is None:
+        return
+    exists = db.session.execute(
+        select(CriteriaVersion.id).where(CriteriaVersion.authority_id == district.id, CriteriaVersion.is_sample)
+    ).first()
+    if exists is None:
+        services.load_sample(district.id, actor=None)

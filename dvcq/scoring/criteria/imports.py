@@ -1,0 +1,570 @@
+"""`dvcq criteria import`: the Criteria version workbook of PRODUCT.md, read and checked whole before anything is
+written. Every problem is collected with its sheet, row and column; a file with any problem changes nothing.
+
+Sheets: `TieuChi` (the tree, from the dots in `Mã`), `XepLoai` (levels), optional `DieuKien` (disqualifying
+conditions). Our optional `Loại` column marks bonus (thưởng), penalty (trừ) and authority-scored (cấp trên chấm) items.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from dvcq.platform import audit
+from dvcq.platform.errors import ServiceError
+from dvcq.platform.extensions import db
+from dvcq.platform.spreadsheets import Problems, find_sheet, normalise, read_tables, sheet_from_table
+from dvcq.scoring.engine import DEFAULT_STEP, format_points, parse_points
+from dvcq.scoring.models import (
+    ClassificationLevel,
+    CriteriaNode,
+    CriteriaVersion,
+    DisqualifyingCondition,
+    Method,
+    NodeKind,
+    VersionStatus,
+)
+
+SHEET_CRITERIA, SHEET_LEVELS, SHEET_CONDITIONS = "TieuChi", "XepLoai", "DieuKien"
+
+CRITERIA_REQUIRED = {
+    "code": "Mã",
+    "name": "Tên tiêu chí",
+    "max": "Điểm tối đa",
+    "method": "Cách chấm",
+    "evidence": "Tài liệu kiểm chứng",
+}
+CRITERIA_OPTIONAL = {"step": "Bước điểm", "guidance": "Hướng dẫn chấm", "kind": "Loại"}
+CRITERIA_COLUMNS = [
+    CRITERIA_REQUIRED[k] if k in CRITERIA_REQUIRED else CRITERIA_OPTIONAL[k]
+    for k in ("code", "name", "max", "method", "step", "evidence", "guidance", "kind")
+]
+LEVEL_REQUIRED = {"order": "Mức", "name": "Tên", "min": "Điểm từ"}
+LEVEL_COLUMNS = ["Mức", "Tên", "Điểm từ"]
+CONDITION_REQUIRED = {"code": "Mã", "name": "Tên điều kiện", "effect": "Hiệu lực"}
+CONDITION_OPTIONAL = {"cap": "Mức tối đa"}
+CONDITION_COLUMNS = ["Mã", "Tên điều kiện", "Hiệu lực", "Mức tối đa"]
+
+AUTHORITY_ONLY_LABEL = "cấp trên chấm"
+EFFECT_LABELS = {"disqualify": "không xếp loại", "cap": "giới hạn mức"}
+METHODS = {normalise(m.label).replace("/", ""): m for m in Method}  # khoang, cokhong, trudiem
+KIND_WORDS = {normalise(k.label): k for k in NodeKind if k != NodeKind.NORMAL}  # thuong, tru
+EFFECTS = {normalise(label): effect for effect, label in EFFECT_LABELS.items()}
+YES, NO = normalise("có"), normalise("không")
+CODE = re.compile(r"[^\s.]+(\.[^\s.]+)*")
+MAX_CODE = 32
+
+
+@dataclass
+class NodeRow:
+    """One checked row of `TieuChi`. `kind` and `authority_only` are effective (inherited from the parent)."""
+
+    line: int
+    code: str
+    name: str
+    parent: str | None
+    max_points: Decimal | None
+    method: Method | None
+    step: Decimal | None
+    evidence_required: bool
+    guidance: str
+    kind: NodeKind
+    authority_only: bool
+    children: list[str] = field(default_factory=list)
+    stated_fields: set[str] = field(default_factory=set)  # leaf-only columns written on this row
+    bad: set[str] = field(default_factory=set)  # columns whose problem is already listed
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
+
+
+@dataclass
+class LevelRow:
+    order: int
+    name: str
+    min_points: Decimal
+
+
+@dataclass
+class ConditionRow:
+    code: str
+    name: str
+    effect: str
+    cap_order: int | None
+
+
+@dataclass
+class ParsedCriteria:
+    """A whole workbook, checked: nodes in tree order, levels best first, conditions."""
+
+    nodes: list[NodeRow]
+    levels: list[LevelRow]
+    conditions: list[ConditionRow]
+
+    @property
+    def max_total(self) -> Decimal:
+        return sum((n.max_points for n in self.nodes if n.parent is None and n.kind == NodeKind.NORMAL), Decimal(0))
+
+    @property
+    def leaf_count(self) -> int:
+        return sum(1 for n in self.nodes if n.is_leaf and n.kind == NodeKind.NORMAL)
+
+    @property
+    def area_count(self) -> int:
+        return sum(1 for n in self.nodes if n.parent is None and n.kind == NodeKind.NORMAL)
+
+
+class _SheetProblems:
+    """Problems of the whole workbook, each named by its sheet, row and column."""
+
+    def __init__(self) -> None:
+        self.by_sheet: dict[str, Problems] = {}
+
+    def on(self, sheet: str) -> Problems:
+        return self.by_sheet.setdefault(sheet, Problems())
+
+    def add(self, message: str) -> None:
+        self.on("").add(None, None, message)
+
+    def __bool__(self) -> bool:
+        return any(self.by_sheet.values())
+
+    def raise_if_any(self) -> None:
+        lines = [f"Trang «{sheet}» – {p}" if sheet else str(p) for sheet, ps in self.by_sheet.items() for p in ps.items]
+        if lines:
+            raise ServiceError(
+                f"Tệp bộ tiêu chí có {len(lines)} lỗi; chưa nhập gì. Vui lòng sửa tệp và nhập lại.", lines
+            )
+
+
+def read_workbook(filename: str | Path, data: bytes | None = None) -> ParsedCriteria:
+    """Read and check a Criteria version workbook; raise ServiceError listing every problem."""
+    name = Path(filename).name
+    if Path(filename).suffix.lower() not in (".xlsx", ".xlsm"):
+        raise ServiceError(
+            f"Không đọc được tệp «{name}»: bộ tiêu chí phải là bảng tính Excel (.xlsx) có các trang "
+            f"«{SHEET_CRITERIA}» và «{SHEET_LEVELS}»."
+        )
+    tables = read_tables(filename, data)
+    return parse_tables(tables)
+
+
+def parse_tables(tables: dict[str, list[list[str]]]) -> ParsedCriteria:
+    problems = _SheetProblems()
+    sheets = {}
+    for title, required, optional, mandatory in (
+        (SHEET_CRITERIA, CRITERIA_REQUIRED, CRITERIA_OPTIONAL, True),
+        (SHEET_LEVELS, LEVEL_REQUIRED, {}, True),
+        (SHEET_CONDITIONS, CONDITION_REQUIRED, CONDITION_OPTIONAL, False),
+    ):
+        table = find_sheet(tables, title)
+        if table is None or (not mandatory and not any(any(row) for row in table)):
+            if mandatory:
+                problems.add(f"thiếu trang «{title}» (các cột: {', '.join(required.values())})")
+            sheets[title] = None
+            continue
+        sheets[title] = sheet_from_table(title, table, required, optional, problems.on(title))
+    nodes = _parse_nodes(sheets[SHEET_CRITERIA], problems.on(SHEET_CRITERIA)) if sheets[SHEET_CRITERIA] else []
+    levels, orders = [], set()
+    if sheets[SHEET_LEVELS]:
+        levels, orders = _parse_levels(sheets[SHEET_LEVELS], problems.on(SHEET_LEVELS))
+    conditions = []
+    if sheets[SHEET_CONDITIONS]:
+        conditions = _parse_conditions(sheets[SHEET_CONDITIONS], orders, problems.on(SHEET_CONDITIONS))
+    if nodes and levels and not problems:
+        _check_levels_reachable(nodes, levels, sheets[SHEET_LEVELS], problems.on(SHEET_LEVELS))
+    problems.raise_if_any()
+    return ParsedCriteria(nodes, levels, conditions)
+
+
+def _points(text: str, line: int, column: str, problems: Problems) -> Decimal | None:
+    try:
+        return parse_points(text)
+    except ValueError as err:
+        problems.add(line, column, str(err))
+        return None
+
+
+def _parse_kind(text: str, line: int, column: str, problems: Problems) -> tuple[NodeKind | None, bool]:
+    """`Loại`: empty, `thưởng`, `trừ`, `cấp trên chấm`, or a kind and `cấp trên chấm` separated by a comma."""
+    kind, authority_only = None, False
+    for word in filter(None, (normalise(w) for w in re.split(r"[,;+]", text))):
+        if word == normalise(AUTHORITY_ONLY_LABEL):
+            authority_only = True
+        elif word in KIND_WORDS and kind is None:
+            kind = KIND_WORDS[word]
+        else:
+            problems.add(
+                line, column, f"loại «{text}» không hợp lệ (để trống, «thưởng», «trừ» hoặc «{AUTHORITY_ONLY_LABEL}»)"
+            )
+            return None, False
+    return kind, authority_only
+
+
+def _parse_nodes(sheet, problems: Problems) -> list[NodeRow]:
+    col = sheet.columns
+    rows: dict[str, NodeRow] = {}
+    all_codes = {v["code"].strip() for _, v in sheet.rows}
+    seen_lines: dict[str, int] = {}
+    for line, v in sheet.rows:
+        code = v["code"].strip()
+        if not code:
+            problems.add(line, col["code"], "thiếu mã tiêu chí")
+            continue
+        if not CODE.fullmatch(code) or len(code) > MAX_CODE:
+            problems.add(
+                line,
+                col["code"],
+                f"mã «{code}» không hợp lệ (ví dụ 1, 1.2, 1.2.a; không có khoảng trắng, tối đa {MAX_CODE} ký tự)",
+            )
+            continue
+        if code in seen_lines:
+            problems.add(line, col["code"], f"mã «{code}» trùng với dòng {seen_lines[code]}")
+            continue
+        seen_lines[code] = line
+        parent_code = code.rsplit(".", 1)[0] if "." in code else None
+        parent = rows.get(parent_code) if parent_code else None
+        if parent_code and parent is None:
+            if parent_code in seen_lines or parent_code not in all_codes:
+                problems.add(line, col["code"], f"không có tiêu chí cấp trên «{parent_code}» trong tệp")
+            else:
+                problems.add(line, col["code"], f"dòng của tiêu chí cấp trên «{parent_code}» phải đứng trước dòng này")
+            continue
+        name = v["name"].strip()
+        if not name:
+            problems.add(line, col["name"], "thiếu tên tiêu chí")
+        max_text = v["max"].strip()
+        max_points = _points(max_text, line, col["max"], problems) if max_text else None
+        if max_points is not None and max_points <= 0:
+            problems.add(line, col["max"], f"điểm tối đa phải lớn hơn 0 (đang là {format_points(max_points)})")
+            max_points = None
+        stated_kind, authority_only = _parse_kind(v.get("kind", ""), line, col.get("kind", "Loại"), problems)
+        kind = stated_kind or (parent.kind if parent else NodeKind.NORMAL)
+        if parent and stated_kind and stated_kind != parent.kind:
+            if parent.kind == NodeKind.NORMAL:
+                problems.add(
+                    line,
+                    col["kind"],
+                    f"mục {_kind_name(stated_kind)} phải là dòng gốc (mã không có dấu chấm), "
+                    f"không nằm trong tiêu chí thường «{parent.code}»",
+                )
+            else:
+                problems.add(
+                    line,
+                    col["kind"],
+                    f"tiêu chí {_kind_name(stated_kind)} không thể nằm trong mục "
+                    f"{_kind_name(parent.kind)} «{parent.code}»",
+                )
+        row = NodeRow(
+            line=line,
+            code=code,
+            name=name,
+            parent=parent_code,
+            max_points=max_points,
+            method=None,
+            step=None,
+            evidence_required=False,
+            guidance=v.get("guidance", "").strip(),
+            kind=kind,
+            authority_only=authority_only or bool(parent and parent.authority_only),
+        )
+        if max_text and max_points is None:
+            row.bad.add("max")
+        _parse_leaf_columns(row, v, col, problems)
+        rows[code] = row
+        if parent:
+            parent.children.append(code)
+    ordered = _tree_order(rows)
+    for row in reversed(ordered):  # children before parents
+        if row.is_leaf:
+            _check_leaf(row, col, problems)
+        else:
+            _check_parent(row, rows, col, problems)
+    if not problems and not any(r.parent is None and r.kind == NodeKind.NORMAL for r in ordered):
+        problems.add(None, None, "bộ tiêu chí không có lĩnh vực nào (tiêu chí thường ở dòng gốc)")
+    return ordered
+
+
+def _kind_name(kind: NodeKind) -> str:
+    return {NodeKind.BONUS: "điểm thưởng", NodeKind.PENALTY: "điểm trừ", NodeKind.NORMAL: "thường"}[kind]
+
+
+def _parse_leaf_columns(row: NodeRow, v: dict[str, str], col: dict[str, str], problems: Problems) -> None:
+    """Method, step and evidence; whether they belong on this row is decided once the tree is known."""
+    method_text = v["method"].strip()
+    if method_text:
+        row.stated_fields.add("method")
+        row.method = METHODS.get(normalise(method_text).replace("/", "").replace("-", ""))
+        if row.method is None:
+            row.bad.add("method")
+            problems.add(
+                row.line, col["method"], f"cách chấm «{method_text}» không hợp lệ (chọn: khoảng, có/không, trừ điểm)"
+            )
+    step_text = v.get("step", "").strip()
+    if step_text:
+        row.stated_fields.add("step")
+        row.step = _points(step_text, row.line, col["step"], problems)
+        if row.step is not None and row.step <= 0:
+            problems.add(row.line, col["step"], f"bước điểm phải lớn hơn 0 (đang là {format_points(row.step)})")
+            row.step = None
+        if row.step is None:
+            row.bad.add("step")
+    evidence_text = normalise(v["evidence"])
+    if evidence_text == YES:
+        row.stated_fields.add("evidence")
+        row.evidence_required = True
+    elif evidence_text not in ("", NO):
+        problems.add(row.line, col["evidence"], f"chỉ ghi «có» hoặc «không» (đang là «{v['evidence'].strip()}»)")
+
+
+def _check_leaf(row: NodeRow, col: dict[str, str], problems: Problems) -> None:
+    if row.max_points is None and "max" not in row.bad:
+        problems.add(row.line, col["max"], "tiêu chí cuối cùng (không có tiêu chí thành phần) phải có điểm tối đa")
+    if row.method is None:
+        if "method" not in row.bad:
+            problems.add(row.line, col["method"], "tiêu chí cuối cùng phải có cách chấm (khoảng, có/không, trừ điểm)")
+        return
+    if row.method == Method.YES_NO:
+        row.step = None  # 0 or the maximum: a step means nothing here
+        return
+    if "step" in row.bad:
+        return
+    if row.step is None:
+        row.step = DEFAULT_STEP
+    if row.max_points is not None and row.max_points % row.step != 0:
+        problems.add(
+            row.line,
+            col.get("step", "Bước điểm"),
+            f"bước điểm {format_points(row.step)} không chia hết điểm tối đa {format_points(row.max_points)}",
+        )
+
+
+def _check_parent(row: NodeRow, rows: dict[str, NodeRow], col: dict[str, str], problems: Problems) -> None:
+    for key in ("method", "step", "evidence"):
+        if key in row.stated_fields:
+            problems.add(
+                row.line,
+                col.get(key, CRITERIA_OPTIONAL.get(key)),
+                "tiêu chí có tiêu chí thành phần không ghi cột này (chỉ ghi ở tiêu chí cuối cùng)",
+            )
+    row.method, row.step, row.evidence_required = None, None, False
+    children = [rows[c] for c in row.children]
+    if any(c.max_points is None for c in children):
+        row.max_points = None  # a child's problem is already listed; the sum is unknown
+        return
+    summed = sum((c.max_points for c in children if c.kind == row.kind), Decimal(0))
+    stated = row.max_points
+    if stated is None:
+        row.max_points = summed
+    elif row.kind == NodeKind.NORMAL and stated != summed:
+        problems.add(
+            row.line,
+            col["max"],
+            f"điểm tối đa {format_points(stated)} khác tổng điểm tối đa các tiêu chí thành phần "
+            f"({format_points(summed)}: {', '.join(c.code for c in children)})",
+        )
+    elif stated > summed:
+        problems.add(
+            row.line,
+            col["max"],
+            f"điểm tối đa {format_points(stated)} của mục {_kind_name(row.kind)} lớn hơn tổng các tiêu chí thành "
+            f"phần ({format_points(summed)})",
+        )
+
+
+def _tree_order(rows: dict[str, NodeRow]) -> list[NodeRow]:
+    """Pre-order: a parent, then its children (each with its own subtree) in file order."""
+    ordered: list[NodeRow] = []
+    stack = [r for r in reversed(rows.values()) if r.parent is None]
+    while stack:
+        row = stack.pop()
+        ordered.append(row)
+        stack.extend(rows[c] for c in reversed(row.children))
+    return ordered
+
+
+def _parse_levels(sheet, problems: Problems) -> tuple[list[LevelRow], set[int]]:
+    """The levels whose row is sound, and every level number written (conditions may name them)."""
+    col = sheet.columns
+    levels: list[LevelRow] = []
+    orders: set[int] = set()
+    previous: LevelRow | None = None
+    for index, (line, v) in enumerate(sheet.rows, start=1):
+        order_text, name = v["order"].strip(), v["name"].strip()
+        order = int(order_text) if order_text.isdigit() else None
+        if order is not None:
+            orders.add(order)
+        if order is None:
+            problems.add(line, col["order"], f"mức «{order_text}» phải là số nguyên (1 là mức cao nhất)")
+        elif order != index:
+            problems.add(
+                line,
+                col["order"],
+                f"các mức phải đánh số liên tiếp 1, 2, 3… theo thứ tự dòng (dòng này là mức {index}, đang ghi {order})",
+            )
+        if not name:
+            problems.add(line, col["name"], "thiếu tên mức xếp loại")
+        elif len(name) > 200:
+            problems.add(line, col["name"], "tên mức xếp loại dài quá 200 ký tự")
+        min_text = v["min"].strip()
+        if not min_text:
+            problems.add(line, col["min"], "thiếu điểm từ (cận dưới của mức, tính cả mốc)")
+            continue
+        min_points = _points(min_text, line, col["min"], problems)
+        if min_points is None:
+            continue
+        if min_points < 0:
+            problems.add(line, col["min"], f"điểm từ không được âm ({format_points(min_points)})")
+        if previous is not None and min_points >= previous.min_points:
+            problems.add(
+                line,
+                col["min"],
+                f"điểm từ {format_points(min_points)} phải thấp hơn điểm từ của mức trên "
+                f"({format_points(previous.min_points)}): các mức giảm dần",
+            )
+        previous = LevelRow(order or index, name, min_points)
+        levels.append(previous)
+    if not sheet.rows:
+        problems.add(None, None, "chưa có mức xếp loại nào")
+    return levels, orders
+
+
+def _check_levels_reachable(nodes: list[NodeRow], levels: list[LevelRow], sheet, problems: Problems) -> None:
+    best = sum((n.max_points for n in nodes if n.parent is None and n.kind != NodeKind.PENALTY), Decimal(0))
+    for (line, _), level in zip(sheet.rows, levels, strict=False):
+        if level.min_points > best:
+            problems.add(
+                line,
+                sheet.columns["min"],
+                f"điểm từ {format_points(level.min_points)} cao hơn tổng điểm tối đa có thể đạt "
+                f"({format_points(best)})",
+            )
+
+
+def _parse_conditions(sheet, orders: set[int], problems: Problems) -> list[ConditionRow]:
+    col = sheet.columns
+    seen: dict[str, int] = {}
+    conditions = []
+    for line, v in sheet.rows:
+        code, name, effect_text = v["code"].strip(), v["name"].strip(), v["effect"].strip()
+        cap_text = v.get("cap", "").strip()
+        if not code:
+            problems.add(line, col["code"], "thiếu mã điều kiện")
+        elif len(code) > MAX_CODE:
+            problems.add(line, col["code"], f"mã điều kiện dài quá {MAX_CODE} ký tự")
+        elif code in seen:
+            problems.add(line, col["code"], f"mã điều kiện «{code}» trùng với dòng {seen[code]}")
+        else:
+            seen[code] = line
+        if not name:
+            problems.add(line, col["name"], "thiếu tên điều kiện")
+        effect = EFFECTS.get(normalise(effect_text))
+        if effect is None:
+            problems.add(
+                line, col["effect"], f"hiệu lực «{effect_text}» không hợp lệ (chọn: không xếp loại, giới hạn mức)"
+            )
+        cap_order = None
+        cap_column = col.get("cap", CONDITION_OPTIONAL["cap"])
+        if effect == "cap":
+            if not cap_text.isdigit():
+                problems.add(line, cap_column, "điều kiện giới hạn mức phải ghi mức tối đa được xếp (số «Mức»)")
+            elif int(cap_text) not in orders:
+                problems.add(line, cap_column, f"không có mức {cap_text} trong trang «{SHEET_LEVELS}»")
+            else:
+                cap_order = int(cap_text)
+        elif effect == "disqualify" and cap_text:
+            problems.add(line, cap_column, "điều kiện không xếp loại không ghi mức tối đa")
+        if code and name and effect:
+            conditions.append(ConditionRow(code, name, effect, cap_order))
+    return conditions
+
+
+def import_criteria(
+    *,
+    actor,
+    authority_id: int,
+    filename: str | Path,
+    data: bytes | None = None,
+    name: str | None = None,
+    replace_id: int | None = None,
+    description: str = "",
+    is_sample: bool = False,
+) -> CriteriaVersion:
+    """Import a workbook as a new draft version of the authority (or over the draft `replace_id`). All or nothing."""
+    from dvcq.scoring.criteria import services
+
+    services.check_can_manage(actor, authority_id)
+    target = services.editable_version(replace_id, authority_id) if replace_id is not None else None
+    parsed = read_workbook(filename, data)
+    filename = Path(filename).name
+    name = (name or "").strip() or (target.name if target else Path(filename).stem)
+    if len(name) > 200:
+        raise ServiceError("Tên bộ tiêu chí dài quá 200 ký tự.")
+    if target is None:
+        version = CriteriaVersion(
+            authority_id=authority_id,
+            name=name,
+            description=description,
+            status=VersionStatus.DRAFT,
+            is_sample=is_sample,
+            created_at=datetime.now(UTC).replace(tzinfo=None),
+            created_by_id=getattr(actor, "id", None),
+        )
+        db.session.add(version)
+        before = None
+    else:
+        version = target
+        before = services.summary(version)
+        version.nodes.clear()
+        version.levels.clear()
+        version.conditions.clear()
+        db.session.flush()
+        version.name = name
+    write_parsed(version, parsed)
+    db.session.flush()
+    audit.record(
+        "criteria.imported" if target is None else "criteria.reimported",
+        actor=actor,
+        unit_id=authority_id,
+        target=version,
+        before=before,
+        after={**services.summary(version), "file": filename},
+    )
+    db.session.commit()
+    return version
+
+
+def write_parsed(version: CriteriaVersion, parsed: ParsedCriteria) -> None:
+    """Add the checked nodes, levels and conditions to `version` (tree order = position)."""
+    made: dict[str, CriteriaNode] = {}
+    for position, row in enumerate(parsed.nodes, start=1):
+        node = CriteriaNode(
+            code=row.code,
+            position=position,
+            depth=row.code.count("."),
+            name=row.name,
+            max_points=row.max_points,
+            is_leaf=row.is_leaf,
+            method=row.method,
+            step=row.step,
+            evidence_required=row.evidence_required,
+            guidance=row.guidance,
+            kind=row.kind,
+            authority_only=row.authority_only,
+        )
+        node.parent = made.get(row.parent) if row.parent else None
+        made[row.code] = node
+        version.nodes.append(node)
+    for level in parsed.levels:
+        version.levels.append(ClassificationLevel(order=level.order, name=level.name, min_points=level.min_points))
+    for condition in parsed.conditions:
+        version.conditions.append(
+            DisqualifyingCondition(
+                code=condition.code, name=condition.name, effect=condition.effect, cap_order=condition.cap_order
+            )
+        )
+    version.max_total = parsed.max_total

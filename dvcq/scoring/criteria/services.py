@@ -1,0 +1,526 @@
+"""Criteria versions: reading within the authority, copying, locking, small edits of drafts, the shipped sample,
+comparing two versions, and the bridge to the results engine. Changes: permission check → change → audit, one
+transaction. Only the secretariat (and the administrator) change criteria; everyone in the authority reads them."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+
+from dvcq.platform import audit
+from dvcq.platform.errors import Conflict, Forbidden, NotFound, ServiceError
+from dvcq.platform.extensions import db
+from dvcq.platform.permissions import require
+from dvcq.platform.tenancy import current_scope
+from dvcq.scoring import engine
+from dvcq.scoring.models import (
+    Campaign,
+    ClassificationLevel,
+    CriteriaNode,
+    CriteriaVersion,
+    DisqualifyingCondition,
+    NodeKind,
+    VersionStatus,
+)
+from dvcq.tenants.models import Role, Unit, UnitKind
+
+MANAGERS = (Role.SECRETARIAT, Role.ADMIN)
+DATA = Path(__file__).resolve().parents[1] / "data"
+SAMPLE_NAME = "Bộ tiêu chí mẫu (do nền tảng soạn, thay bằng bộ tiêu chí chính thức của tỉnh)"
+SAMPLE_DESCRIPTION = (
+    "Bộ tiêu chí mẫu do dự án tự biên soạn theo tinh thần Kết luận số 114-KL/TW, Chỉ thị số 16/CT-TTg, "
+    "Chỉ thị số 33/CT-TTg và Luật Thực hiện dân chủ ở cơ sở năm 2022. Không phải văn bản chính thức: điểm số và "
+    "cách chấm chỉ mang tính minh họa. Thay bằng bộ tiêu chí chính thức của tỉnh trước khi đánh giá thật."
+)
+NOT_FOUND = "Không tìm thấy bộ tiêu chí."
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+# ---------------------------------------------------------------- who may do what
+
+
+def check_can_manage(actor, authority_id: int) -> None:
+    """The CLI and the demo act as the system (actor None); on the web, the secretariat or the administrator of
+    this authority."""
+    if actor is None:
+        return
+    require(actor, *MANAGERS)
+    if actor.unit.authority_id != authority_id:
+        raise Forbidden("Tài khoản của bạn không thuộc cơ quan đánh giá này.")
+
+
+def can_manage(user) -> bool:
+    return getattr(user, "role", None) in MANAGERS
+
+
+def _authority_of_scope() -> int | None:
+    """None for the system scope (it sees every authority)."""
+    scope = current_scope()
+    if scope is None:
+        raise NotFound(NOT_FOUND)
+    return None if scope.system else scope.authority_id
+
+
+def find_version(version_id: int) -> CriteriaVersion | None:
+    """A version of the scope's authority, or None — another authority's version is as missing as one that never
+    was. (The tenancy guard filters TenantScoped rows; criteria versions are checked here.)"""
+    version = db.session.get(CriteriaVersion, version_id)
+    if version is None:
+        return None
+    authority_id = _authority_of_scope()
+    if authority_id is not None and version.authority_id != authority_id:
+        return None
+    return version
+
+
+def get_version(version_id: int) -> CriteriaVersion:
+    version = find_version(version_id)
+    if version is None:
+        raise NotFound(NOT_FOUND)
+    return version
+
+
+def campaigns_using(version_id: int) -> list[Campaign]:
+    return list(
+        db.session.execute(
+            select(Campaign).where(Campaign.criteria_version_id == version_id).order_by(Campaign.year.desc())
+        ).scalars()
+    )
+
+
+def is_locked(version: CriteriaVersion) -> bool:
+    """Frozen by a campaign: status in_use, or pinned by any campaign even if the campaign forgot to lock it."""
+    return version.frozen or bool(campaigns_using(version.id))
+
+
+def _refuse_if_locked(version: CriteriaVersion) -> None:
+    if is_locked(version):
+        raise Conflict(
+            f"Bộ tiêu chí «{version.name}» đang được kỳ đánh giá sử dụng nên đã khoá: không thể sửa, xoá hay nhập "
+            "đè. Hãy sao chép thành phiên bản mới để thay đổi."
+        )
+
+
+def editable_version(version_id: int, authority_id: int | None = None) -> CriteriaVersion:
+    """A draft version of the authority that may still change; a locked one is refused (409)."""
+    version = get_version(version_id)
+    if authority_id is not None and version.authority_id != authority_id:
+        raise NotFound(NOT_FOUND)
+    _refuse_if_locked(version)
+    return version
+
+
+def visible_to_unit(version: CriteriaVersion) -> bool:
+    """Communes and agencies read the versions their campaigns use, never the authority's drafts."""
+    return bool(campaigns_using(version.id))
+
+
+# ---------------------------------------------------------------- reading
+
+
+def summary(version: CriteriaVersion) -> dict:
+    nodes = version.nodes
+    return {
+        "name": version.name,
+        "status": version.status,
+        "nodes": len(nodes),
+        "leaves": sum(1 for n in nodes if n.is_leaf and n.kind == NodeKind.NORMAL),
+        "areas": sum(1 for n in nodes if n.parent_id is None and n.kind == NodeKind.NORMAL),
+        "max_total": version.max_total,
+        "levels": [(lv.order, lv.name, lv.min_points) for lv in version.levels],
+        "conditions": [c.code for c in version.conditions],
+    }
+
+
+@dataclass
+class VersionRow:
+    version: CriteriaVersion
+    leaves: int
+    campaigns: list[Campaign]
+    locked: bool
+
+
+def versions_of(authority_id: int) -> list[VersionRow]:
+    """The authority's versions, newest first, with their number of leaves and the campaigns that use them."""
+    versions = list(
+        db.session.execute(
+            select(CriteriaVersion)
+            .where(CriteriaVersion.authority_id == authority_id)
+            .order_by(CriteriaVersion.created_at.desc(), CriteriaVersion.id.desc())
+        ).scalars()
+    )
+    ids = [v.id for v in versions]
+    leaves = dict(
+        db.session.execute(
+            select(CriteriaNode.version_id, func.count())
+            .where(
+                CriteriaNode.version_id.in_(ids),
+                CriteriaNode.is_leaf.is_(True),
+                CriteriaNode.kind == NodeKind.NORMAL,
+            )
+            .group_by(CriteriaNode.version_id)
+        ).all()
+    )
+    campaigns: dict[int, list[Campaign]] = {}
+    for campaign in db.session.execute(
+        select(Campaign).where(Campaign.criteria_version_id.in_(ids)).order_by(Campaign.year.desc())
+    ).scalars():
+        campaigns.setdefault(campaign.criteria_version_id, []).append(campaign)
+    return [
+        VersionRow(v, leaves.get(v.id, 0), campaigns.get(v.id, []), v.frozen or bool(campaigns.get(v.id)))
+        for v in versions
+    ]
+
+
+def authority_by_code(code: str) -> Unit:
+    unit = db.session.execute(select(Unit).where(Unit.code == code.strip())).scalar_one_or_none()
+    if unit is None:
+        raise NotFound(f"Không có đơn vị mã «{code}».")
+    if not unit.is_authority:
+        raise ServiceError(f"«{unit.name}» không phải cơ quan đánh giá (huyện hoặc tỉnh).")
+    return unit
+
+
+def default_authority() -> Unit:
+    """The only district/province that has member units; refused when there are none or several."""
+    members = select(Unit.authority_id).where(Unit.authority_id != Unit.id).distinct()
+    authorities = list(
+        db.session.execute(
+            select(Unit).where(Unit.kind.in_([UnitKind.TINH, UnitKind.HUYEN]), Unit.id.in_(members)).order_by(Unit.code)
+        ).scalars()
+    )
+    if len(authorities) == 1:
+        return authorities[0]
+    if not authorities:
+        raise ServiceError("Chưa có cơ quan đánh giá nào có đơn vị trực thuộc; hãy nhập danh sách đơn vị trước.")
+    codes = ", ".join(a.code for a in authorities)
+    raise ServiceError(f"Có nhiều cơ quan đánh giá ({codes}): hãy chọn một bằng --authority MÃ.")
+
+
+# ---------------------------------------------------------------- changing
+
+
+def lock_version(actor, version_id: int) -> CriteriaVersion:
+    """Freeze a version because a campaign pins it. Does not commit: the campaign's service (which checked its own
+    permission) commits with its own change, in one transaction. Locking a locked version changes nothing."""
+    version = get_version(version_id)
+    if version.status != VersionStatus.IN_USE:
+        version.status = VersionStatus.IN_USE
+        audit.record(
+            "criteria.locked",
+            actor=actor,
+            unit_id=version.authority_id,
+            target=version,
+            before={"status": VersionStatus.DRAFT},
+            after={"status": VersionStatus.IN_USE},
+        )
+        db.session.flush()
+    return version
+
+
+def copy_version(actor, version_id: int, name: str | None = None) -> CriteriaVersion:
+    """A new draft that starts as a copy of `version_id` (based_on_id set): how a new version begins."""
+    source = get_version(version_id)
+    check_can_manage(actor, source.authority_id)
+    name = (name or "").strip() or f"{source.name} (bản sao)"
+    if len(name) > 200:
+        raise ServiceError("Tên bộ tiêu chí dài quá 200 ký tự.")
+    copy = CriteriaVersion(
+        authority_id=source.authority_id,
+        name=name,
+        description=source.description,
+        status=VersionStatus.DRAFT,
+        is_sample=source.is_sample,
+        based_on_id=source.id,
+        tie_break=source.tie_break,
+        max_total=source.max_total,
+        created_at=_now(),
+        created_by_id=getattr(actor, "id", None),
+    )
+    made: dict[int, CriteriaNode] = {}
+    for node in source.nodes:
+        twin = CriteriaNode(
+            code=node.code,
+            position=node.position,
+            depth=node.depth,
+            name=node.name,
+            max_points=node.max_points,
+            is_leaf=node.is_leaf,
+            method=node.method,
+            step=node.step,
+            evidence_required=node.evidence_required,
+            guidance=node.guidance,
+            kind=node.kind,
+            authority_only=node.authority_only,
+        )
+        twin.parent = made.get(node.parent_id) if node.parent_id else None
+        made[node.id] = twin
+        copy.nodes.append(twin)
+    for level in source.levels:
+        copy.levels.append(ClassificationLevel(order=level.order, name=level.name, min_points=level.min_points))
+    for condition in source.conditions:
+        copy.conditions.append(
+            DisqualifyingCondition(
+                code=condition.code, name=condition.name, effect=condition.effect, cap_order=condition.cap_order
+            )
+        )
+    db.session.add(copy)
+    db.session.flush()
+    audit.record(
+        "criteria.copied",
+        actor=actor,
+        unit_id=copy.authority_id,
+        target=copy,
+        after={**summary(copy), "based_on": source.id},
+    )
+    db.session.commit()
+    return copy
+
+
+def _check_seen(version: CriteriaVersion, seen: int | None) -> None:
+    if seen is not None and seen != version.version:
+        raise Conflict(
+            "Bộ tiêu chí vừa được người khác thay đổi sau khi bạn mở trang. Vui lòng tải lại trang, xem thay đổi "
+            "rồi sửa lại; chưa có gì được lưu."
+        )
+
+
+def _commit_or_conflict() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(
+            "Bộ tiêu chí vừa được người khác thay đổi. Vui lòng tải lại trang; chưa có gì được lưu."
+        ) from None
+
+
+def rename_version(actor, version_id: int, version: int | None, name: str, description: str = "") -> CriteriaVersion:
+    target = editable_version(version_id)
+    check_can_manage(actor, target.authority_id)
+    _check_seen(target, version)
+    name, description = (name or "").strip(), (description or "").strip()
+    if not name:
+        raise ServiceError("Tên bộ tiêu chí không được để trống.")
+    if len(name) > 200:
+        raise ServiceError("Tên bộ tiêu chí dài quá 200 ký tự.")
+    before = {"name": target.name, "description": target.description}
+    target.name, target.description = name, description
+    audit.record(
+        "criteria.renamed",
+        actor=actor,
+        unit_id=target.authority_id,
+        target=target,
+        before=before,
+        after={"name": name, "description": description},
+    )
+    _commit_or_conflict()
+    return target
+
+
+def update_node(
+    actor, node_id: int, version: int | None, *, name: str | None = None, guidance: str | None = None
+) -> CriteriaNode:
+    """Small edits of a draft version's texts (name, guidance). `version` is the version number the user saw; a
+    change by someone else in between is a conflict, never a silent overwrite."""
+    node = db.session.get(CriteriaNode, node_id)
+    if node is None or find_version(node.version_id) is None:
+        raise NotFound("Không tìm thấy tiêu chí.")
+    owner = editable_version(node.version_id)
+    check_can_manage(actor, owner.authority_id)
+    _check_seen(owner, version)
+    before = {"name": node.name, "guidance": node.guidance}
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise ServiceError("Tên tiêu chí không được để trống.")
+        node.name = name
+    if guidance is not None:
+        node.guidance = guidance.strip()
+    after = {"name": node.name, "guidance": node.guidance}
+    if after == before:
+        return node
+    flag_modified(owner, "name")  # bump the version's counter: the next stale form is refused
+    audit.record(
+        "criteria.node_updated",
+        actor=actor,
+        unit_id=owner.authority_id,
+        target=node,
+        before=before,
+        after=after,
+        reason=f"{owner.name} · {node.code}",
+    )
+    _commit_or_conflict()
+    return node
+
+
+def delete_draft(actor, version_id: int, version: int | None = None) -> None:
+    target = editable_version(version_id)
+    check_can_manage(actor, target.authority_id)
+    _check_seen(target, version)
+    for child in db.session.execute(select(CriteriaVersion).where(CriteriaVersion.based_on_id == target.id)).scalars():
+        child.based_on_id = None
+    audit.record("criteria.deleted", actor=actor, unit_id=target.authority_id, target=target, before=summary(target))
+    for depth in sorted({n.depth for n in target.nodes}, reverse=True):  # a parent row is referenced by its children
+        for node in [n for n in target.nodes if n.depth == depth]:
+            db.session.delete(node)
+        db.session.flush()
+    db.session.delete(target)
+    _commit_or_conflict()
+
+
+def sample_workbook() -> bytes:
+    """The shipped sample (dvcq/scoring/data/*.csv, see its README) as a Criteria version workbook in memory."""
+    from openpyxl import Workbook
+
+    from dvcq.scoring.criteria.imports import SHEET_CONDITIONS, SHEET_CRITERIA, SHEET_LEVELS
+
+    workbook = Workbook()
+    sheets = [
+        (SHEET_CRITERIA, "tieu_chi_mau.csv"),
+        (SHEET_LEVELS, "xep_loai_mau.csv"),
+        (SHEET_CONDITIONS, "dieu_kien_mau.csv"),
+    ]
+    for index, (title, filename) in enumerate(sheets):
+        ws = workbook.active if index == 0 else workbook.create_sheet()
+        ws.title = title
+        text = (DATA / filename).read_text(encoding="utf-8-sig")
+        for row in csv.reader(io.StringIO(text)):
+            ws.append([cell if cell != "" else None for cell in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def load_sample(authority_id: int, actor=None) -> CriteriaVersion:
+    """Import the shipped sample through the same importer, marked as a sample to be replaced."""
+    from dvcq.scoring.criteria.imports import import_criteria
+
+    return import_criteria(
+        actor=actor,
+        authority_id=authority_id,
+        filename="bo_tieu_chi_mau.xlsx",
+        data=sample_workbook(),
+        name=SAMPLE_NAME,
+        description=SAMPLE_DESCRIPTION,
+        is_sample=True,
+    )
+
+
+# ---------------------------------------------------------------- the results engine
+
+
+def engine_tree(version: CriteriaVersion) -> tuple[tuple[engine.CriteriaNode, ...], engine.Rules]:
+    """The version as the pure engine's data: nodes in tree order and the rules (levels, tie-break)."""
+    codes = {n.id: n.code for n in version.nodes}
+    nodes = tuple(
+        engine.CriteriaNode(
+            code=n.code,
+            parent_code=codes[n.parent_id] if n.parent_id else None,
+            name=n.name,
+            max_points=n.max_points,
+            kind=n.kind.value,
+        )
+        for n in version.nodes
+    )
+    rules = engine.Rules(
+        levels=tuple(engine.Level(lv.order, lv.name, lv.min_points) for lv in version.levels),
+        tie_break=version.tie_break,
+    )
+    return nodes, rules
+
+
+def engine_conditions(version: CriteriaVersion) -> dict[str, engine.Condition]:
+    return {c.code: engine.Condition(c.code, c.name, c.effect, c.cap_order) for c in version.conditions}
+
+
+# ---------------------------------------------------------------- comparing two versions
+
+
+@dataclass
+class Change:
+    code: str
+    name: str
+    fields: list[tuple[str, str, str]]  # (what, before, after)
+
+
+@dataclass
+class Comparison:
+    added: list[CriteriaNode] = field(default_factory=list)
+    removed: list[CriteriaNode] = field(default_factory=list)
+    changed: list[Change] = field(default_factory=list)
+    levels: list[tuple[str, str, str]] = field(default_factory=list)
+    conditions: list[tuple[str, str, str]] = field(default_factory=list)
+    totals: tuple[Decimal, Decimal] | None = None
+
+    @property
+    def same(self) -> bool:
+        return not (self.added or self.removed or self.changed or self.levels or self.conditions or self.totals)
+
+
+def _node_fields(node: CriteriaNode) -> dict[str, str]:
+    from dvcq.scoring.criteria.exports import kind_text
+
+    pts = engine.format_points
+    return {
+        "Tên": node.name,
+        "Điểm tối đa": pts(node.max_points),
+        "Cách chấm": node.method.label if node.method else "",
+        "Bước điểm": pts(node.step) if node.step is not None else "",
+        "Tài liệu kiểm chứng": ("có" if node.evidence_required else "không") if node.is_leaf else "",
+        "Hướng dẫn chấm": node.guidance,
+        "Loại": kind_text(node),
+        "Tiêu chí thành phần": "có" if not node.is_leaf else "không",
+    }
+
+
+def compare(old: CriteriaVersion, new: CriteriaVersion) -> Comparison:
+    """What changed from `old` to `new`, item by item (matched by code), plus levels, conditions and the total."""
+    result = Comparison()
+    before = {n.code: n for n in old.nodes}
+    after = {n.code: n for n in new.nodes}
+    result.removed = [n for n in old.nodes if n.code not in after]
+    result.added = [n for n in new.nodes if n.code not in before]
+    for node in new.nodes:
+        if node.code not in before:
+            continue
+        a, b = _node_fields(before[node.code]), _node_fields(node)
+        diffs = [(key, a[key], b[key]) for key in a if a[key] != b[key]]
+        if diffs:
+            result.changed.append(Change(node.code, node.name, diffs))
+    old_levels = {lv.order: lv for lv in old.levels}
+    new_levels = {lv.order: lv for lv in new.levels}
+    for order in sorted(set(old_levels) | set(new_levels)):
+        a, b = old_levels.get(order), new_levels.get(order)
+        text_a = f"{a.name} (từ {engine.format_points(a.min_points)})" if a else "—"
+        text_b = f"{b.name} (từ {engine.format_points(b.min_points)})" if b else "—"
+        if text_a != text_b:
+            result.levels.append((f"Mức {order}", text_a, text_b))
+    old_conditions = {c.code: c for c in old.conditions}
+    new_conditions = {c.code: c for c in new.conditions}
+    for code in sorted(set(old_conditions) | set(new_conditions)):
+        text_a, text_b = _condition_text(old_conditions.get(code)), _condition_text(new_conditions.get(code))
+        if text_a != text_b:
+            result.conditions.append((code, text_a, text_b))
+    if old.max_total != new.max_total:
+        result.totals = (old.max_total, new.max_total)
+    return result
+
+
+def _condition_text(condition: DisqualifyingCondition | None) -> str:
+    if condition is None:
+        return "—"
+    if condition.effect == "cap":
+        return f"{condition.name} — giới hạn tối đa mức {condition.cap_order}"
+    return f"{condition.name} — không xếp loại"
