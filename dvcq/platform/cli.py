@@ -206,6 +206,56 @@ def tick_command():
         click.echo(f"{name}: {result}")
 
 
+@dvcq.group("results")
+def results_group():
+    """Kết quả đánh giá: tính, xuất, nhập kết quả các năm trước."""
+
+
+@results_group.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--authority", "authority_code", required=True, help="Mã cơ quan đánh giá (huyện hoặc tỉnh)")
+@click.option(
+    "--criteria", "criteria_id", type=int, default=None, help="Mã bộ tiêu chí để xếp loại (mặc định: mới nhất)"
+)
+@system_command
+def results_import(path: str, authority_code: str, criteria_id: int | None):
+    """Nhập kết quả các năm trước (định dạng Kết quả các năm trước, .xlsx hoặc .csv)."""
+    from dvcq.scoring.results import imports
+
+    report = imports.import_file(path, authority_code=authority_code, criteria_version_id=criteria_id)
+    for line in report.lines():
+        click.echo(line)
+
+
+@results_group.command("export")
+@click.option("--authority", "authority_code", required=True, help="Mã cơ quan đánh giá (huyện hoặc tỉnh)")
+@click.option("--year", type=int, required=True, help="Năm đánh giá")
+@click.argument("path", type=click.Path(dir_okay=False))
+@system_command
+def results_export(authority_code: str, year: int, path: str):
+    """Xuất kết quả năm N (đã công bố hoặc đã nhập) ra tệp .xlsx, theo thứ hạng trong từng khối."""
+    from pathlib import Path
+
+    from dvcq.scoring.results import exports, imports
+
+    authority = imports.authority_by_code(authority_code)
+    rows = exports.result_rows(authority.id, year, require_published=True)
+    Path(path).write_bytes(exports.results_workbook(year, rows))
+    click.echo(f"Đã xuất kết quả năm {year} của {authority.name} ({len(rows)} đơn vị) ra {path}.")
+
+
+@results_group.command("compute")
+@click.option("--campaign", "campaign_id", type=int, required=True, help="Mã kỳ đánh giá")
+@system_command
+def results_compute(campaign_id: int):
+    """Tính (lại) tổng điểm, xếp loại và xếp hạng của một kỳ đánh giá chưa công bố."""
+    from dvcq.scoring.results import services
+
+    rows = services.compute(campaign_id)
+    ranked = sum(1 for r in rows if r.rank is not None)
+    click.echo(f"Đã tính kết quả: {len(rows)} đơn vị, {ranked} đơn vị đã có điểm thẩm định đầy đủ và được xếp hạng.")
+
+
 def init_app(app) -> None:
     app.cli.add_command(dvcq)
 

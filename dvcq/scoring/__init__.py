@@ -10,7 +10,8 @@ def init_app(app) -> None:
     from dvcq.scoring.campaigns.views import bp as campaigns_bp
     from dvcq.scoring.criteria.views import bp as criteria_bp
     from dvcq.scoring.evidence.views import bp as evidence_bp
+    from dvcq.scoring.results.views import bp as results_bp
     from dvcq.scoring.selfassessment.views import bp as selfassessment_bp
 
-    for bp in (criteria_bp, campaigns_bp, selfassessment_bp, evidence_bp, appraisal_bp):
+    for bp in (criteria_bp, campaigns_bp, selfassessment_bp, evidence_bp, appraisal_bp, results_bp):
         app.register_blueprint(bp)

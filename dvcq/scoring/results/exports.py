@@ -1,0 +1,233 @@
+"""The .xlsx exports of a year's results: the results table in the Past results columns plus `Chênh lệch`, and the
+full item-by-item scores. Scores are written as numbers (exact decimals) with the format "0.00"; write-only
+workbooks keep memory flat for a national table. Big exports run as a job with progress."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from decimal import Decimal
+
+from flask import current_app
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from sqlalchemy import func, select
+
+from dvcq.platform.errors import ServiceError
+from dvcq.platform.extensions import db
+from dvcq.platform.jobs import JobContext, job
+from dvcq.platform.storage import get_storage, new_key
+from dvcq.scoring.models import Assessment, ItemScore, UnitResult
+from dvcq.scoring.results import services
+from dvcq.tenants.models import Unit
+
+RESULT_HEADERS = (
+    "Năm",
+    "Mã đơn vị",
+    "Tên đơn vị",
+    "Khối",
+    "Điểm tự chấm",
+    "Điểm thẩm định",
+    "Xếp hạng",
+    "Xếp loại",
+    "Chênh lệch",
+)
+ITEM_HEADERS = (
+    "Mã đơn vị",
+    "Tên đơn vị",
+    "Khối",
+    "Mã tiêu chí",
+    "Tên tiêu chí",
+    "Điểm tối đa",
+    "Điểm tự chấm",
+    "Điểm thẩm định",
+    "Điểm cuối cùng",
+    "Lý do trừ điểm",
+)
+NUMBER_FORMAT = "0.00"
+DIRECT_LIMIT = 200  # units: up to this many the page answers with the file; above, a job with progress
+KIND_RESULTS, KIND_ITEMS = "results", "items"
+JOB_NAME = "results.export"
+
+
+def file_name(kind: str, year: int) -> str:
+    return f"Kết quả DVCQ năm {year}.xlsx" if kind == KIND_RESULTS else f"Điểm chi tiết DVCQ năm {year}.xlsx"
+
+
+class _Sheet:
+    """A write-only sheet with a bold header row; numbers get the "0.00" format."""
+
+    def __init__(self, workbook: Workbook, title: str, headers: tuple[str, ...], widths: tuple[int, ...]):
+        self.ws = workbook.create_sheet(title)
+        for i, width in enumerate(widths):
+            self.ws.column_dimensions[chr(ord("A") + i)].width = width
+        self.ws.freeze_panes = "A2"
+        bold = Font(bold=True)
+        header = []
+        for text in headers:
+            cell = WriteOnlyCell(self.ws, value=text)
+            cell.font = bold
+            header.append(cell)
+        self.ws.append(header)
+
+    def append(self, values) -> None:
+        row = []
+        for value in values:
+            if isinstance(value, Decimal):
+                cell = WriteOnlyCell(self.ws, value=value)
+                cell.number_format = NUMBER_FORMAT
+                row.append(cell)
+            else:
+                row.append(value)
+        self.ws.append(row)
+
+
+def _save(workbook: Workbook) -> bytes:
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def result_rows(authority_id: int, year: int, *, require_published: bool) -> list[services.TableRow]:
+    """The year's rows in rank order per group. With `require_published` (the command line) a year that is neither
+    published nor imported is refused."""
+    campaign, published = services.year_state(authority_id, year)
+    if require_published and not published:
+        raise ServiceError(
+            f"Kết quả năm {year} chưa được công bố ({campaign.status.label.lower()}); chỉ xuất được kết quả "
+            "đã công bố hoặc đã nhập từ các năm trước."
+        )
+    table = services.year_table(authority_id, year, staff=True)
+    if table is None or not table.rows:
+        raise ServiceError(f"Năm {year} chưa có kết quả đánh giá nào để xuất.")
+    return table.rows
+
+
+def results_workbook(year: int, rows: list[services.TableRow]) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = _Sheet(workbook, "KetQua", RESULT_HEADERS, (8, 16, 34, 16, 14, 16, 10, 32, 12))
+    for row in rows:
+        sheet.append(
+            (
+                year,
+                row.unit_code,
+                row.unit_name,
+                row.group_name,
+                row.self_total,
+                row.appraised_total,
+                row.rank,
+                row.level_name,
+                row.gap,
+            )
+        )
+    return _save(workbook)
+
+
+def items_workbook(authority_id: int, year: int, progress: Callable[[int, str], None] | None = None) -> bytes:
+    """One row per unit × leaf of the year's campaign, units in the results table's order."""
+    from dvcq.scoring.appraisal.services import reason_labels
+
+    campaign, _ = services.year_state(authority_id, year)
+    if campaign is None:
+        raise ServiceError(f"Năm {year} không có kỳ đánh giá trên hệ thống nên không có điểm chi tiết từng tiêu chí.")
+    inputs = services.engine_inputs(campaign.criteria_version_id)
+    assessments = {
+        a.id: a
+        for a in db.session.execute(
+            select(Assessment.id, Assessment.unit_id).where(Assessment.campaign_id == campaign.id)
+        ).all()
+    }
+    units = {
+        u.id: u
+        for u in db.session.execute(select(Unit.id, Unit.code, Unit.name).where(Unit.authority_id == authority_id))
+    }
+    results = {
+        r.unit_id: r
+        for r in db.session.execute(
+            select(UnitResult).where(UnitResult.authority_id == authority_id, UnitResult.year == year)
+        ).scalars()
+    }
+    items: dict[int, dict[str, tuple]] = {aid: {} for aid in assessments}
+    stmt = (
+        select(
+            ItemScore.assessment_id,
+            ItemScore.node_id,
+            ItemScore.self_score,
+            ItemScore.appraised_score,
+            ItemScore.final_score,
+            ItemScore.deduction_reasons,
+            ItemScore.appraisal_note,
+            ItemScore.final_note,
+        )
+        .join(Assessment, Assessment.id == ItemScore.assessment_id)
+        .where(Assessment.campaign_id == campaign.id)
+    )
+    for assessment_id, node_id, self_score, appraised, final, reasons, note, final_note in db.session.execute(stmt):
+        code = inputs.code_of_leaf.get(node_id)
+        if code is not None:
+            why = "; ".join([*reason_labels(reasons or ""), *(t for t in (note, final_note) if t)])
+            items[assessment_id][code] = (self_score, appraised, final, why)
+
+    def order(assessment_id: int):
+        unit = units[assessments[assessment_id].unit_id]
+        row = results.get(unit.id)
+        return (row is None, row.group_name if row else "", row is None or row.rank is None, row.rank or 0, unit.code)
+
+    workbook = Workbook(write_only=True)
+    sheet = _Sheet(workbook, "DiemChiTiet", ITEM_HEADERS, (16, 30, 14, 10, 60, 10, 12, 14, 14, 50))
+    ordered = sorted(assessments, key=order)
+    for n, assessment_id in enumerate(ordered, start=1):
+        unit = units[assessments[assessment_id].unit_id]
+        row = results.get(unit.id)
+        for code in inputs.tree.leaves:
+            self_score, appraised, final, why = items[assessment_id].get(code, (None, None, None, ""))
+            sheet.append(
+                (
+                    unit.code,
+                    unit.name,
+                    row.group_name if row else "",
+                    code,
+                    inputs.nodes[code].name,
+                    inputs.tree.max_of[code],
+                    self_score,
+                    appraised,
+                    final,
+                    why,
+                )
+            )
+        if progress is not None and (n % 50 == 0 or n == len(ordered)):
+            progress(int(n * 90 / len(ordered)), f"Đã ghi {n}/{len(ordered)} đơn vị")
+    return _save(workbook)
+
+
+def unit_count(authority_id: int, year: int, kind: str) -> int:
+    """How many units an export covers: above DIRECT_LIMIT it runs as a job."""
+    if kind == KIND_RESULTS:
+        stmt = select(func.count(UnitResult.id)).where(UnitResult.authority_id == authority_id, UnitResult.year == year)
+    else:
+        campaign, _ = services.year_state(authority_id, year)
+        if campaign is None:
+            return 0
+        stmt = select(func.count(Assessment.id)).where(Assessment.campaign_id == campaign.id)
+    return db.session.execute(stmt).scalar_one()
+
+
+def build(authority_id: int, year: int, kind: str, progress=None) -> bytes:
+    if kind == KIND_RESULTS:
+        return results_workbook(year, result_rows(authority_id, year, require_published=False))
+    if kind == KIND_ITEMS:
+        return items_workbook(authority_id, year, progress)
+    raise ServiceError("Loại tệp xuất không hợp lệ.")
+
+
+@job(JOB_NAME)
+def export_job(ctx: JobContext, authority_id: int, year: int, kind: str) -> dict:
+    """Write the export to storage; the page's progress bar then offers the download. Re-running writes a new file
+    (the job is idempotent in what the user gets)."""
+    ctx.progress(5, "Đang đọc kết quả")
+    data = build(authority_id, year, kind, progress=lambda p, m: ctx.progress(5 + p, m))
+    key = new_key()
+    get_storage().save(io.BytesIO(data), key)
+    path = current_app.url_map.bind("localhost").build("results.download", {"job_id": ctx.record.id})
+    return {"download": path, "label": f"Tải tệp «{file_name(kind, year)}»", "key": key, "name": file_name(kind, year)}

@@ -1,0 +1,350 @@
+"""Importing past years' results (the years before the platform) from the Past results spreadsheet:
+Năm · Mã đơn vị · Tên đơn vị · Khối · Điểm tự chấm · Điểm thẩm định · Xếp hạng · Xếp loại.
+
+Empty ranks and levels are computed with the levels of a criteria version (ranks per year and group, ties shared).
+All or nothing: every bad row is listed (row, column, what is wrong) and nothing is written. Re-importing a year
+replaces that year's imported rows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+
+from dvcq.platform import audit
+from dvcq.platform.errors import NotFound, ServiceError
+from dvcq.platform.extensions import db
+from dvcq.platform.formatting import points
+from dvcq.platform.spreadsheets import Problems, normalise, read_tables, sheet_from_table
+from dvcq.scoring import engine
+from dvcq.scoring.models import Campaign, CriteriaVersion, UnitResult
+from dvcq.scoring.results import services
+from dvcq.tenants.models import Unit, UnitGroup
+
+REQUIRED = {"year": "Năm", "code": "Mã đơn vị", "appraised": "Điểm thẩm định"}
+OPTIONAL = {
+    "name": "Tên đơn vị",
+    "group": "Khối",
+    "self": "Điểm tự chấm",
+    "rank": "Xếp hạng",
+    "level": "Xếp loại",
+}
+WHAT = "kết quả các năm trước"
+_RANK = re.compile(r"0*([0-9]+)(?:\s*/\s*0*([0-9]+))?")
+
+
+@dataclass
+class _Row:
+    line: int
+    year: int
+    unit: Unit
+    group_name: str
+    self_total: Decimal | None
+    appraised_total: Decimal
+    rank: int | None
+    level: tuple[int | None, str, bool] | None  # (order, name, disqualified) when given
+
+
+@dataclass
+class ImportReport:
+    authority: Unit
+    version: CriteriaVersion
+    imported: dict[int, int] = field(default_factory=dict)  # year → rows written
+    replaced: dict[int, int] = field(default_factory=dict)  # year → imported rows replaced
+
+    def lines(self) -> list[str]:
+        out = []
+        for year in sorted(self.imported):
+            line = f"Năm {year}: đã nhập {self.imported[year]} đơn vị"
+            if self.replaced.get(year):
+                line += f" (thay thế {self.replaced[year]} dòng đã nhập trước đó của năm này)"
+            out.append(line + ".")
+        out.append(f"Xếp loại theo bộ tiêu chí «{self.version.name}» (mã {self.version.id}).")
+        return out
+
+
+def authority_by_code(code: str) -> Unit:
+    unit = db.session.execute(select(Unit).where(Unit.code == (code or "").strip())).scalar_one_or_none()
+    if unit is None:
+        raise NotFound(f"Không có đơn vị mã «{code}».")
+    if not unit.is_authority:
+        raise ServiceError(f"«{unit.name}» không phải cơ quan đánh giá (huyện hoặc tỉnh).")
+    return unit
+
+
+def criteria_version(authority: Unit, version_id: int | None) -> CriteriaVersion:
+    """The given version (which must be the authority's) or the authority's newest."""
+    if version_id is not None:
+        version = db.session.get(CriteriaVersion, version_id)
+        if version is None or version.authority_id != authority.id:
+            raise ServiceError(f"Không có bộ tiêu chí mã {version_id} của {authority.name}.")
+        return version
+    version = db.session.execute(
+        select(CriteriaVersion)
+        .where(CriteriaVersion.authority_id == authority.id)
+        .order_by(CriteriaVersion.created_at.desc(), CriteriaVersion.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if version is None:
+        raise ServiceError(
+            f"{authority.name} chưa có bộ tiêu chí nào để xếp loại: hãy nhập bộ tiêu chí trước "
+            "(dvcq criteria import) rồi nhập lại kết quả."
+        )
+    return version
+
+
+def import_file(
+    path: str | Path,
+    *,
+    authority_code: str,
+    criteria_version_id: int | None = None,
+    actor=None,
+    data: bytes | None = None,
+) -> ImportReport:
+    path = Path(path)
+    if data is None and not path.is_file():
+        raise ServiceError(f"Không tìm thấy tệp «{path}».")
+    authority = authority_by_code(authority_code)
+    return import_tables(
+        read_tables(path, data),
+        authority=authority,
+        version=criteria_version(authority, criteria_version_id),
+        actor=actor,
+        source=path.name,
+    )
+
+
+def _pick_sheet(tables: dict[str, list[list[str]]], problems: Problems):
+    """The first sheet with the required columns; else the first sheet's missing columns are the problems."""
+    for name, table in tables.items():
+        scratch = Problems()
+        sheet = sheet_from_table(name, table, REQUIRED, OPTIONAL, scratch)
+        if sheet is not None:
+            return sheet
+    first = next(iter(tables.items()), None)
+    if first is None:
+        problems.add(None, None, "Tệp không có trang dữ liệu nào.")
+        return None
+    return sheet_from_table(first[0], first[1], REQUIRED, OPTIONAL, problems)
+
+
+def _score(text: str, column: str, line: int, limit: Decimal, problems: Problems) -> Decimal | None:
+    try:
+        value = engine.parse_points(text)
+    except ValueError as exc:
+        problems.add(line, column, str(exc))
+        return None
+    if value < 0:
+        problems.add(line, column, f"điểm {points(value)} không được âm")
+        return None
+    if value > limit:
+        problems.add(line, column, f"điểm {points(value)} vượt quá điểm tối đa {points(limit)} của bộ tiêu chí")
+        return None
+    return value
+
+
+def import_tables(
+    tables: dict[str, list[list[str]]], *, authority: Unit, version: CriteriaVersion, actor=None, source: str = ""
+) -> ImportReport:
+    """Check every row, then (only if all are good) replace the years' imported rows. Returns what was written."""
+    problems = Problems()
+    sheet = _pick_sheet(tables, problems)
+    if sheet is None:
+        problems.raise_if_any(WHAT)
+    if not sheet.rows:
+        problems.add(None, None, "Tệp không có dòng dữ liệu nào.")
+        problems.raise_if_any(WHAT)
+    col = {key: sheet.columns.get(key, header) for key, header in {**REQUIRED, **OPTIONAL}.items()}
+    inputs = services.engine_inputs(version.id)
+    rules = engine.Rules(inputs.rules.levels)  # past years carry no area totals: ties share their rank
+    limit = inputs.tree.max_total
+    level_by_name = {normalise(lv.name): (lv.order, lv.name, False) for lv in rules.levels}
+    level_by_name[normalise(engine.LABEL_DISQUALIFIED)] = (None, engine.LABEL_DISQUALIFIED, True)
+    level_by_name[normalise(engine.LABEL_UNCLASSIFIED)] = (None, engine.LABEL_UNCLASSIFIED, False)
+    units = {u.code: u for u in db.session.execute(select(Unit)).scalars()}
+    groups = {
+        normalise(g.name): g.name
+        for g in db.session.execute(select(UnitGroup).where(UnitGroup.authority_id == authority.id)).scalars()
+    }
+    campaigns = {
+        c.year: c for c in db.session.execute(select(Campaign).where(Campaign.authority_id == authority.id)).scalars()
+    }
+
+    rows: list[_Row] = []
+    seen: dict[tuple[int, int], int] = {}
+    for line, values in sheet.rows:
+        ok = True
+        year = None
+        text = values["year"].strip()
+        if not text:
+            problems.add(line, col["year"], "thiếu năm")
+            ok = False
+        elif not text.isdigit() or not 1990 <= int(text) <= 2100:
+            problems.add(line, col["year"], f"«{text}» không phải là năm hợp lệ")
+            ok = False
+        else:
+            year = int(text)
+            campaign = campaigns.get(year)
+            if campaign is not None:
+                what = "đã công bố kết quả" if campaign.published else f"đang ở giai đoạn «{campaign.status.label}»"
+                problems.add(
+                    line,
+                    col["year"],
+                    f"năm {year} đã có kỳ đánh giá trên hệ thống ({what}); không nhập kết quả cũ cho năm này",
+                )
+                ok = False
+        code = values["code"].strip()
+        unit = units.get(code)
+        if not code:
+            problems.add(line, col["code"], "thiếu mã đơn vị")
+            ok = False
+        elif unit is None:
+            problems.add(line, col["code"], f"không có đơn vị mã «{code}»")
+            ok = False
+        elif unit.authority_id != authority.id or unit.id == authority.id:
+            problems.add(line, col["code"], f"đơn vị «{code}» ({unit.name}) không thuộc {authority.name}")
+            ok = False
+            unit = None
+        if year is not None and unit is not None:
+            first = seen.setdefault((year, unit.id), line)
+            if first != line:
+                problems.add(line, col["code"], f"đơn vị «{code}» đã có ở dòng {first} cùng năm {year}")
+                ok = False
+        self_total = None
+        if values.get("self", "").strip():
+            self_total = _score(values["self"], col["self"], line, limit, problems)
+            ok = ok and self_total is not None
+        appraised = None
+        if not values["appraised"].strip():
+            problems.add(line, col["appraised"], "thiếu điểm thẩm định")
+            ok = False
+        else:
+            appraised = _score(values["appraised"], col["appraised"], line, limit, problems)
+            ok = ok and appraised is not None
+        rank = None
+        rank_text = values.get("rank", "").strip()
+        if rank_text:
+            match = _RANK.fullmatch(rank_text)
+            if match is None or int(match.group(1)) < 1:
+                problems.add(line, col["rank"], f"«{rank_text}» không phải là thứ hạng (số nguyên từ 1, ví dụ 2)")
+                ok = False
+            else:
+                rank = int(match.group(1))
+        level = None
+        level_text = values.get("level", "").strip()
+        if level_text:
+            level = level_by_name.get(normalise(level_text))
+            if level is None:
+                names = "; ".join(lv.name for lv in rules.levels)
+                problems.add(
+                    line,
+                    col["level"],
+                    f"không có mức xếp loại «{level_text}» trong bộ tiêu chí «{version.name}» (các mức: {names})",
+                )
+                ok = False
+        group_text = " ".join(values.get("group", "").split())
+        if group_text:
+            group_name = groups.get(normalise(group_text), group_text)
+        elif unit is not None and unit.group_id is not None:
+            group_name = db.session.get(UnitGroup, unit.group_id).name
+        else:
+            group_name = services.NO_GROUP
+        if ok:
+            rows.append(_Row(line, year, unit, group_name, self_total, appraised, rank, level))
+
+    _check_ranks(rows, col["rank"], problems)
+    problems.raise_if_any(WHAT)
+    return _write(rows, authority, version, rules, actor, source)
+
+
+def _check_ranks(rows: list[_Row], column: str, problems: Problems) -> None:
+    """Within a year and group, ranks are given for every unit or for none (then computed)."""
+    for members in _by_year_and_group(rows).values():
+        given = [r for r in members if r.rank is not None]
+        if given and len(given) != len(members):
+            for r in members:
+                if r.rank is None:
+                    problems.add(r.line, column, "thiếu xếp hạng trong khi các đơn vị khác cùng năm, cùng khối đã có")
+        for r in given:
+            if r.rank > len(members):
+                problems.add(r.line, column, f"xếp hạng {r.rank} lớn hơn số đơn vị của khối trong năm ({len(members)})")
+
+
+def _by_year_and_group(rows: list[_Row]) -> dict[tuple[int, str], list[_Row]]:
+    grouped: dict[tuple[int, str], list[_Row]] = defaultdict(list)
+    for r in rows:
+        grouped[(r.year, normalise(r.group_name))].append(r)
+    return grouped
+
+
+def _write(
+    rows: list[_Row], authority: Unit, version: CriteriaVersion, rules: engine.Rules, actor, source: str
+) -> ImportReport:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    report = ImportReport(authority, version)
+    ranks: dict[int, tuple[int, int]] = {}  # line → (rank, of)
+    for members in _by_year_and_group(rows).values():
+        if all(r.rank is not None for r in members):
+            ranks.update({r.line: (r.rank, len(members)) for r in members})
+        else:
+            ranked = engine.rank([engine.RankEntry(r.line, r.appraised_total) for r in members], rules)
+            ranks.update({line: (res.rank, res.of) for line, res in ranked.items()})
+    by_year: dict[int, list[_Row]] = defaultdict(list)
+    for r in rows:
+        by_year[r.year].append(r)
+    for year, members in sorted(by_year.items()):
+        old = list(
+            db.session.execute(
+                select(UnitResult).where(UnitResult.authority_id == authority.id, UnitResult.year == year)
+            ).scalars()
+        )
+        for row in old:
+            db.session.delete(row)
+        db.session.flush()
+        for r in members:
+            if r.level is not None:
+                level_order, level_name, disqualified = r.level
+            else:
+                found = engine.classify(r.appraised_total, rules)
+                level_order = found.level.order if found.level else None
+                level_name, disqualified = found.label, False
+            rank, of = ranks[r.line]
+            db.session.add(
+                UnitResult(
+                    authority_id=authority.id,
+                    year=year,
+                    unit_id=r.unit.id,
+                    campaign_id=None,
+                    group_name=r.group_name,
+                    self_total=r.self_total,
+                    appraised_total=r.appraised_total,
+                    level_order=level_order,
+                    level_name=level_name,
+                    disqualified=disqualified,
+                    rank=rank,
+                    rank_of=of,
+                    by_area="{}",
+                    source=services.SOURCE_IMPORT,
+                    published=True,
+                    computed_at=now,
+                )
+            )
+        report.imported[year] = len(members)
+        report.replaced[year] = len(old)
+        audit.record(
+            "results.imported",
+            actor=actor,
+            unit_id=authority.id,
+            target_type="UnitResult",
+            target_id=f"{authority.code}/{year}",
+            before={"rows": len(old)} if old else None,
+            after={"rows": len(members), "file": source, "criteria_version_id": version.id},
+        )
+    db.session.commit()
+    return report

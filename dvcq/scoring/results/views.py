@@ -1,0 +1,146 @@
+"""The results pages: the years, a year's table per group (sortable), a unit's result with its breakdown and what-if
+answers, recomputation, and the .xlsx exports (direct up to 200 units, a job with progress above)."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask_login import current_user, login_required
+
+from dvcq.platform import jobs
+from dvcq.platform.home import home_cards, nav_item
+from dvcq.platform.permissions import AUTHORITY_STAFF, roles_required
+from dvcq.platform.storage import get_storage
+from dvcq.platform.tenancy import current_scope, get_or_404
+from dvcq.scoring.results import (
+    demo,  # noqa: F401 — registers the demo's past results
+    exports,
+    services,
+)
+from dvcq.tenants.models import Role
+
+bp = Blueprint(
+    "results",
+    __name__,
+    url_prefix="/ket-qua",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static/results",
+)
+nav_item("Kết quả", "results.index", tuple(Role))
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+@home_cards
+def _results_card(user):
+    entries = services.years(user)
+    if not entries:
+        return []
+    latest = entries[0]
+    if services.is_staff(user):
+        body = f"Năm {latest.year}: {latest.label}."
+    elif latest.own is not None and latest.own.appraised_total is not None:
+        body = f"Năm {latest.year}: điểm thẩm định {services.engine.format_points(latest.own.appraised_total)}."
+    else:
+        body = f"Năm {latest.year}: {latest.label}."
+    return [
+        {
+            "title": "Kết quả đánh giá",
+            "body": body,
+            "link": url_for("results.index"),
+            "link_text": "Xem kết quả",
+        }
+    ]
+
+
+@bp.route("/")
+@login_required
+def index():
+    user = _user()
+    return render_template(
+        "results/index.html", entries=services.years(user), staff=services.is_staff(user), unit=user.unit
+    )
+
+
+@bp.route("/<int:year>")
+@login_required
+def year(year: int):
+    user = _user()
+    staff = services.is_staff(user)
+    table = services.year_table(services.authority_of(user), year, staff=staff)
+    if table is None:
+        abort(404)
+    can_compute = user.role in services.COMPUTE_ROLES and table.campaign is not None and not table.campaign.published
+    return render_template(
+        "results/year.html",
+        table=table,
+        staff=staff,
+        own_unit_id=user.unit_id,
+        can_compute=can_compute,
+        kinds=(exports.KIND_RESULTS, exports.KIND_ITEMS),
+    )
+
+
+@bp.route("/<int:year>/don-vi/<int:unit_id>")
+@login_required
+def unit(year: int, unit_id: int):
+    page = services.unit_page(_user(), year, unit_id)
+    if page is None:
+        abort(404)
+    sentences = services.describe_what_if(page.answer) if page.answer else []
+    return render_template("results/unit.html", page=page, sentences=sentences, staff=services.is_staff(_user()))
+
+
+@bp.route("/<int:year>/tinh-lai", methods=["POST"])
+@roles_required(*services.COMPUTE_ROLES)
+def compute(year: int):
+    rows = services.compute_year(_user(), year)
+    ranked = sum(1 for r in rows if r.rank is not None)
+    flash(f"Đã tính kết quả năm {year}: {len(rows)} đơn vị, {ranked} đơn vị đã có điểm thẩm định đầy đủ.", "success")
+    return redirect(url_for("results.year", year=year))
+
+
+@bp.route("/<int:year>/xuat/<kind>", methods=["POST"])
+@roles_required(*AUTHORITY_STAFF)
+def export(year: int, kind: str):
+    if kind not in (exports.KIND_RESULTS, exports.KIND_ITEMS):
+        abort(404)
+    user = _user()
+    authority_id = services.authority_of(user)
+    count = exports.unit_count(authority_id, year, kind)
+    if count == 0:
+        abort(404)
+    name = exports.file_name(kind, year)
+    if count <= exports.DIRECT_LIMIT:
+        data = exports.build(authority_id, year, kind)
+        return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name)
+    record = jobs.enqueue(
+        exports.JOB_NAME,
+        scope=current_scope(),
+        unit_id=authority_id,
+        actor=user,
+        title=f"Xuất tệp «{name}»",
+        authority_id=authority_id,
+        year=year,
+        kind=kind,
+    )
+    return redirect(url_for("jobs.page", job_id=record.id))
+
+
+@bp.route("/tai-ve/<job_id>")
+@roles_required(*AUTHORITY_STAFF)
+def download(job_id: str):
+    record = get_or_404(jobs.JobRecord, job_id)
+    result = record.result_data or {}
+    if record.name != exports.JOB_NAME or record.status != jobs.JobStatus.FINISHED or "key" not in result:
+        abort(404)
+    try:
+        stream = get_storage().open(result["key"])
+    except FileNotFoundError:
+        abort(404)
+    return send_file(stream, mimetype=XLSX, as_attachment=True, download_name=result["name"])
