@@ -115,7 +115,7 @@ def test_the_default_storage_is_under_instance_evidence(tmp_path):
     assert isinstance(from_url(config["STORAGE_URL"]), LocalStorage)
 
 
-# ---- S3 against a real HTTP server (moto in server mode) --------------------------------------------------------
+# ---- S3 against a real HTTP server (moto in server mode) ----------------------------------------------------------
 
 
 def _free_port() -> int:
