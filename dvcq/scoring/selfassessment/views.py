@@ -1,5 +1,192 @@
-"""Views of selfassessment: parse the request, call a service, render."""
+"""Views of the self-assessment (tự đánh giá): the whole criteria tree on one page, saving an item (JSON from the
+page's script, or a plain form post without it), citing evidence from the library, the pre-submission check,
+submission and withdrawal by the unit leader. Views parse the request, call a service, render."""
 
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("selfassessment", __name__, url_prefix="/tu-danh-gia", template_folder="templates")
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from dvcq.platform.errors import ServiceError
+from dvcq.platform.extensions import db
+from dvcq.platform.formatting import vn_datetime
+from dvcq.platform.home import home_cards, nav_item
+from dvcq.platform.permissions import roles_required
+from dvcq.scoring.campaigns import services as campaign_services
+from dvcq.scoring.models import CampaignStatus
+from dvcq.scoring.selfassessment import services
+from dvcq.scoring.selfassessment.forms import SubmitForm, WithdrawForm
+from dvcq.scoring.selfassessment.rules import self_deadline, time_left
+from dvcq.tenants.models import Role
+
+bp = Blueprint(
+    "selfassessment",
+    __name__,
+    url_prefix="/tu-danh-gia",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static/selfassessment",
+)
+nav_item("Tự đánh giá", "selfassessment.index", services.UNIT_ROLES)
+
+
+@home_cards
+def _assessment_card(user):
+    if user.role not in services.UNIT_ROLES:
+        return []
+    campaign = campaign_services.current_campaign(user.unit.authority_id, include_draft=False)
+    if campaign is None:
+        return []
+    assessment = next((a for a in services.unit_assessments(user) if a.campaign_id == campaign.id), None)
+    if assessment is None:
+        return []
+    body = f"{campaign.name}. Hồ sơ: {assessment.status.label}."
+    if campaign.status == CampaignStatus.SELF_ASSESSMENT:
+        deadline = self_deadline(assessment)
+        body += f" Hạn nộp: {vn_datetime(deadline)} ({time_left(deadline)})."
+    return [
+        {
+            "title": "Tự đánh giá, tự chấm điểm",
+            "body": body,
+            "link": url_for("selfassessment.page", assessment_id=assessment.id),
+            "link_text": "Mở hồ sơ tự đánh giá",
+        }
+    ]
+
+
+@bp.route("/")
+@roles_required(*services.UNIT_ROLES)
+def index():
+    assessments = services.unit_assessments(current_user)
+    return render_template("selfassessment/index.html", assessments=assessments, self_deadline=self_deadline)
+
+
+def _page(assessment_id: int, *, errors=None, entered=None, conflicts=None, status: int = 200):
+    view = services.page(current_user, assessment_id)
+    return (
+        render_template(
+            "selfassessment/page.html",
+            p=view,
+            a=view.assessment,
+            campaign=view.campaign,
+            errors=errors or {},
+            entered=entered or {},
+            conflicts=conflicts or {},
+            is_leader=current_user.role == Role.LEADER,
+            withdraw_form=WithdrawForm(),
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:assessment_id>")
+@roles_required(*services.VIEW_ROLES)
+def page(assessment_id: int):
+    return _page(assessment_id)
+
+
+@bp.route("/<int:assessment_id>/muc/<int:item_id>", methods=["POST"])
+@roles_required(*services.UNIT_ROLES)
+def save(assessment_id: int, item_id: int):
+    as_json = request.is_json
+    data = (request.get_json(silent=True) or {}) if as_json else request.form
+    if not isinstance(data, dict) and as_json:
+        abort(400)
+    score, note = data.get("score"), data.get("note")
+    score = None if score is None else str(score)
+    note = None if note is None else str(note)
+    try:
+        item, totals = services.save_item(
+            current_user, assessment_id, item_id, version=data.get("version"), score=score, note=note
+        )
+    except services.ItemConflict as err:
+        db.session.rollback()
+        current = services.item_state(err.item)
+        if as_json:
+            return jsonify(error=err.message, current=current), 409
+        return _page(assessment_id, errors={item_id: err.message}, conflicts={item_id: current}, entered={}, status=409)
+    except ServiceError as err:
+        db.session.rollback()
+        if err.status == 404:
+            raise
+        if as_json:
+            return jsonify(error=err.message, problems=err.problems), err.status
+        return _page(assessment_id, errors={item_id: err.message}, entered={item_id: (score, note)}, status=err.status)
+    if as_json:
+        return jsonify(ok=True, item=services.item_state(item), totals=totals.as_json())
+    flash(f"Đã lưu tiêu chí {item.node.code}.", "success")
+    return redirect(url_for("selfassessment.page", assessment_id=assessment_id, _anchor=f"muc-{item_id}"))
+
+
+@bp.route("/<int:assessment_id>/muc/<int:item_id>/tai-lieu")
+@roles_required(*services.UNIT_ROLES)
+def evidence(assessment_id: int, item_id: int):
+    """Cite files of the unit's library for one item (the evidence service does the linking)."""
+    from dvcq.scoring.evidence import services as evidence_services
+
+    view = services.page(current_user, assessment_id)
+    item = next((row.item for area in view.areas for row in area.rows if row.item and row.item.id == item_id), None)
+    if item is None:
+        abort(404)
+    linked = {link.evidence_id for link in item.evidence_links}
+    files = [f for f in evidence_services.library(current_user, current_user.unit_id) if f.id not in linked]
+    back = url_for("selfassessment.page", assessment_id=assessment_id, _anchor=f"muc-{item_id}")
+    return render_template("selfassessment/evidence.html", p=view, item=item, node=item.node, files=files, back=back)
+
+
+@bp.route("/<int:assessment_id>/kiem-tra")
+@roles_required(*services.VIEW_ROLES)
+def check(assessment_id: int):
+    view = services.page(current_user, assessment_id)
+    return render_template(
+        "selfassessment/check.html",
+        p=view,
+        a=view.assessment,
+        form=SubmitForm(formdata=None),
+        is_leader=current_user.role == Role.LEADER,
+    )
+
+
+@bp.route("/<int:assessment_id>/nop", methods=["POST"])
+@roles_required(Role.LEADER)
+def submit(assessment_id: int):
+    form = SubmitForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        assessment = services.submit(current_user, assessment_id, confirmed=bool(form.confirm.data))
+    except ServiceError as err:
+        db.session.rollback()
+        if err.status == 404:
+            raise
+        view = services.page(current_user, assessment_id)
+        page = render_template(
+            "selfassessment/check.html",
+            p=view,
+            a=view.assessment,
+            form=form,
+            is_leader=True,
+            message=err.message,
+            problems=err.problems,
+        )
+        return page, err.status
+    flash(f"Đã nộp hồ sơ tự đánh giá lúc {vn_datetime(assessment.submitted_at)}. Hồ sơ đã được khoá.", "success")
+    return redirect(url_for("selfassessment.page", assessment_id=assessment_id))
+
+
+@bp.route("/<int:assessment_id>/rut", methods=["POST"])
+@roles_required(Role.LEADER)
+def withdraw(assessment_id: int):
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.withdraw(current_user, assessment_id)
+    except ServiceError as err:
+        db.session.rollback()
+        if err.status == 404:
+            raise
+        flash(err.message, "error")
+        return _page(assessment_id, status=err.status)
+    flash("Đã rút hồ sơ về để chỉnh sửa. Nhớ nộp lại trước hạn.", "success")
+    return redirect(url_for("selfassessment.page", assessment_id=assessment_id))
