@@ -55,7 +55,7 @@ def snapshot() -> dict:
     ).all()
     return {
         "units": [tuple(u) for u in units],
-        "groups": [tuple(g) for g in db.session.execute(select(UnitGroup.id, UnitGroup.name)).all()],
+        "groups": [tuple(g) for g in db.session.execute(select(UnitGroup.id, UnitGroup.name).order_by(UnitGroup.id))],
         "lineage": db.session.execute(select(func.count(UnitLineage.id))).scalar_one(),
         "audit": db.session.execute(select(func.count(AuditRecord.id))).scalar_one(),
     }

@@ -145,6 +145,7 @@ def test_disabling_an_account_logs_out_its_open_browser_and_enabling_lets_it_bac
     version = user(world.officer_a).version
     page = logged_in_admin.post(url, {"active": "1", "version": str(version)}, follow_redirects=True)
     assert "Đã mở khoá tài khoản «canbo.a»." in page.get_data(as_text=True)
+    assert officer.get("/").status_code == 302  # its old session was revoked, not merely suspended
     assert make_browser().login(world.officer_a).status_code == 302
     assert [r.action for r in audit_actions("user.")] == ["user.disabled", "user.enabled"]
 
