@@ -519,10 +519,7 @@ def import_criteria(
     else:
         version = target
         before = services.summary(version)
-        version.nodes.clear()
-        version.levels.clear()
-        version.conditions.clear()
-        db.session.flush()
+        services.clear_contents(version)
         version.name = name
     write_parsed(version, parsed)
     db.session.flush()
