@@ -142,12 +142,9 @@ def items_workbook(authority_id: int, year: int, progress: Callable[[int, str], 
         u.id: u
         for u in db.session.execute(select(Unit.id, Unit.code, Unit.name).where(Unit.authority_id == authority_id))
     }
-    results = {
-        r.unit_id: r
-        for r in db.session.execute(
-            select(UnitResult).where(UnitResult.authority_id == authority_id, UnitResult.year == year)
-        ).scalars()
-    }
+    table = services.year_table(authority_id, year, staff=True)
+    rows = {row.unit_id: row for row in (table.rows if table else [])}
+    position = {unit_id: n for n, unit_id in enumerate(rows)}
     items: dict[int, dict[str, tuple]] = {aid: {} for aid in assessments}
     stmt = (
         select(
@@ -169,17 +166,16 @@ def items_workbook(authority_id: int, year: int, progress: Callable[[int, str], 
             why = "; ".join([*reason_labels(reasons or ""), *(t for t in (note, final_note) if t)])
             items[assessment_id][code] = (self_score, appraised, final, why)
 
-    def order(assessment_id: int):
-        unit = units[assessments[assessment_id].unit_id]
-        row = results.get(unit.id)
-        return (row is None, row.group_name if row else "", row is None or row.rank is None, row.rank or 0, unit.code)
+    def order(assessment_id: int):  # the results table's order; units never computed last, by code
+        unit_id = assessments[assessment_id].unit_id
+        return (position.get(unit_id, len(position)), units[unit_id].code)
 
     workbook = Workbook(write_only=True)
     sheet = _Sheet(workbook, "DiemChiTiet", ITEM_HEADERS, (16, 30, 14, 10, 60, 10, 12, 14, 14, 50))
     ordered = sorted(assessments, key=order)
     for n, assessment_id in enumerate(ordered, start=1):
         unit = units[assessments[assessment_id].unit_id]
-        row = results.get(unit.id)
+        row = rows.get(unit.id)
         for code in inputs.tree.leaves:
             self_score, appraised, final, why = items[assessment_id].get(code, (None, None, None, ""))
             sheet.append(
