@@ -248,11 +248,15 @@ def create_user(
     return user
 
 
+OTP_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/l/I: read aloud, typed by hand
+
+
 def _one_time_password() -> str:
-    """12 characters that always pass the password rules (letters and digits both present)."""
+    """Three groups of four characters ("Kx7m-P3qa-9zTe", about 70 bits) that always pass the password rules."""
     while True:
-        password = secrets.token_urlsafe(9)
-        if password_problem(password) is None and any(c.isdigit() for c in password):
+        chars = "".join(secrets.choice(OTP_ALPHABET) for _ in range(12))
+        password = "-".join(chars[i : i + 4] for i in range(0, 12, 4))
+        if any(c.isdigit() for c in password) and password_problem(password) is None:
             return password
 
 

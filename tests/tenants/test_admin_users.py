@@ -56,7 +56,7 @@ def test_users_page_lists_this_districts_accounts_only(world, logged_in_admin):
     }
     assert "canbo.f" not in page
     assert "Cán bộ đầu mối" in page and "Thành viên tổ thẩm định" in page and "Đang hoạt động" in page
-    assert '<div class="table-wrap"><table data-testid="users">' in page
+    assert '<div class="table-wrap"><table class="users" data-testid="users">' in page
     assert "Tài khoản của bạn" in page  # no button to lock oneself out
 
 
