@@ -50,7 +50,8 @@ def sample(**changes) -> DecisionDocument:
             "Theo đề nghị của Trưởng phòng Nội vụ huyện.",
         ),
         "articles": (
-            "Phê duyệt kết quả đánh giá, phân loại Chỉ số Dân vận chính quyền năm 2025 (chi tiết tại Phụ lục kèm theo).",
+            "Phê duyệt kết quả đánh giá, phân loại Chỉ số Dân vận chính quyền năm 2025 "
+            "(chi tiết tại Phụ lục kèm theo).",
             "Các cơ quan, đơn vị, địa phương xây dựng kế hoạch khắc phục, cải thiện và nâng cao Chỉ số.",
             "Quyết định này có hiệu lực kể từ ngày ký./.",
         ),
