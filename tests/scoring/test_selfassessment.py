@@ -9,12 +9,14 @@ import pytest
 from sqlalchemy import func, select
 
 from dvcq.platform.audit import AuditRecord
+from dvcq.platform.errors import Conflict
 from dvcq.platform.extensions import db
 from dvcq.platform.notifications import Notification
 from dvcq.platform.tenancy import SYSTEM, scoped
 from dvcq.scoring.campaigns import services as campaign_services
 from dvcq.scoring.models import AssessmentStatus, CampaignStatus, Evidence, EvidenceLink
 from dvcq.scoring.selfassessment import services
+from dvcq.scoring.selfassessment.rules import assert_editable, time_left
 from dvcq.tenants.models import User
 from tests.scoring.campaign_factories import (
     SCORABLE,
@@ -396,10 +398,8 @@ def test_the_rule_accepts_an_explicit_clock(world, campaign):
     with scoped(SYSTEM):
         assessment = assessment_of(world.a_id, campaign)
         deadline = campaign_services.end_of_day(today_vn() + timedelta(days=20))
-        from dvcq.scoring.selfassessment.rules import assert_editable, time_left
-
         assert_editable(assessment, now=deadline)
-        with pytest.raises(Exception, match="Đã hết hạn tự đánh giá"):
+        with pytest.raises(Conflict, match="Đã hết hạn tự đánh giá"):
             assert_editable(assessment, now=deadline + timedelta(seconds=1))
     now = datetime.now(UTC).replace(tzinfo=None)
     assert time_left(now + timedelta(hours=5, minutes=1), now) == "còn 5 giờ"

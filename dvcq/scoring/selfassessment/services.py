@@ -98,7 +98,18 @@ def _items(assessment: Assessment) -> list[ItemScore]:
     return list(db.session.execute(stmt).scalars())
 
 
-def _tree(nodes: list[CriteriaNode]) -> engine.CriteriaTree:
+def _node_rows(version_id: int) -> list:
+    """Just what the totals need of each node, without loading whole ORM objects (a save recomputes totals)."""
+    n = CriteriaNode
+    stmt = (
+        select(n.id, n.code, n.parent_id, n.name, n.max_points, n.kind, n.authority_only)
+        .where(n.version_id == version_id)
+        .order_by(n.position)
+    )
+    return list(db.session.execute(stmt).all())
+
+
+def _tree(nodes) -> engine.CriteriaTree:
     code_of = {n.id: n.code for n in nodes}
     return engine.build_tree(
         [
@@ -122,7 +133,7 @@ class Totals:
     base: Decimal
     bonus: Decimal
     penalty: Decimal
-    max_total: Decimal
+    max_base: Decimal  # the points of the normal areas (usually 100); bonus comes on top
     by_node: dict[str, Decimal]
     scored: int
     scorable: int
@@ -140,25 +151,29 @@ class Totals:
         }
 
 
-def _totals(nodes: list[CriteriaNode], items: list[ItemScore]) -> Totals:
+def _totals(nodes, scores: dict[int, Decimal | None]) -> Totals:
+    """Totals from the version's nodes and the self-scores by node id (the pure engine does the arithmetic)."""
     tree = _tree(nodes)
-    code_of = {n.id: n.code for n in nodes}
-    scorable = [i for i in items if not i.node.authority_only]
-    result = engine.unit_result(tree, {code_of[i.node_id]: i.self_score for i in items})
+    by_id = {n.id: n for n in nodes}
+    result = engine.unit_result(tree, {by_id[node_id].code: score for node_id, score in scores.items()})
+    scorable = [node_id for node_id in scores if not by_id[node_id].authority_only]
     return Totals(
         total=result.total,
         base=result.base_total,
         bonus=result.bonus,
         penalty=result.penalty,
-        max_total=tree.max_total,
+        max_base=sum((tree.max_of[a] for a in tree.normal_areas), engine.ZERO),
         by_node=result.by_node,
-        scored=sum(1 for i in scorable if i.self_score is not None),
+        scored=sum(1 for node_id in scorable if scores[node_id] is not None),
         scorable=len(scorable),
     )
 
 
 def totals(assessment: Assessment) -> Totals:
-    return _totals(_nodes(assessment.campaign.criteria_version_id), _items(assessment))
+    scores = db.session.execute(
+        select(ItemScore.node_id, ItemScore.self_score).where(ItemScore.assessment_id == assessment.id)
+    ).all()
+    return _totals(_node_rows(assessment.campaign.criteria_version_id), dict(scores))
 
 
 @dataclass
@@ -256,7 +271,7 @@ def page(actor, assessment_id: int, now: datetime | None = None) -> Page:
     return Page(
         assessment=assessment,
         areas=areas,
-        totals=_totals(nodes, items),
+        totals=_totals(nodes, {i.node_id: i.self_score for i in items}),
         deadline=deadline,
         time_left=time_left(deadline, now),
         can_edit=can_edit,
@@ -376,7 +391,7 @@ def submit(actor, assessment_id: int, *, confirmed: bool, now: datetime | None =
     problems = _problems(items)
     if problems:
         raise ServiceError(f"Chưa nộp được: hồ sơ còn {len(problems)} vấn đề cần xử lý.", [p.message for p in problems])
-    result = _totals(_nodes(assessment.campaign.criteria_version_id), items)
+    result = _totals(_node_rows(assessment.campaign.criteria_version_id), {i.node_id: i.self_score for i in items})
     assessment.status = AssessmentStatus.SUBMITTED
     assessment.submitted_at = now
     assessment.submitted_by_id = actor.id
