@@ -88,6 +88,7 @@ def _init_scope(app: Flask) -> None:
 
 
 def _register_areas(app: Flask) -> None:
+    from dvcq.insights import init_app as insights_init
     from dvcq.plans import init_app as plans_init
     from dvcq.platform import cli, home, jobs, notifications
     from dvcq.platform.auth import views as auth_views
@@ -101,4 +102,5 @@ def _register_areas(app: Flask) -> None:
     tenants_init(app)
     scoring_init(app)
     plans_init(app)
+    insights_init(app)
     cli.init_app(app)
