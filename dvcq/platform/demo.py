@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
+from dvcq.platform.auth.passwords import hash_password
 from dvcq.platform.extensions import db
 from dvcq.tenants.models import Role, Unit, UnitKind, User
 from dvcq.tenants.services import create_user
@@ -81,7 +82,7 @@ def _seed_units() -> dict[str, Unit]:
     return {u.code: u for u in db.session.execute(select(Unit)).scalars()}
 
 
-def _user(login: str, full_name: str, role: Role, unit: Unit, title: str) -> None:
+def _user(login: str, full_name: str, role: Role, unit: Unit, title: str, password_hash: str) -> None:
     if db.session.execute(select(User.id).where(User.login == login)).first():
         return
     create_user(
@@ -93,14 +94,16 @@ def _user(login: str, full_name: str, role: Role, unit: Unit, title: str) -> Non
         password=DEMO_PASSWORD,
         email=f"{login}@demo.dvcq.vn",
         title=title,
+        password_hash=password_hash,
     )
 
 
 def seed() -> list[tuple[str, str, str]]:
     """Create the demo district and its accounts; returns the logins to print."""
     units = _seed_units()
+    password_hash = hash_password(DEMO_PASSWORD)  # once, not once per account
     for login, name, role, code, title in AUTHORITY_USERS:
-        _user(login, name, role, units[code], title)
+        _user(login, name, role, units[code], title, password_hash)
     for code, name, _ in COMMUNES:
         short = name.removeprefix("Xã ").removeprefix("Thị trấn ")
         _user(
@@ -109,8 +112,11 @@ def seed() -> list[tuple[str, str, str]]:
             Role.OFFICER,
             units[code],
             "Công chức Văn phòng - Thống kê",
+            password_hash,
         )
-        _user(f"lanhdao.{SLUG[code]}", f"Chủ tịch UBND {name}", Role.LEADER, units[code], "Chủ tịch UBND")
+        _user(
+            f"lanhdao.{SLUG[code]}", f"Chủ tịch UBND {name}", Role.LEADER, units[code], "Chủ tịch UBND", password_hash
+        )
     db.session.commit()
     for seeder in demo_seeders:
         seeder()

@@ -196,9 +196,12 @@ def create_user(
     password: str | None,
     email: str | None = None,
     title: str = "",
+    password_hash: str | None = None,
 ) -> User:
     """Create an account. With no password a one-time password is generated (returned once as
-    `user.initial_password`) and must be changed at first login. Every check runs before anything is written."""
+    `user.initial_password`) and must be changed at first login. Every check runs before anything is written.
+    `password_hash` is the argon2 hash of `password` computed already (the demo gives all its accounts one
+    password and hashes it once: argon2 is slow on purpose)."""
     _admin(actor)
     login = (login or "").strip().lower()
     if not login or not set(login) <= LOGIN_CHARS or len(login) > 80:
@@ -228,7 +231,7 @@ def create_user(
         full_name=full_name,
         email=(email or "").strip() or None,
         title=(title or "").strip(),
-        password_hash=hash_password(password),
+        password_hash=password_hash if password_hash and not must_change else hash_password(password),
         unit_id=unit.id,
         role=role,
         active=True,

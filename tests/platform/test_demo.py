@@ -3,6 +3,7 @@ it again changes nothing."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from dvcq.platform import demo
@@ -45,7 +46,8 @@ def members(group_name: str) -> list[Unit]:
     return db.session.execute(select(Unit).where(Unit.group_id == group.id)).scalars().all()
 
 
-def test_demo_seeds_ba_to_with_its_communes_agencies_and_a_user_for_every_role(app, runner, make_browser):
+def test_demo_seeds_ba_to_prints_the_logins_and_running_it_again_changes_nothing(app, runner, make_browser):
+    # one test for both: the other areas' seeders make a first run slow
     result = run_demo(runner)
     district = db.session.execute(select(Unit).where(Unit.name == "Huyện Ba Tơ")).scalar_one()
     assert district.kind == UnitKind.HUYEN and district.parent.name == "Tỉnh Quảng Ngãi"
@@ -76,34 +78,44 @@ def test_demo_seeds_ba_to_with_its_communes_agencies_and_a_user_for_every_role(a
         assert browser.login(login, demo.DEMO_PASSWORD).status_code == 302
         assert f'data-role="{role}"' in browser.get("/").get_data(as_text=True)
 
-
-def test_running_the_demo_again_changes_nothing(app, runner):
-    run_demo(runner)
     before = tenants_state()
     again = run_demo(runner)
-    assert tenants_state() == before
+    assert tenants_state() == before  # same units, groups, lineage, users, and no new unit/user audit record
     assert f"Mật khẩu chung cho mọi tài khoản mẫu: {demo.DEMO_PASSWORD}" in again.output
 
 
-def test_the_demo_keeps_what_an_administrator_changed(app, runner):
-    run_demo(runner)
+@pytest.fixture
+def seed_units_and_users(app, monkeypatch):
+    """`demo.seed()` without the other areas' seeders: the units and users part only, as the system."""
+    monkeypatch.setattr(demo, "demo_seeders", [])
+
+    def seed():
+        with scoped(SYSTEM):
+            demo.seed()
+
+    return seed
+
+
+def test_the_demo_keeps_what_an_administrator_changed(seed_units_and_users):
+    seed_units_and_users()
     with scoped(SYSTEM):
         commune = db.session.execute(select(Unit).where(Unit.code == "BATO-BDO")).scalar_one()
         commune.name = "Xã Ba Động (đã đổi tên)"
         db.session.commit()
-    run_demo(runner)
-    db.session.expire_all()
+    before = tenants_state()
+    seed_units_and_users()
+    assert tenants_state() == before
     assert db.session.execute(select(Unit.name).where(Unit.code == "BATO-BDO")).scalar_one() == (
         "Xã Ba Động (đã đổi tên)"
     )
 
 
-def test_the_demo_adds_what_is_missing(app, runner):
-    run_demo(runner)
+def test_the_demo_adds_what_is_missing(seed_units_and_users):
+    seed_units_and_users()
     with scoped(SYSTEM):
         user = db.session.execute(select(User).where(User.login == "lanhdao.bxa")).scalar_one()
         user.login = "lanhdao.bxa.cu"
         db.session.commit()
-    run_demo(runner)
+    seed_units_and_users()
     db.session.expire_all()
     assert db.session.execute(select(User.id).where(User.login == "lanhdao.bxa")).scalar_one_or_none() is not None
