@@ -18,6 +18,8 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from dvcq.platform import audit
 from dvcq.platform.errors import ServiceError
@@ -135,8 +137,16 @@ def import_units_table(table: list[list[str]], *, actor, source: str) -> ImportR
     existing = {u.code: u for u in db.session.execute(select(Unit)).scalars()}
     _check(rows, existing, columns, problems, actor)
     problems.raise_if_any(WHAT)
-    report = _write(rows, existing, columns, actor, source)
-    db.session.commit()
+    try:
+        report = _write(rows, existing, columns, actor, source)
+        db.session.commit()
+    except (IntegrityError, StaleDataError):
+        # somebody changed the same units between our reading and our writing: nothing of this file is kept
+        db.session.rollback()
+        raise ServiceError(
+            "Danh sách đơn vị vừa được thay đổi đồng thời (có người khác nhập hoặc sửa cùng lúc); "
+            "chưa nhập dòng nào. Vui lòng nhập lại tệp."
+        ) from None
     return report
 
 

@@ -15,7 +15,7 @@ from dvcq.platform.audit import AuditRecord
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, scoped
 from dvcq.tenants import services
-from dvcq.tenants.models import Unit, UnitLineage
+from dvcq.tenants.models import Role, Unit, UnitLineage
 from tests.tenants.helpers import HEADER, audit_actions, snapshot, unit, without_csrf
 
 OTHER_ROLES = ["officer_a", "leader_a", "appraiser", "secretariat", "leadership"]
@@ -360,3 +360,31 @@ def test_an_admin_may_rename_their_own_district_but_not_move_it(world, logged_in
     assert d.name == "Huyện Thử Nghiệm Mới" and d.parent_id == world.province_id
     actions = select(AuditRecord.action).where(AuditRecord.unit_id == d.id, AuditRecord.action.like("unit%"))
     assert db.session.execute(actions).scalars().all() == ["unit.updated"]
+
+
+def test_a_province_admin_manages_every_district_and_records_the_2025_mergers(world, make_browser):
+    from tests import factories
+
+    with scoped(SYSTEM):
+        factories.user("quantri.tinh", Role.ADMIN, db.session.get(Unit, world.province_id))
+        db.session.commit()
+    browser = make_browser()
+    browser.login("quantri.tinh")
+    assert codes_on(browser.get("/quan-tri/don-vi").get_data(as_text=True)) == ["P", "D", "A", "B", "C", "D2", "F"]
+    content = xlsx_bytes(
+        [
+            [*HEADER, "Ngày hiệu lực", "Ngày hết hiệu lực", "Mã đơn vị tiền thân"],
+            ["A", "Xã An Bình", "xã", "D", "Khối xã", "01/01/2020", "30/06/2025", ""],
+            ["B", "Xã Bình Đông", "xã", "D", "Khối xã", "01/01/2020", "30/06/2025", ""],
+            ["P-AB", "Xã An Bình Đông", "xã", "P", "Khối xã", "01/07/2025", "", "A, B, F"],
+        ]
+    )
+    response = upload(browser, "sap-nhap-2025.xlsx", content, follow_redirects=True)
+    assert "Đã nhập 1 đơn vị mới, cập nhật 2 đơn vị" in response.get_data(as_text=True)
+    merged = unit("P-AB")
+    assert merged.authority_id == world.province_id and merged.parent_id == world.province_id
+    links = db.session.execute(select(UnitLineage).where(UnitLineage.successor_id == merged.id)).scalars().all()
+    assert sorted(link.predecessor.code for link in links) == ["A", "B", "F"]
+    assert unit("A").valid_to == date(2025, 6, 30)
+    page = browser.get(f"/quan-tri/don-vi/{world.a_id}").get_data(as_text=True)
+    assert "Đã sáp nhập vào" in page and "Hết hiệu lực" in page

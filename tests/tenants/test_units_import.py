@@ -314,3 +314,34 @@ def test_moving_a_commune_to_another_group_updates_it(world, runner, tmp_path):
     assert run_import(runner, path).exit_code == 0
     assert unit("A").group_id == world.group_agencies_id
     assert db.session.get(UnitGroup, world.group_agencies_id).name == "Khối cơ quan"
+
+
+def test_a_unit_created_by_someone_else_during_the_import_aborts_it_whole(world, runner, tmp_path, monkeypatch):
+    from sqlalchemy import create_engine, insert
+
+    from dvcq.tenants import imports
+    from dvcq.tenants.models import Unit
+
+    checked = imports._check
+
+    def check_then_someone_else_writes(*args, **kwargs):
+        checked(*args, **kwargs)
+        other = create_engine(db.engine.url)
+        with other.begin() as conn:
+            conn.execute(
+                insert(Unit.__table__).values(
+                    code="E", name="Xã Của Người Khác", kind="xa", version=1, parent_id=world.district_id
+                )
+            )
+        other.dispose()
+
+    monkeypatch.setattr(imports, "_check", check_then_someone_else_writes)
+    path = write_xlsx(
+        tmp_path / "donvi.xlsx",
+        [HEADER, ["A", "Xã An Bình Sửa", "xã", "D", "Khối xã"], ["E", "Xã E", "xã", "D", "Khối xã"]],
+    )
+    result = run_import(runner, path)
+    assert result.exit_code == 1, result.output
+    assert "vừa được thay đổi đồng thời" in result.output and "chưa nhập dòng nào" in result.output
+    assert unit("A").name == "Xã An Bình" and unit("E").name == "Xã Của Người Khác"
+    assert audit_actions("unit.") == []
