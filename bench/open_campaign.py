@@ -1,0 +1,141 @@
+"""How long opening a campaign takes: 100 units × 60 leaves (6 000 item scores in one bulk insert).
+
+    python -m bench.open_campaign                       # a throwaway SQLite file
+    DATABASE_URL=postgresql+psycopg://… python -m bench.open_campaign --units 100 --leaves 60
+
+Builds an authority, its units and a criteria version straight from the models, creates the campaign through the
+service, then times `advance` (draft → self-assessment). Not a test: prints the times, asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--units", type=int, default=100)
+    parser.add_argument("--leaves", type=int, default=60)
+    args = parser.parse_args()
+    workdir = tempfile.mkdtemp(prefix="dvcq-bench-")
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
+    os.environ.setdefault("STORAGE_URL", f"file://{workdir}/evidence")
+
+    from flask_migrate import upgrade
+    from sqlalchemy import func, select
+
+    from dvcq.platform.app import create_app
+    from dvcq.platform.auth.passwords import hash_password
+    from dvcq.platform.extensions import db
+    from dvcq.platform.tenancy import SYSTEM, Scope, scoped
+    from dvcq.scoring.campaigns import services
+    from dvcq.scoring.models import CampaignStatus, CriteriaNode, CriteriaVersion, ItemScore, Method, VersionStatus
+    from dvcq.tenants.models import Role, Unit, UnitGroup, UnitKind, User
+
+    app = create_app()
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        with scoped(SYSTEM):
+            stamp = datetime.now(UTC).strftime("%H%M%S%f")
+            authority = Unit(code=f"BENCH{stamp}", name="Tỉnh Thử Tải", kind=UnitKind.TINH, valid_from=date(2020, 1, 1))
+            db.session.add(authority)
+            db.session.flush()
+            authority.authority_id = authority.id
+            group = UnitGroup(authority_id=authority.id, name="Khối xã")
+            db.session.add(group)
+            db.session.flush()
+            units = [
+                Unit(
+                    code=f"{authority.code}-{i:03d}",
+                    name=f"Xã Thử {i:03d}",
+                    kind=UnitKind.XA,
+                    parent_id=authority.id,
+                    authority_id=authority.id,
+                    group_id=group.id,
+                    valid_from=date(2020, 1, 1),
+                )
+                for i in range(args.units)
+            ]
+            db.session.add_all(units)
+            secretariat = User(
+                login=f"bench.{stamp}",
+                full_name="Thường trực thử tải",
+                role=Role.SECRETARIAT,
+                unit_id=authority.id,
+                password_hash=hash_password("Bench@2026x"),
+            )
+            db.session.add(secretariat)
+            version = CriteriaVersion(
+                authority_id=authority.id, name="Bộ thử tải", created_at=datetime.now(UTC).replace(tzinfo=None)
+            )
+            db.session.add(version)
+            db.session.flush()
+            areas, per_area = 6, max(1, args.leaves // 6)
+            position = 0
+            for a in range(1, areas + 1):
+                position += 1
+                area = CriteriaNode(
+                    version_id=version.id,
+                    code=str(a),
+                    position=position,
+                    depth=0,
+                    name=f"Lĩnh vực {a}",
+                    max_points=Decimal(per_area),
+                    is_leaf=False,
+                )
+                db.session.add(area)
+                db.session.flush()
+                for leaf in range(1, per_area + 1):
+                    position += 1
+                    db.session.add(
+                        CriteriaNode(
+                            version_id=version.id,
+                            parent_id=area.id,
+                            code=f"{a}.{leaf}",
+                            position=position,
+                            depth=1,
+                            name=f"Tiêu chí {a}.{leaf}",
+                            max_points=Decimal(1),
+                            is_leaf=True,
+                            method=Method.RANGE,
+                            step=Decimal("0.25"),
+                        )
+                    )
+            version.max_total = Decimal(areas * per_area)
+            db.session.commit()
+            leaves = areas * per_area
+
+        with scoped(Scope(authority_id=authority.id)):
+            actor = db.session.get(User, secretariat.id)
+            started = time.perf_counter()
+            campaign = services.create_campaign(
+                actor,
+                year=2026,
+                name="Kỳ thử tải",
+                criteria_version_id=version.id,
+                unit_ids=[u.id for u in units],
+                deadlines={CampaignStatus.SELF_ASSESSMENT: date.today() + timedelta(days=21)},
+            )
+            created = time.perf_counter() - started
+            started = time.perf_counter()
+            services.advance(actor, campaign.id, campaign.version)
+            opened = time.perf_counter() - started
+            rows = db.session.execute(
+                select(func.count(ItemScore.id))
+                .join(ItemScore.assessment)
+                .where(ItemScore.unit_id.in_([u.id for u in units]))
+            ).scalar_one()
+            assert db.session.get(CriteriaVersion, version.id).status == VersionStatus.IN_USE
+        backend = db.engine.dialect.name
+    print(f"{backend}: {args.units} units × {leaves} leaves")
+    print(f"  create campaign (participants, lock version): {created * 1000:.0f} ms")
+    print(f"  open campaign ({rows} item scores, notifications, audit): {opened * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
