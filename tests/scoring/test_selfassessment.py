@@ -404,3 +404,35 @@ def test_the_rule_accepts_an_explicit_clock(world, campaign):
     now = datetime.now(UTC).replace(tzinfo=None)
     assert time_left(now + timedelta(hours=5, minutes=1), now) == "còn 5 giờ"
     assert time_left(now - timedelta(seconds=1), now) == "đã hết hạn"
+
+
+def test_the_secretariat_reads_a_units_assessment_but_cannot_change_it(world, campaign, make_browser):
+    officer = make_browser()
+    officer.login(world.officer_a)
+    _save(officer, world, campaign, "2.1", "1,75", note="Đủ biên bản")
+    secretariat = make_browser()
+    secretariat.login(world.secretariat)
+    page = secretariat.get(_url(world, campaign)).get_data(as_text=True)
+    assert "Điểm tự chấm: <strong>1,75</strong>" in page and "Đủ biên bản" in page
+    assert 'name="score"' not in page
+    item = item_of(world.a_id, campaign, "2.1")
+    assert (
+        secretariat.post_json(_url(world, campaign, "2.1"), {"version": item.version, "score": "4"}).status_code == 403
+    )
+    appraiser = make_browser()
+    appraiser.login(world.appraiser)
+    assert appraiser.get(_url(world, campaign)).status_code == 403
+    assert item_of(world.a_id, campaign, "2.1").self_score == Decimal("1.75")
+
+
+def test_without_javascript_a_conflict_shows_the_saved_value_and_keeps_it(world, campaign, make_browser):
+    officer, leader = make_browser(), make_browser()
+    officer.login(world.officer_a)
+    leader.login(world.leader_a)
+    _save(officer, world, campaign, "2.1", "3", note="Cán bộ chấm")
+    response = leader.post(_url(world, campaign, "2.1"), {"version": "1", "score": "1", "note": "Lãnh đạo chấm"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Mục này vừa được người khác lưu" in page
+    assert "điểm <strong>3,00</strong>; cách chấm: «Cán bộ chấm»" in page
+    assert item_of(world.a_id, campaign, "2.1").self_score == Decimal("3.00")

@@ -185,6 +185,7 @@ def _show(campaign_id: int, message: str | None = None, problems=None, status: i
             next_status=services.next_status(campaign.status),
             deadlines=deadlines,
             can_act=current_user.role == Role.SECRETARIAT,
+            can_open_units=current_user.role in (Role.SECRETARIAT, Role.LEADERSHIP),
             advance_form=advance_form,
             extend_form=extend_form,
             open_stages=[(s.value, services.DEADLINE_LABELS[s]) for s in open_stages],

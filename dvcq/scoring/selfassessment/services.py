@@ -60,11 +60,15 @@ class ItemConflict(Conflict):
 # ---- reading ----------------------------------------------------------------------------------------------------
 
 
-def assessment_for(actor, assessment_id: int) -> Assessment:
+def assessment_for(actor, assessment_id: int, *, lock: bool = False) -> Assessment:
     """One assessment the actor may see: their own unit's (the tenancy guard filters), or any of the authority's
-    for its staff. A unit sees nothing of a campaign still being prepared. Anything else is missing (404)."""
+    for its staff. A unit sees nothing of a campaign still being prepared. Anything else is missing (404).
+    `lock` holds the row until commit (PostgreSQL), so a save cannot slip in beside a submission."""
     require(actor, *VIEW_ROLES)
-    assessment = db.session.execute(select(Assessment).where(Assessment.id == assessment_id)).scalar_one_or_none()
+    stmt = select(Assessment).where(Assessment.id == assessment_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    assessment = db.session.execute(stmt).scalar_one_or_none()
     if assessment is None or assessment.campaign.authority_id != actor.unit.authority_id:
         raise NotFound(NOT_FOUND)
     if actor.role in UNIT_ROLES and assessment.campaign.status == CampaignStatus.DRAFT:
@@ -316,7 +320,7 @@ def save_item(
     the value breaks the leaf's rule, or somebody saved the item since `version` (ItemConflict, with their value)."""
     require(actor, *UNIT_ROLES)
     now = now or utcnow()
-    assessment = assessment_for(actor, assessment_id)
+    assessment = assessment_for(actor, assessment_id, lock=True)
     item = db.session.execute(
         select(ItemScore).where(ItemScore.id == item_id, ItemScore.assessment_id == assessment.id)
     ).scalar_one_or_none()
@@ -383,7 +387,7 @@ def submit(actor, assessment_id: int, *, confirmed: bool, now: datetime | None =
     Submission locks the assessment."""
     require(actor, Role.LEADER)
     now = now or utcnow()
-    assessment = assessment_for(actor, assessment_id)
+    assessment = assessment_for(actor, assessment_id, lock=True)
     assert_editable(assessment, now)
     if not confirmed:
         raise ServiceError("Vui lòng đánh dấu ô xác nhận trước khi nộp hồ sơ tự đánh giá.")
@@ -418,7 +422,7 @@ def withdraw(actor, assessment_id: int, now: datetime | None = None) -> Assessme
     the unit's deadline has not passed."""
     require(actor, Role.LEADER)
     now = now or utcnow()
-    assessment = assessment_for(actor, assessment_id)
+    assessment = assessment_for(actor, assessment_id, lock=True)
     assert_open(assessment, now)
     if assessment.status != AssessmentStatus.SUBMITTED:
         raise Conflict("Hồ sơ tự đánh giá chưa nộp nên không có gì để rút.")
