@@ -405,3 +405,33 @@ def test_headers_match_ignoring_case_accents_and_spaces(world):
     ]
     version = do_import(world, workbook(rows))
     assert services.summary(version)["leaves"] == 3
+
+
+def test_text_that_looks_like_a_formula_or_holds_a_word_line_break_round_trips(world):
+    from dvcq.platform.tenancy import Scope
+    from dvcq.tenants.models import User
+
+    version = do_import(world, workbook())
+    secretariat = db.session.execute(select(User).where(User.login == world.secretariat)).scalar_one()
+    node = next(n for n in version.nodes if n.code == "1.1")
+    with scoped(Scope(authority_id=world.district_id)):
+        services.update_node(
+            secretariat, node.id, version.version, name='=HYPERLINK("http://x")', guidance="Dòng một\vDòng hai\x07"
+        )
+    db.session.expire_all()
+    version = db.session.get(CriteriaVersion, version.id)
+    first = exports.export_bytes(version)
+    row = cells(first)["TieuChi"][2]
+    assert row[1] == '=HYPERLINK("http://x")' and row[6] == "Dòng một\nDòng hai"
+    assert load_workbook(io.BytesIO(first))["TieuChi"]["B3"].data_type == "s"
+    again = do_import(world, first)
+    assert cells(exports.export_bytes(again)) == cells(first)
+
+
+def test_a_child_of_a_rejected_row_points_to_it(world):
+    rows = small_criteria()
+    rows.append(["5.1", "Mồ côi", "1", None, None, None, None, None])
+    rows.append(["5.1.a", "Cháu", "1", "khoảng", None, "có", None, None])
+    problems = rejected(world, workbook(rows))
+    assert "Trang «TieuChi» – Dòng 9, cột «Mã»: không có tiêu chí cấp trên «5» trong tệp" in problems
+    assert "Trang «TieuChi» – Dòng 10, cột «Mã»: tiêu chí cấp trên «5.1» có lỗi (xem dòng 9)" in problems

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 
 from dvcq.scoring.criteria.imports import (
@@ -36,6 +37,19 @@ def kind_text(node: CriteriaNode) -> str:
     return ", ".join(words)
 
 
+def _append(ws, values: list) -> int:
+    """Append a row of plain values: text never becomes a formula (a name starting with «=» stays text), and
+    characters XML cannot hold (a vertical tab pasted from Word) are dropped. Returns the row number."""
+    cleaned = [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values]
+    ws.append(cleaned)
+    row = ws.max_row
+    for index, value in enumerate(cleaned, start=1):
+        if isinstance(value, str) and value.startswith("="):
+            cell = ws.cell(row=row, column=index)
+            cell.value, cell.data_type = value, "s"
+    return row
+
+
 def _sheet(workbook: Workbook, title: str, header: list[str], widths: list[int], first: bool = False):
     ws = workbook.active if first else workbook.create_sheet()
     ws.title = title
@@ -55,7 +69,8 @@ def build_workbook(version: CriteriaVersion) -> Workbook:
     wrap = Alignment(vertical="top", wrap_text=True)
     for node in version.nodes:
         leaf = node.is_leaf
-        ws.append(
+        row = _append(
+            ws,
             [
                 node.code,
                 node.name,
@@ -65,9 +80,8 @@ def build_workbook(version: CriteriaVersion) -> Workbook:
                 ("có" if node.evidence_required else "không") if leaf else None,
                 node.guidance or None,
                 kind_text(node) or None,
-            ]
+            ],
         )
-        row = ws.max_row
         ws.cell(row=row, column=1).number_format = TEXT_FORMAT
         for column in (3, 5):
             ws.cell(row=row, column=column).number_format = POINTS_FORMAT
@@ -78,13 +92,13 @@ def build_workbook(version: CriteriaVersion) -> Workbook:
             ws.cell(row=row, column=2).font = Font(bold=True)
     ws = _sheet(workbook, SHEET_LEVELS, LEVEL_COLUMNS, LEVEL_WIDTHS)
     for level in version.levels:
-        ws.append([level.order, level.name, level.min_points])
-        ws.cell(row=ws.max_row, column=3).number_format = POINTS_FORMAT
+        row = _append(ws, [level.order, level.name, level.min_points])
+        ws.cell(row=row, column=3).number_format = POINTS_FORMAT
     ws = _sheet(workbook, SHEET_CONDITIONS, CONDITION_COLUMNS, CONDITION_WIDTHS)
     for condition in version.conditions:
-        ws.append([condition.code, condition.name, EFFECT_LABELS[condition.effect], condition.cap_order])
-        ws.cell(row=ws.max_row, column=1).number_format = TEXT_FORMAT
-        ws.cell(row=ws.max_row, column=2).alignment = wrap
+        row = _append(ws, [condition.code, condition.name, EFFECT_LABELS[condition.effect], condition.cap_order])
+        ws.cell(row=row, column=1).number_format = TEXT_FORMAT
+        ws.cell(row=row, column=2).alignment = wrap
     return workbook
 
 

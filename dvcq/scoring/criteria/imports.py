@@ -8,6 +8,7 @@ conditions). Our optional `Loại` column marks bonus (thưởng), penalty (tr�
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -229,10 +230,13 @@ def _parse_nodes(sheet, problems: Problems) -> list[NodeRow]:
         parent_code = code.rsplit(".", 1)[0] if "." in code else None
         parent = rows.get(parent_code) if parent_code else None
         if parent_code and parent is None:
-            if parent_code in seen_lines or parent_code not in all_codes:
-                problems.add(line, col["code"], f"không có tiêu chí cấp trên «{parent_code}» trong tệp")
+            if parent_code in seen_lines:
+                message = f"tiêu chí cấp trên «{parent_code}» có lỗi (xem dòng {seen_lines[parent_code]})"
+            elif parent_code in all_codes:
+                message = f"dòng của tiêu chí cấp trên «{parent_code}» phải đứng trước dòng này"
             else:
-                problems.add(line, col["code"], f"dòng của tiêu chí cấp trên «{parent_code}» phải đứng trước dòng này")
+                message = f"không có tiêu chí cấp trên «{parent_code}» trong tệp"
+            problems.add(line, col["code"], message)
             continue
         name = v["name"].strip()
         if not name:
@@ -500,8 +504,8 @@ def import_criteria(
     services.check_can_manage(actor, authority_id)
     target = services.editable_version(replace_id, authority_id) if replace_id is not None else None
     parsed = read_workbook(filename, data)
-    filename = Path(filename).name
-    name = (name or "").strip() or (target.name if target else Path(filename).stem)
+    filename = unicodedata.normalize("NFC", Path(filename).name)
+    name = unicodedata.normalize("NFC", (name or "").strip()) or (target.name if target else Path(filename).stem)
     if len(name) > 200:
         raise ServiceError("Tên bộ tiêu chí dài quá 200 ký tự.")
     if target is None:

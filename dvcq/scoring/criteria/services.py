@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -310,7 +311,7 @@ def rename_version(actor, version_id: int, version: int | None, name: str, descr
     target = editable_version(version_id)
     check_can_manage(actor, target.authority_id)
     _check_seen(target, version)
-    name, description = (name or "").strip(), (description or "").strip()
+    name, description = _plain_text(name or ""), _plain_text(description or "")
     if not name:
         raise ServiceError("Tên bộ tiêu chí không được để trống.")
     if len(name) > 200:
@@ -329,6 +330,12 @@ def rename_version(actor, version_id: int, version: int | None, name: str, descr
     return target
 
 
+def _plain_text(text: str) -> str:
+    """NFC, Windows line ends and Word's vertical tabs as newlines, no other control characters."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\v", "\n")
+    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc").strip()
+
+
 def update_node(
     actor, node_id: int, version: int | None, *, name: str | None = None, guidance: str | None = None
 ) -> CriteriaNode:
@@ -342,12 +349,12 @@ def update_node(
     _check_seen(owner, version)
     before = {"name": node.name, "guidance": node.guidance}
     if name is not None:
-        name = name.strip()
+        name = _plain_text(name)
         if not name:
             raise ServiceError("Tên tiêu chí không được để trống.")
         node.name = name
     if guidance is not None:
-        node.guidance = guidance.strip()
+        node.guidance = _plain_text(guidance)
     after = {"name": node.name, "guidance": node.guidance}
     if after == before:
         return node
