@@ -324,3 +324,38 @@ def test_a_unit_sees_its_breakdown_only_through_its_own_scope(world):
 
 def test_released_statuses_are_the_ones_a_commune_may_see():
     assert services.RELEASED == (AssessmentStatus.RELEASED, AssessmentStatus.FINAL)
+
+
+MIXED = {
+    "1.1.a": "3",
+    "1.1.b": "3",
+    "1.2": "4",
+    "2": "5",
+    "3.1": "4",
+    "3.2": "2",
+    "T.1": {"max": "2", "kind": "bonus"},
+    "T.2.a": {"max": "1", "kind": "bonus"},
+    "T.2.b": {"max": "1", "kind": "bonus"},
+    "P.1": {"max": "3", "kind": "penalty"},
+    "P.2": {"max": "3", "kind": "penalty"},
+}
+
+
+@pytest.mark.parametrize(
+    "scores",
+    [
+        {"1.1.a": "2.5", "1.1.b": "3", "1.2": "1.25", "2": "5", "3.1": "0", "3.2": "2", "T.1": "2", "T.2.a": "1"},
+        {"1.1.a": "0", "1.1.b": "0", "1.2": "0", "2": "0", "3.1": "0", "3.2": "0", "P.1": "3", "P.2": "2"},
+        {"1.1.a": "3", "1.1.b": "3", "1.2": "4", "2": "5", "3.1": "4", "3.2": "1", "T.1": "1", "P.1": "0.5"},
+    ],
+)
+def test_totals_match_the_engine_on_the_full_tree_with_bonus_penalty_and_top_level_leaves(world, scores):
+    version = results_version(world, leaves=MIXED, levels=(("Tốt", "10"), ("Đạt", "0")))
+    campaign_id = make_campaign(world, version)
+    add_assessment(campaign_id, world.a_id, world.group_communes_id, self_total=scores, appraised=scores)
+    row = _by_unit(_compute(campaign_id))[world.a_id]
+    with scoped(SYSTEM):
+        tree = services.engine_inputs(version.id).tree
+    expected = engine.unit_result(tree, {code: D(value) for code, value in scores.items()})
+    assert row.appraised_total == row.self_total == expected.total
+    assert json.loads(row.by_area) == {code: f"{value:.2f}" for code, value in expected.by_area.items()}

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import Integer, select, type_coerce
+from sqlalchemy import Integer, case, func, select, type_coerce
 
 from dvcq.platform import audit
 from dvcq.platform.errors import Conflict, Forbidden, NotFound, ServiceError
@@ -24,6 +24,7 @@ from dvcq.scoring.models import (
     Assessment,
     AssessmentStatus,
     Campaign,
+    CriteriaNode,
     CriteriaVersion,
     ItemScore,
     UnitResult,
@@ -154,6 +155,97 @@ def _scores_stmt():
     )
 
 
+# ---- a campaign's scores, summed by the database per criterion ----------------------------------------------------
+#
+# A national campaign is 3,321 units × ~100 leaves. Reading every leaf into Python and totalling it there costs
+# several seconds, so the database sums the leaves of each criterion whose children are all normal leaves, and the
+# engine totals a "collapsed" tree in which those criteria are leaves. The totals, area totals, levels and ranks are
+# the same as the full tree's (a normal parent is the plain sum of its children); bonus and penalty groups, whose caps
+# apply per node, keep their leaves individually.
+
+
+@dataclass(frozen=True)
+class Collapsed:
+    tree: engine.CriteriaTree
+    bucket_of_parent: dict[int, str]  # node id of a collapsed criterion → its code
+    leaf_of_id: dict[int, str]  # node id of a leaf kept individually → its code
+    individual_parents: tuple[int, ...]  # parents (not collapsed) whose leaves are kept individually
+    required: dict[str, int]  # bucket code → how many normal leaves must have a result score in it
+
+
+def collapse(inputs: EngineInputs) -> Collapsed:
+    tree = inputs.tree
+    leaves = set(tree.leaves)
+
+    def collapsible(code: str) -> bool:
+        kids = tree.children[code]
+        return bool(kids) and all(k in leaves and tree.kind_of[k] == engine.KIND_NORMAL for k in kids)
+
+    collapsed = {code for code in tree.order if collapsible(code)}
+    plain = []
+    for code in tree.order:
+        node = tree.nodes[code]
+        if node.parent_code in collapsed:
+            continue
+        plain.append(engine.CriteriaNode(code, node.parent_code, node.name, tree.max_of[code], tree.kind_of[code]))
+    kept = [c for c in tree.leaves if tree.nodes[c].parent_code not in collapsed]
+    required = {code: len(tree.children[code]) for code in collapsed}
+    required.update({c: 1 for c in kept if tree.kind_of[c] == engine.KIND_NORMAL})
+    parents = {tree.nodes[c].parent_code for c in kept} - {None}
+    return Collapsed(
+        tree=engine.build_tree(plain),
+        bucket_of_parent={inputs.nodes[c].id: c for c in collapsed},
+        leaf_of_id={inputs.nodes[c].id: c for c in kept},
+        individual_parents=tuple(sorted(inputs.nodes[c].id for c in parents)),
+        required=required,
+    )
+
+
+@dataclass
+class CampaignScores:
+    selfs: dict[int, dict[str, Decimal]]  # assessment id → bucket code → self points
+    results: dict[int, dict[str, Decimal]]  # assessment id → bucket code → result points
+    counts: dict[int, dict[str, int]]  # assessment id → bucket code → leaves with a result score
+
+
+def campaign_scores(campaign_id: int, shape: Collapsed) -> CampaignScores:
+    """Every item score of the campaign in ONE query, summed per assessment and bucket (collapsed criterion or
+    individual leaf). Through the session, so the tenancy guard filters it like any read."""
+    result = func.coalesce(_raw(ItemScore.final_score), _raw(ItemScore.appraised_score))
+    individual = CriteriaNode.parent_id.is_(None)
+    if shape.individual_parents:
+        individual = individual | CriteriaNode.parent_id.in_(shape.individual_parents)
+    leaf_key = case((individual, ItemScore.node_id), else_=None)
+    stmt = (
+        select(
+            ItemScore.assessment_id,
+            CriteriaNode.parent_id,
+            leaf_key,
+            func.sum(_raw(ItemScore.self_score)),
+            func.count(ItemScore.self_score),
+            func.sum(result),
+            func.count(result),
+        )
+        .join(Assessment, Assessment.id == ItemScore.assessment_id)
+        .join(CriteriaNode, CriteriaNode.id == ItemScore.node_id)
+        .where(Assessment.campaign_id == campaign_id)
+        .group_by(ItemScore.assessment_id, CriteriaNode.parent_id, leaf_key)
+    )
+    scores = CampaignScores(defaultdict(dict), defaultdict(dict), defaultdict(dict))
+    for assessment_id, parent_id, leaf_id, self_sum, self_count, result_sum, result_count in db.session.execute(
+        stmt
+    ).all():
+        code = shape.leaf_of_id.get(leaf_id) if leaf_id is not None else shape.bucket_of_parent.get(parent_id)
+        if code is None:
+            continue
+        if self_count:
+            scores.selfs[assessment_id][code] = _points(self_sum)
+        if result_count:
+            scores.results[assessment_id][code] = _points(result_sum)
+            scores.counts[assessment_id][code] = result_count
+    return scores
+
+
 # ---- compute ---------------------------------------------------------------------------------------------------
 
 
@@ -168,16 +260,6 @@ def _campaign(campaign_id: int) -> Campaign:
 def _groups(authority_id: int) -> dict[int, UnitGroup]:
     return {
         g.id: g for g in db.session.execute(select(UnitGroup).where(UnitGroup.authority_id == authority_id)).scalars()
-    }
-
-
-def _state(row: UnitResult) -> dict:
-    return {
-        "self_total": row.self_total,
-        "appraised_total": row.appraised_total,
-        "level_name": row.level_name,
-        "rank": row.rank,
-        "rank_of": row.rank_of,
     }
 
 
@@ -198,17 +280,13 @@ def compute(campaign_id: int, *, actor=None, commit: bool = True) -> list[UnitRe
     if campaign.published:
         raise Conflict(PUBLISHED_REFUSAL.format(year=campaign.year))
     inputs = engine_inputs(campaign.criteria_version_id)
+    shape = collapse(inputs)
     assessments = db.session.execute(
         select(Assessment.id, Assessment.unit_id, Assessment.group_id, Assessment.conditions_met).where(
             Assessment.campaign_id == campaign.id
         )
     ).all()
-    selfs, results = _score_maps(
-        _scores_stmt()
-        .join(Assessment, Assessment.id == ItemScore.assessment_id)
-        .where(Assessment.campaign_id == campaign.id),
-        inputs.code_of_leaf,
-    )
+    scores = campaign_scores(campaign.id, shape)
     units = {
         u.id: u
         for u in db.session.execute(
@@ -225,9 +303,9 @@ def compute(campaign_id: int, *, actor=None, commit: bool = True) -> list[UnitRe
         group = groups.get(group_id or unit.group_id)
         group_name = group.name if group else NO_GROUP
         conditions = inputs.conditions_met(conditions_text, unit.name)
-        own_selfs = selfs.get(assessment_id, {})
+        own_selfs = scores.selfs.get(assessment_id)
         try:
-            self_total = engine.unit_result(inputs.tree, own_selfs).total if own_selfs else None
+            self_total = engine.unit_result(shape.tree, own_selfs).total if own_selfs else None
         except ValueError as exc:
             raise ServiceError(f"{unit.name}: {exc}") from exc
         values[unit_id] = {
@@ -244,14 +322,14 @@ def compute(campaign_id: int, *, actor=None, commit: bool = True) -> list[UnitRe
             "source": SOURCE_CAMPAIGN,
             "published": False,
         }
-        own_results = results.get(assessment_id, {})
-        if inputs.required <= own_results.keys():
-            by_group[group_name][unit.code] = (own_results, conditions)
+        counts = scores.counts.get(assessment_id, {})
+        if all(counts.get(code, 0) == needed for code, needed in shape.required.items()):
+            by_group[group_name][unit.code] = (scores.results.get(assessment_id, {}), conditions)
             code_to_unit[unit.code] = unit_id
 
     for members in by_group.values():
         try:
-            outcomes = engine.evaluate_group(inputs.tree, inputs.rules, members)
+            outcomes = engine.evaluate_group(shape.tree, inputs.rules, members)
         except ValueError as exc:
             raise ServiceError(f"Không tính được kết quả: {exc}") from exc
         for code, outcome in outcomes.items():
@@ -266,35 +344,8 @@ def compute(campaign_id: int, *, actor=None, commit: bool = True) -> list[UnitRe
                 by_area=json.dumps({a: f"{v:.2f}" for a, v in outcome.totals.by_area.items()}),
             )
 
-    existing = {
-        row.unit_id: row
-        for row in db.session.execute(
-            select(UnitResult).where(UnitResult.authority_id == campaign.authority_id, UnitResult.year == campaign.year)
-        ).scalars()
-    }
-    now = _now()
-    changes: dict[str, dict] = {}
-    for unit_id, fields in values.items():
-        row = existing.pop(unit_id, None)
-        if row is None:
-            row = UnitResult(
-                authority_id=campaign.authority_id, year=campaign.year, unit_id=unit_id, computed_at=now, **fields
-            )
-            db.session.add(row)
-            changes[units[unit_id].code] = {"before": None, "after": _state(row)}
-        elif any(getattr(row, key) != value for key, value in fields.items()):
-            before = _state(row)
-            for key, value in fields.items():
-                setattr(row, key, value)
-            row.computed_at = now
-            changes[units[unit_id].code] = {"before": before, "after": _state(row)}
-    for row in existing.values():  # a unit no longer in the campaign, or a year imported before the campaign
-        changes[units[row.unit_id].code if row.unit_id in units else str(row.unit_id)] = {
-            "before": _state(row),
-            "after": None,
-        }
-        db.session.delete(row)
-    db.session.flush()
+    positions = {g.name: g.position for g in groups.values()}
+    changes = _upsert(campaign, values, {u.id: u.code for u in units.values()})
     audit.record(
         "results.computed",
         actor=actor,
@@ -312,12 +363,85 @@ def compute(campaign_id: int, *, actor=None, commit: bool = True) -> list[UnitRe
     rows = db.session.execute(
         select(UnitResult).where(UnitResult.authority_id == campaign.authority_id, UnitResult.year == campaign.year)
     ).scalars()
-    return sort_rows(list(rows), groups.values(), key=lambda r: (r, units[r.unit_id].code))
+    return sort_rows(list(rows), positions, key=lambda r: (r, units[r.unit_id].code))
 
 
-def sort_rows(rows: list, groups: Iterable[UnitGroup], key) -> list:
-    """Groups in their order, then rank (unranked last), then unit code. `key(item)` → (UnitResult, unit code)."""
-    position = {g.name: g.position for g in groups}
+_COMPARED = (
+    "campaign_id",
+    "group_name",
+    "self_total",
+    "appraised_total",
+    "level_order",
+    "level_name",
+    "disqualified",
+    "rank",
+    "rank_of",
+    "by_area",
+    "source",
+    "published",
+)
+
+
+def _state(fields) -> dict:
+    return {key: fields[key] for key in ("self_total", "appraised_total", "level_name", "rank", "rank_of")}
+
+
+def _upsert(campaign: Campaign, values: dict[int, dict], code_of: dict[int, str]) -> dict[str, dict]:
+    """Write the campaign's rows: insert the new, update the changed, delete those of units no longer in it (or
+    rows imported for that year before the campaign existed). Unchanged rows are not touched, so re-computing writes
+    nothing. The stored rows are compared as columns; only the rows to change are loaded as objects."""
+    columns = [getattr(UnitResult, key) for key in _COMPARED]
+    stored = {
+        row.unit_id: row
+        for row in db.session.execute(
+            select(UnitResult.id, UnitResult.unit_id, *columns).where(
+                UnitResult.authority_id == campaign.authority_id, UnitResult.year == campaign.year
+            )
+        ).all()
+    }
+    now = _now()
+    changes: dict[str, dict] = {}
+    to_update: dict[int, dict] = {}
+    for unit_id, fields in values.items():
+        old = stored.pop(unit_id, None)
+        if old is None:
+            db.session.add(
+                UnitResult(
+                    authority_id=campaign.authority_id, year=campaign.year, unit_id=unit_id, computed_at=now, **fields
+                )
+            )
+            changes[code_of[unit_id]] = {"before": None, "after": _state(fields)}
+        elif any(getattr(old, key) != fields[key] for key in _COMPARED):
+            to_update[old.id] = fields
+            changes[code_of[unit_id]] = {"before": _state(old._mapping), "after": _state(fields)}
+    gone = {row.id: row for row in stored.values()}
+    for row in gone.values():
+        changes[code_of.get(row.unit_id, str(row.unit_id))] = {"before": _state(row._mapping), "after": None}
+    if to_update or gone:
+        ids = [*to_update, *gone]
+        for row in db.session.execute(select(UnitResult).where(UnitResult.id.in_(ids))).scalars():
+            if row.id in gone:
+                db.session.delete(row)
+                continue
+            for key, value in to_update[row.id].items():
+                setattr(row, key, value)
+            row.computed_at = now
+    db.session.flush()
+    return changes
+
+
+def group_positions(authority_id: int) -> dict[str, int]:
+    return dict(
+        db.session.execute(
+            select(UnitGroup.name, UnitGroup.position).where(UnitGroup.authority_id == authority_id)
+        ).all()
+    )
+
+
+def sort_rows(rows: list, groups: Mapping[str, int] | Iterable[UnitGroup], key) -> list:
+    """Groups in their order, then rank (unranked last), then unit code. `key(item)` → (UnitResult, unit code).
+    `groups`: the authority's UnitGroup rows, or {group name: position}."""
+    position = dict(groups) if isinstance(groups, Mapping) else {g.name: g.position for g in groups}
 
     def order(item):
         row, code = key(item)
@@ -632,7 +756,7 @@ def _year_rows(authority_id: int, year: int, published: bool) -> list[tuple[Unit
         .where(UnitResult.authority_id == authority_id, UnitResult.year == year)
     )
     rows = [tuple(r) for r in db.session.execute(readable(stmt, published=published)).all()]
-    return sort_rows(rows, _groups(authority_id).values(), key=lambda item: (item[0], item[1].code))
+    return sort_rows(rows, group_positions(authority_id), key=lambda item: (item[0], item[1].code))
 
 
 def rank_change(current: UnitResult, previous: UnitResult | None) -> str:
