@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
+from sqlalchemy import select
 
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, scoped
@@ -309,3 +310,39 @@ def test_units_cannot_export_or_download(results, browser, world, monkeypatch):
 def test_the_home_page_offers_the_results(results, browser):
     browser.login("lanhdao")
     assert "Kết quả đánh giá" in browser.get("/").get_data(as_text=True)
+
+
+def test_losing_the_classification_counts_as_a_fall(results, browser, world):
+    _import_2022(world, [(world.b_id, 1, 1, "Hoàn thành xuất sắc nhiệm vụ")])
+    with scoped(SYSTEM):
+        row = db.session.execute(
+            select(UnitResult).where(UnitResult.year == 2023, UnitResult.unit_id == world.b_id)
+        ).scalar_one()
+        row.level_order, row.level_name, row.disqualified = None, "Không đủ điều kiện xếp loại", True
+        db.session.commit()
+    browser.login("lanhdao")
+    rows = dict(_table(browser.get("/ket-qua/2023").get_data(as_text=True)).rows)
+    assert rows["B"][5:] == ["Không đủ điều kiện xếp loại", "—", "▼"]
+
+
+def test_a_commune_sees_its_imported_past_result_and_the_years_table(world, browser):
+    _import_2022(world, [(world.a_id, 4, 2, TOT), (world.b_id, 1, 1, "Hoàn thành xuất sắc nhiệm vụ")])
+    browser.login(world.officer_a)
+    index = browser.get("/ket-qua/").get_data(as_text=True)
+    assert 'href="/ket-qua/2022"' in index and f"/ket-qua/2022/don-vi/{world.a_id}" in index
+    page = browser.get(f"/ket-qua/2022/don-vi/{world.a_id}").get_data(as_text=True)
+    assert 'data-testid="rank">04/19' in page and "nhập từ số liệu các năm trước" in page
+    assert len(_table(browser.get("/ket-qua/2022").get_data(as_text=True)).rows) == 2
+
+
+def test_authority_wide_reads_happen_in_one_place():
+    from pathlib import Path
+
+    package = Path(services.__file__).parent
+    uses = [
+        (path.name, line.strip())
+        for path in package.glob("*.py")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if "authority_wide=True" in line
+    ]
+    assert uses == [("services.py", "return stmt.execution_options(authority_wide=True)")]

@@ -769,15 +769,22 @@ def rank_change(current: UnitResult, previous: UnitResult | None) -> str:
     return f"▲{diff}" if diff > 0 else (f"▼{-diff}" if diff < 0 else "—")
 
 
+def _level_value(row: UnitResult) -> int | None:
+    """A level's order; "Không đủ điều kiện xếp loại" and "Chưa xếp loại" below every level; None: not classified
+    yet (the appraisal was incomplete)."""
+    if row.level_order is not None:
+        return row.level_order
+    return 1000 if (row.disqualified or row.level_name) else None
+
+
 def level_change(current: UnitResult, previous: UnitResult | None) -> str:
+    """ "▲" (a better level than last year), "▼", "—" (the same), "mới", "" (either year not classified)."""
     if previous is None:
         return "mới"
-    if current.level_order is None or previous.level_order is None:
-        if current.disqualified and previous.disqualified:
-            return "—"
+    now, before = _level_value(current), _level_value(previous)
+    if now is None or before is None:
         return ""
-    diff = previous.level_order - current.level_order
-    return "▲" if diff > 0 else ("▼" if diff < 0 else "—")
+    return "▲" if now < before else ("▼" if now > before else "—")
 
 
 @dataclass(frozen=True)
@@ -875,6 +882,7 @@ class YearEntry:
     label: str
     table: bool  # the viewer may open the year's table
     own: UnitResult | None  # a unit's user: its own result that year (when visible)
+    own_page: bool = False  # a unit's user: its own result page exists
 
 
 def years(user) -> list[YearEntry]:
@@ -911,7 +919,7 @@ def years(user) -> list[YearEntry]:
         if staff:
             entries.append(YearEntry(year, label, True, None))
         elif published or year in released:
-            entries.append(YearEntry(year, label, published, own.get(year) if published or year in released else None))
+            entries.append(YearEntry(year, label, published, own.get(year), year in own or year in released))
     return entries
 
 
