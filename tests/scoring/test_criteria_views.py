@@ -62,7 +62,7 @@ def test_the_secretariat_sees_the_nav_item_and_the_list(world, browser):
     assert '<a href="/tieu-chi/">Bộ tiêu chí</a>' in home
     listing = page(browser.get("/tieu-chi/"))
     assert f'data-version-id="{version.id}"' in listing
-    assert "100,00" in listing and '<td class="num">49</td>' in listing
+    assert "100,00" in listing and '<td class="num" data-label="Tiêu chí chấm điểm">49</td>' in listing
     assert "Bản nháp" in listing and "Nhập bộ tiêu chí từ tệp .xlsx" in listing
 
 
