@@ -12,7 +12,8 @@ import plotly.graph_objects as go
 from dvcq.insights.tables import format_value, rank_label
 from dvcq.platform.formatting import points
 
-LEVEL_COLOURS = ["#1b7a3d", "#0b5cad", "#d08c00", "#b42318", "#7a7f87", "#9aa0a8"]
+LEVEL_COLOURS = {1: "#1b7a3d", 2: "#0b5cad", 3: "#d08c00", 4: "#b42318"}  # by level order; others grey
+OTHER_LEVEL_COLOUR = "#7a7f87"
 SERIES_COLOURS = [
     "#0b5cad",
     "#a3111a",
@@ -38,7 +39,7 @@ def _layout(title: str, height: int = 420, **extra) -> dict:
         "margin": {"l": 50, "r": 20, "t": 50, "b": 40},
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
-        "legend": {"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.1, "x": 0},
         "hoverlabel": {"font": {"family": FONT}},
         "xaxis": {"gridcolor": "#e5e8ec", "zeroline": False},
         "yaxis": {"gridcolor": "#e5e8ec", "zeroline": False},
@@ -87,12 +88,14 @@ def bump_chart(traj: pd.DataFrame) -> go.Figure:
             )
         )
     height = max(380, 24 * traj["series_id"].nunique() + 200)
+    lowest = int(max(traj["rank"])) if len(traj) else 1
     return fig.update_layout(
         _layout(
             "Thứ hạng qua các năm",
             height=height,
-            yaxis={"autorange": "reversed", "dtick": 1, "title": {"text": "Thứ hạng"}},
-            xaxis={"dtick": 1, "tickformat": "d", "title": {"text": "Năm"}},
+            # reversed: rank 1 at the top
+            yaxis={"range": [lowest + 0.5, 0.5], "dtick": 1, "title": {"text": "Thứ hạng"}, "zeroline": False},
+            xaxis={"dtick": 1, "tickformat": "d"},
         )
     )
 
@@ -116,7 +119,7 @@ def distribution_chart(dist: pd.DataFrame) -> go.Figure:
     return fig.update_layout(
         _layout(
             "Phân bố điểm thẩm định theo năm",
-            xaxis={"type": "category", "title": {"text": "Năm"}},
+            xaxis={"type": "category"},
             yaxis={"title": {"text": "Điểm"}},
             showlegend=False,
         )
@@ -125,8 +128,9 @@ def distribution_chart(dist: pd.DataFrame) -> go.Figure:
 
 def levels_chart(levels: pd.DataFrame, names: list[str]) -> go.Figure:
     years = sorted({int(y) for y in levels["year"]})
+    order_of = levels.groupby("level")["order"].min()
     fig = go.Figure()
-    for index, name in enumerate(names):
+    for name in names:
         counts = {
             int(y): int(c)
             for y, lv, c in zip(levels["year"], levels["level"], levels["count"], strict=True)
@@ -137,7 +141,7 @@ def levels_chart(levels: pd.DataFrame, names: list[str]) -> go.Figure:
                 x=[str(y) for y in years],
                 y=[counts.get(y, 0) for y in years],
                 name=name,
-                marker={"color": LEVEL_COLOURS[min(index, len(LEVEL_COLOURS) - 1)]},
+                marker={"color": LEVEL_COLOURS.get(int(order_of[name]), OTHER_LEVEL_COLOUR)},
                 hovertemplate=f"{name}<br>Năm %{{x}}: %{{y}} đơn vị<extra></extra>",
             )
         )
@@ -145,7 +149,8 @@ def levels_chart(levels: pd.DataFrame, names: list[str]) -> go.Figure:
         _layout(
             "Số đơn vị theo mức xếp loại",
             barmode="stack",
-            xaxis={"type": "category", "title": {"text": "Năm"}},
+            legend={"traceorder": "normal"},
+            xaxis={"type": "category"},
             yaxis={"title": {"text": "Số đơn vị"}, "dtick": 1 if levels["count"].sum() < 15 else None},
         )
     )
@@ -311,7 +316,7 @@ def unit_history_chart(history: pd.DataFrame, unit_name: str) -> go.Figure:
         _layout(
             "Điểm thẩm định qua các năm (nhãn: xếp hạng)",
             height=360,
-            xaxis={"dtick": 1, "tickformat": "d", "title": {"text": "Năm"}},
+            xaxis={"dtick": 1, "tickformat": "d"},
             yaxis={"title": {"text": "Điểm"}},
         )
     )

@@ -111,7 +111,11 @@ def _normalise(frame: pd.DataFrame, filters: Filters) -> tuple[Filters, list[str
     years = sorted({int(y) for y in frame["year"]})
     groups = sorted({g for g in frame["group_name"] if g})
     group = filters.group
-    if group and group not in groups:
+    if group == services.ALL_GROUPS:
+        group = None
+    elif group is None:
+        group = default_group(frame)
+    elif group not in groups:
         problems.append(f"Không có kết quả của khối «{group}»; đang hiện mọi khối.")
         group = None
     year_from, year_to = filters.year_from, filters.year_to
@@ -122,6 +126,14 @@ def _normalise(frame: pd.DataFrame, filters: Filters) -> tuple[Filters, list[str
         year_from = min(max(year_from, years[0]), years[-1]) if year_from is not None else years[0]
         year_to = min(max(year_to, years[0]), years[-1]) if year_to is not None else years[-1]
     return replace(filters, group=group, year_from=year_from, year_to=year_to), problems
+
+
+def default_group(frame: pd.DataFrame) -> str | None:
+    """The group shown first: the one with the most units in the latest year (the communes, usually). Groups are
+    ranked separately, so their ranks and scores read best one group at a time."""
+    latest = frame[frame["year"] == frame["year"].max()]
+    counts = latest["group_name"].value_counts()
+    return str(counts.index[0]) if len(counts) else None
 
 
 def build_dashboard(authority_id: int, filters: Filters) -> Dashboard:
@@ -234,7 +246,7 @@ def _heatmap(authority_id: int, frame: pd.DataFrame, year: int | None) -> Sectio
         )
         return section
     campaigns = [c for c in frame.loc[frame["year"] == year, "campaign_id"] if c is not None]
-    areas = services.area_maxima(authority_id, campaigns[0] if campaigns else None)
+    areas = [a for a in services.area_maxima(authority_id, campaigns[0] if campaigns else None) if a.normal]
     heat = services.heatmap_frame(frame, year, areas)
     if not areas or heat.empty:
         section.empty = f"Không xác định được điểm tối đa của các lĩnh vực năm {year}."

@@ -90,7 +90,8 @@ def level_label(level_name: str | None, disqualified: bool) -> str:
 
 
 def _natural(code: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else p for p in str(code).split("."))
+    """Criteria codes in their natural order: "2" < "10" < "T" (numbers before letters, part by part)."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in str(code).split("."))
 
 
 # ---- reading published results ------------------------------------------------------------------------------------
@@ -251,9 +252,13 @@ def with_series(frame: pd.DataFrame, authority_id: int, merge: bool) -> pd.DataF
 # ---- dashboard filters ----------------------------------------------------------------------------------------------
 
 
+ALL_GROUPS = "tat-ca"  # the form's value for "every group"; no group asked for means the default group
+
+
 @dataclass(frozen=True)
 class Filters:
-    """What the dashboard's GET form asks for. Hashable: part of the cache key."""
+    """What the dashboard's GET form asks for. Hashable: part of the cache key. After normalisation (dashboard.py)
+    `group` is a group's name or None for every group."""
 
     group: str | None = None
     year_from: int | None = None
@@ -355,6 +360,12 @@ class Area:
     code: str
     name: str
     max_points: Decimal
+    kind: NodeKind = NodeKind.NORMAL
+
+    @property
+    def normal(self) -> bool:
+        """Part of the hundred points (not a bonus or a penalty): a share of its maximum means something."""
+        return self.kind == NodeKind.NORMAL
 
 
 def area_maxima(authority_id: int, campaign_id: int | None) -> list[Area]:
@@ -376,11 +387,11 @@ def area_maxima(authority_id: int, campaign_id: int | None) -> list[Area]:
     if version_id is None:
         return []
     nodes = db.session.execute(
-        select(CriteriaNode.code, CriteriaNode.name, CriteriaNode.max_points).where(
+        select(CriteriaNode.code, CriteriaNode.name, CriteriaNode.max_points, CriteriaNode.kind).where(
             CriteriaNode.version_id == version_id, CriteriaNode.parent_id.is_(None)
         )
     ).all()
-    return sorted((Area(c, n, m) for c, n, m in nodes if m), key=lambda a: _natural(a.code))
+    return sorted((Area(c, n, m, k) for c, n, m, k in nodes if m), key=lambda a: _natural(a.code))
 
 
 def heat_years(frame: pd.DataFrame) -> list[int]:
@@ -538,7 +549,7 @@ def trajectories_table(traj: pd.DataFrame) -> Table:
     table = Table(
         "Thứ hạng qua các năm",
         "Thứ hạng qua các năm",
-        [Column("Đơn vị"), Column("Khối"), *[Column(f"Năm {y}") for y in years]],
+        [Column("Đơn vị", wide=True), Column("Khối"), *[Column(f"Năm {y}") for y in years]],
     )
     for (_, label), part in traj.groupby(["series_id", "label"], sort=False):
         by_year = {int(r["year"]): rank_label(r["rank"], r["rank_of"]) for _, r in part.iterrows()}
@@ -585,7 +596,7 @@ def self_vs_appraised_table(pairs: pd.DataFrame) -> Table:
         "Tự chấm và thẩm định",
         "Điểm tự chấm và điểm thẩm định",
         [
-            Column("Đơn vị"),
+            Column("Đơn vị", wide=True),
             Column("Khối"),
             Column("Năm"),
             Column("Điểm tự chấm", POINTS),
@@ -604,14 +615,14 @@ def heatmap_tables(heat: pd.DataFrame, areas: list[Area], year: int) -> list[Tab
     shares = Table(
         "Lĩnh vực (bản đồ nhiệt)",
         f"Tỷ lệ điểm đạt được theo lĩnh vực, năm {year} (%)",
-        [Column("Đơn vị"), Column("Khối"), *[Column(f"Lĩnh vực {a.code} (%)", PERCENT) for a in areas]],
+        [Column("Đơn vị", wide=True), Column("Khối"), *[Column(f"Lĩnh vực {a.code} (%)", PERCENT) for a in areas]],
     )
     for _, r in heat.iterrows():
         shares.rows.append([r["label"], r["group_name"], *[r[a.code] for a in areas]])
     legend = Table(
         "Các lĩnh vực",
         "Các lĩnh vực và điểm tối đa",
-        [Column("Lĩnh vực"), Column("Tên lĩnh vực"), Column("Điểm tối đa", POINTS)],
+        [Column("Lĩnh vực"), Column("Tên lĩnh vực", wide=True), Column("Điểm tối đa", POINTS)],
         [[a.code, a.name, a.max_points] for a in areas],
     )
     return [shares, legend]
@@ -623,11 +634,11 @@ def lost_items_table(lost: pd.DataFrame) -> Table:
         f"{LOST_ITEMS_TOP} tiêu chí bị mất nhiều điểm nhất",
         [
             Column("Mã"),
-            Column("Tiêu chí"),
+            Column("Tiêu chí", wide=True),
             Column("Điểm tối đa", POINTS),
             Column("Số lượt đơn vị bị trừ", INT),
             Column("Tổng điểm bị mất", POINTS),
-            Column("Lý do thường gặp"),
+            Column("Lý do thường gặp", wide=True),
         ],
     )
     for _, r in lost.iterrows():
@@ -642,7 +653,7 @@ def movements_table(moves: pd.DataFrame, before_year: int | None, now_year: int 
         "Tăng giảm thứ hạng",
         f"Tăng, giảm thứ hạng năm {now_year} so với {before}",
         [
-            Column("Đơn vị"),
+            Column("Đơn vị", wide=True),
             Column("Khối"),
             Column(f"Hạng {before}"),
             Column(f"Hạng năm {now_year}"),
@@ -650,8 +661,8 @@ def movements_table(moves: pd.DataFrame, before_year: int | None, now_year: int 
             Column(f"Điểm {before}", POINTS),
             Column(f"Điểm năm {now_year}", POINTS),
             Column("Chênh lệch điểm", POINTS),
-            Column(f"Xếp loại {before}"),
-            Column(f"Xếp loại năm {now_year}"),
+            Column(f"Xếp loại {before}", wide=True),
+            Column(f"Xếp loại năm {now_year}", wide=True),
         ],
     )
     for _, r in moves.iterrows():
@@ -740,9 +751,9 @@ def unit_profile(unit: Unit) -> Profile:
             Column("Khối"),
             Column("Điểm tự chấm", POINTS),
             Column("Điểm thẩm định", POINTS),
-            Column("Xếp loại"),
+            Column("Xếp loại", wide=True),
             Column("Xếp hạng"),
-            Column("Ghi chú"),
+            Column("Ghi chú", wide=True),
         ],
     )
     for _, r in frame.iterrows():
@@ -766,7 +777,12 @@ def unit_profile(unit: Unit) -> Profile:
         areas_table = Table(
             "Lĩnh vực",
             f"Điểm theo lĩnh vực năm {area_year}",
-            [Column("Lĩnh vực"), Column("Tên lĩnh vực"), Column("Điểm đạt", POINTS), Column("Điểm tối đa", POINTS)]
+            [
+                Column("Lĩnh vực"),
+                Column("Tên lĩnh vực", wide=True),
+                Column("Điểm đạt", POINTS),
+                Column("Điểm tối đa", POINTS),
+            ]
             + [Column("Tỷ lệ đạt (%)", PERCENT)],
         )
         known = {a.code: a for a in areas}
@@ -779,7 +795,7 @@ def unit_profile(unit: Unit) -> Profile:
                     area.name if area else "",
                     obtained,
                     area.max_points if area else None,
-                    share_percent(obtained, area.max_points) if area else None,
+                    share_percent(obtained, area.max_points) if area and area.normal else None,
                 ]
             )
     return Profile(

@@ -21,10 +21,15 @@ _INVALID_SHEET_CHARS = str.maketrans({c: "-" for c in "[]:*?/\\"})
 class Column:
     header: str
     kind: str = TEXT
+    wide: bool = False  # long text (a unit's or a criterion's name): kept readable on a phone, the table scrolls
 
     @property
     def numeric(self) -> bool:
         return self.kind != TEXT
+
+    @property
+    def css(self) -> str:
+        return "num" if self.numeric else "wide" if self.wide else ""
 
 
 @dataclass
@@ -39,9 +44,9 @@ class Table:
     def cell(self, column: Column, value) -> str:
         return format_value(column.kind, value)
 
-    def formatted_rows(self) -> list[list[tuple[str, bool]]]:
-        """(text, numeric) per cell, for the template."""
-        return [[(self.cell(c, v), c.numeric) for c, v in zip(self.columns, row, strict=True)] for row in self.rows]
+    def formatted_rows(self) -> list[list[tuple[str, str]]]:
+        """(text, css class) per cell, for the template."""
+        return [[(self.cell(c, v), c.css) for c, v in zip(self.columns, row, strict=True)] for row in self.rows]
 
 
 def format_value(kind: str, value) -> str:

@@ -19,6 +19,7 @@ from dvcq.scoring.models import (
     CriteriaVersion,
     ItemScore,
     Method,
+    NodeKind,
     UnitResult,
     VersionStatus,
 )
@@ -36,6 +37,7 @@ AREAS = {
     "1": ("Lãnh đạo, chỉ đạo", [("1.1", "Ban hành kế hoạch", Decimal(20)), ("1.2", "Tuyên truyền", Decimal(20))]),
     "2": ("Cải cách hành chính", [("2.1", "Một cửa", Decimal(30)), ("2.2", "Dịch vụ công trực tuyến", Decimal(30))]),
 }
+BONUS_AREA = ("T", "Điểm thưởng", [("T.1", "Mô hình Dân vận khéo", Decimal(5))])  # outside the hundred points
 
 
 def _now() -> datetime:
@@ -115,7 +117,8 @@ def criteria_version(authority_id: int, name: str = "Bộ tiêu chí thử nghi�
     db.session.add(version)
     db.session.flush()
     position = 0
-    for code, (area_name, leaves) in AREAS.items():
+    areas = [(code, name, leaves, NodeKind.NORMAL) for code, (name, leaves) in AREAS.items()]
+    for code, area_name, leaves, kind in [*areas, (*BONUS_AREA, NodeKind.BONUS)]:
         area = CriteriaNode(
             version_id=version.id,
             code=code,
@@ -124,6 +127,7 @@ def criteria_version(authority_id: int, name: str = "Bộ tiêu chí thử nghi�
             name=area_name,
             max_points=sum((m for _, _, m in leaves), Decimal(0)),
             is_leaf=False,
+            kind=kind,
         )
         db.session.add(area)
         db.session.flush()
@@ -141,6 +145,7 @@ def criteria_version(authority_id: int, name: str = "Bộ tiêu chí thử nghi�
                     is_leaf=True,
                     method=Method.RANGE,
                     step=Decimal("0.25"),
+                    kind=kind,
                 )
             )
             position += 1
@@ -263,6 +268,7 @@ def build_history(world) -> SimpleNamespace:
                 "1.2": ("20", "17.50", "thieu_kiem_chung"),
                 "2.1": ("30", "27", "thieu_kiem_chung"),
                 "2.2": ("30", "25.50", "khong_dat_noi_dung"),
+                "T.1": ("5", "0", ""),
             },
         ),
         b: scores(

@@ -71,6 +71,16 @@ def test_group_filter_keeps_one_group(browser, world, history):
     assert '<option value="Khối cơ quan" selected>' in page
 
 
+def test_the_largest_group_is_shown_first_and_every_group_on_request(browser, world, history):
+    browser.login(world.leadership)
+    page = browser.get("/tong-quan/").get_data(as_text=True)
+    assert '<option value="Khối xã" selected>' in page
+    assert "Phòng Nội vụ" not in [r[0] for r in table(page, "table-thu-hang-1")]
+    every = browser.get("/tong-quan/?khoi=tat-ca").get_data(as_text=True)
+    assert '<option value="tat-ca" selected>' in every
+    assert "Phòng Nội vụ" in [r[0] for r in table(every, "table-thu-hang-1")]
+
+
 def test_year_range_filter_limits_every_chart(browser, world, history):
     browser.login(world.leadership)
     page = browser.get("/tong-quan/?tu_nam=2023&den_nam=2024").get_data(as_text=True)
@@ -153,7 +163,7 @@ def test_the_dashboard_is_assembled_once_per_data_version(browser, world, histor
             group="Khối cơ quan",
         )
         db.session.commit()
-    page = browser.get("/tong-quan/").get_data(as_text=True)
+    page = browser.get("/tong-quan/?khoi=tat-ca").get_data(as_text=True)
     assert dashboard.cache.misses == 2
     assert figure(page, "fig-box")["data"][0]["x"][0] == "2021"
 

@@ -36,6 +36,7 @@ def test_areas_of_the_last_published_year_with_their_share(browser, world, histo
     assert table(page, "areas-table")[1:] == [
         ["1", "Lãnh đạo, chỉ đạo", "35,50", "40,00", "88,75 %"],
         ["2", "Cải cách hành chính", "52,50", "60,00", "87,50 %"],
+        ["T", "Điểm thưởng", "0,00", "5,00", "—"],  # a bonus is outside the hundred points: no share
     ]
 
 
