@@ -112,3 +112,46 @@ def test_an_amendment_through_the_service_passes_the_triggers(world):
         ).scalar_one()
         == 3600
     )
+
+
+def test_two_secretaries_issuing_at_once_get_one_decision_and_one_conflict(world, app):
+    import threading
+    import time
+
+    from dvcq.platform.errors import Conflict
+
+    c = decision_campaign(world)
+    with scoped(Scope(world.district_id)):
+        secretariat = db.session.execute(select(User).where(User.login == world.secretariat)).scalar_one()
+        decision = services.draft(secretariat, c.campaign_id)
+        decision = services.update(secretariat, decision.id, decision.version, number="05/QĐ-UBND")
+        decision_id, version = decision.id, decision.version
+    db.session.remove()
+    outcomes: list[str] = []
+
+    def press_issue():
+        with app.app_context(), scoped(Scope(world.district_id)):
+            actor = db.session.execute(select(User).where(User.login == world.secretariat)).scalar_one()
+            try:
+                services.issue(actor, decision_id, version)
+                outcomes.append("issued")
+            except Conflict as err:
+                outcomes.append(f"409 {err.message}")
+            except Exception as err:  # noqa: BLE001 — a database error here is the failure this test pins
+                outcomes.append(f"error {err}")
+            finally:
+                db.session.remove()
+
+    holder = db.engine.connect()
+    holder.begin()
+    holder.execute(text("SELECT id FROM campaigns WHERE id = :id FOR UPDATE"), {"id": c.campaign_id})
+    threads = [threading.Thread(target=press_issue) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1.0)  # both are now waiting for the campaign's lock
+    holder.rollback()
+    holder.close()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(o.split(" ")[0] for o in outcomes) == ["409", "issued"], outcomes
+    assert any("không thể ban hành lại" in o for o in outcomes)

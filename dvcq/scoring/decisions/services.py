@@ -618,19 +618,32 @@ def _publish_results(campaign: Campaign, actor) -> list[UnitResult]:
     return results
 
 
+def _lock(decision: Decision) -> Campaign:
+    """Take the campaign's row lock (PostgreSQL; SQLite serialises writers itself) and read the campaign and the
+    decision again under it, so two people issuing or amending at the same moment act one after the other."""
+    campaign = db.session.execute(
+        select(Campaign)
+        .where(Campaign.id == decision.campaign_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    db.session.refresh(decision)
+    return campaign
+
+
 def issue(actor, decision_id: int, version) -> Decision:
     """Issue the decision: refuse (nothing changed) unless the campaign is in final review, every unit fully
     appraised and the number set and unused; otherwise, in one transaction, recompute the results, publish them,
     mark the campaign published and the decision issued. The files are generated afterwards, as a job."""
     require(actor, Role.SECRETARIAT)
     decision = decision_for(actor, decision_id)
+    campaign = _lock(decision)
     if decision.status == DecisionStatus.ISSUED:
         raise Conflict(
             f"Quyết định số {decision.number} đã được ban hành ngày {vn_date(decision.signed_on)}; "
             "không thể ban hành lại."
         )
     _check_version(decision, version)
-    campaign = decision.campaign
     if campaign.status == CampaignStatus.PUBLISHED:
         raise FrozenError(FROZEN_MESSAGE)
     if campaign.status != CampaignStatus.FINAL_REVIEW:
@@ -811,9 +824,9 @@ def amend(
     as it was. Refused whole, with every problem listed, on any bad line."""
     require(actor, Role.SECRETARIAT)
     original = decision_for(actor, decision_id)
+    campaign = _lock(original)
     if original.status != DecisionStatus.ISSUED:
         raise Conflict("Chỉ điều chỉnh được quyết định đã ban hành; dự thảo thì sửa trực tiếp.")
-    campaign = original.campaign
     if campaign.status != CampaignStatus.PUBLISHED:
         raise Conflict("Kỳ đánh giá chưa công bố kết quả; chưa có gì để điều chỉnh.")
     problems: list[str] = []
