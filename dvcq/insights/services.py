@@ -554,6 +554,7 @@ def trajectories_table(traj: pd.DataFrame) -> Table:
     for (_, label), part in traj.groupby(["series_id", "label"], sort=False):
         by_year = {int(r["year"]): rank_label(r["rank"], r["rank_of"]) for _, r in part.iterrows()}
         table.rows.append([label, part["group_name"].iloc[-1], *[by_year.get(y, "") for y in years]])
+        table.units.append(int(part["unit_id"].iloc[0]))
     return table
 
 
@@ -608,6 +609,7 @@ def self_vs_appraised_table(pairs: pd.DataFrame) -> Table:
         table.rows.append(
             [r["label"], r["group_name"], str(r["year"]), r["self_total"], r["appraised_total"], r["gap"]]
         )
+        table.units.append(int(r["unit_id"]))
     return table
 
 
@@ -619,6 +621,7 @@ def heatmap_tables(heat: pd.DataFrame, areas: list[Area], year: int) -> list[Tab
     )
     for _, r in heat.iterrows():
         shares.rows.append([r["label"], r["group_name"], *[r[a.code] for a in areas]])
+        shares.units.append(int(r["unit_id"]))
     legend = Table(
         "Các lĩnh vực",
         "Các lĩnh vực và điểm tối đa",
@@ -666,6 +669,7 @@ def movements_table(moves: pd.DataFrame, before_year: int | None, now_year: int 
         ],
     )
     for _, r in moves.iterrows():
+        table.units.append(int(r["unit_id"]))
         table.rows.append(
             [
                 r["label"],

@@ -40,6 +40,7 @@ class Table:
     title: str
     columns: list[Column]
     rows: list[list] = field(default_factory=list)
+    units: list[int] = field(default_factory=list)  # when set: the unit of each row, whose profile its name links to
 
     def cell(self, column: Column, value) -> str:
         return format_value(column.kind, value)

@@ -192,3 +192,10 @@ def test_home_page_links_to_the_dashboard(browser, world):
     browser.login(world.leadership)
     page = browser.get("/").get_data(as_text=True)
     assert 'href="/tong-quan/"' in page
+
+
+def test_unit_names_in_the_tables_link_to_their_profiles(browser, world, history):
+    browser.login(world.leadership)
+    page = browser.get("/tong-quan/?gop=1").get_data(as_text=True)
+    assert f'<a href="/tong-quan/don-vi/{world.a_id}">Xã An Bình</a>' in page
+    assert f'<a href="/tong-quan/don-vi/{history.e1_id}">Xã Hợp Nhất (đơn vị tiền thân: Xã Cũ Một)</a>' in page
