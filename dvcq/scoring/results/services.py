@@ -81,9 +81,6 @@ class EngineInputs:
             met.append(self.conditions[code])
         return tuple(met)
 
-    def levels(self) -> tuple[engine.Level, ...]:
-        return self.rules.levels
-
 
 def engine_inputs(version_id: int) -> EngineInputs:
     """Read a criteria version (nodes, levels, conditions) into the engine's plain data."""
@@ -129,30 +126,13 @@ def _raw(column):
     return type_coerce(column, Integer)
 
 
-def _score_maps(stmt, code_of_leaf: dict[int, str]):
-    """Rows (assessment_id, node_id, self, appraised, final) → per assessment {code: self}, {code: result}."""
-    selfs: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    results: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for assessment_id, node_id, self_score, appraised, final in db.session.execute(stmt).all():
-        code = code_of_leaf.get(node_id)
-        if code is None:
-            continue
-        if self_score is not None:
-            selfs[assessment_id][code] = _points(self_score)
-        result = final if final is not None else appraised
-        if result is not None:
-            results[assessment_id][code] = _points(result)
-    return selfs, results
-
-
-def _scores_stmt():
-    return select(
-        ItemScore.assessment_id,
-        ItemScore.node_id,
-        _raw(ItemScore.self_score),
-        _raw(ItemScore.appraised_score),
-        _raw(ItemScore.final_score),
-    )
+def _result_scores(assessment_id: int, inputs: EngineInputs) -> dict[str, Decimal]:
+    """One assessment's result score per leaf (final if fixed, else appraised); leaves without one are absent."""
+    result = func.coalesce(_raw(ItemScore.final_score), _raw(ItemScore.appraised_score))
+    rows = db.session.execute(
+        select(ItemScore.node_id, result).where(ItemScore.assessment_id == assessment_id, result.is_not(None))
+    ).all()
+    return {inputs.code_of_leaf[n]: _points(v) for n, v in rows if n in inputs.code_of_leaf}
 
 
 # ---- a campaign's scores, summed by the database per criterion ----------------------------------------------------
@@ -620,8 +600,7 @@ def what_if(assessment_id: int, *, include_rank: bool = True) -> WhatIfAnswer:
     assessment = _assessment(assessment_id)
     campaign = assessment.campaign
     inputs = engine_inputs(campaign.criteria_version_id)
-    _, results = _score_maps(_scores_stmt().where(ItemScore.assessment_id == assessment.id), inputs.code_of_leaf)
-    scores = results.get(assessment.id, {})
+    scores = _result_scores(assessment.id, inputs)
     conditions = inputs.conditions_met(assessment.conditions_met, assessment.unit.name)
     if not inputs.required <= scores.keys():
         return WhatIfAnswer("incomplete", "", None, None, None, None, conditions)
@@ -682,7 +661,7 @@ def _next_rank(campaign: Campaign, assessment: Assessment, inputs: EngineInputs,
     return mine, needed, display
 
 
-def describe_what_if(answer: WhatIfAnswer, levels_named: bool = True) -> list[str]:
+def describe_what_if(answer: WhatIfAnswer) -> list[str]:
     """The answers in plain Vietnamese, one sentence each."""
     points = engine.format_points
     lines = []
