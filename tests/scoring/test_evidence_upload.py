@@ -421,6 +421,17 @@ def test_windows_paths_are_stripped_too(world, app, raw, kept):
 
 
 @pytest.mark.parametrize(
+    "name", ['Báo cáo "số 1"; bản cuối.pdf', 'Report "final"; v2.pdf', "Tờ trình 50% – (bản 2).pdf"]
+)
+def test_quotes_semicolons_and_percent_signs_survive_the_download_header(world, officer_a, name):
+    user, scope = as_officer_a(world)
+    with scope:
+        evidence = services.upload(user, world.a_id, FileStorage(io.BytesIO(pdf()), filename=name), {})
+    header = officer_a.get(f"/tai-lieu/{evidence.id}/tai-ve").headers["Content-Disposition"]
+    assert parse_options_header(header) == ("attachment", {"filename": name})
+
+
+@pytest.mark.parametrize(
     "name", ["Báo\x00cáo.pdf", "Báo cáo\x1b.pdf", "Báo\ncáo.pdf", "gpj.\u202eexe.pdf", "Báo\u200bcáo.pdf"]
 )
 def test_names_with_control_characters_are_refused(world, name):
