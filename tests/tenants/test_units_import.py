@@ -102,6 +102,17 @@ def test_csv_headers_in_any_case_accents_and_spacing_are_accepted(world, runner,
     assert e.authority_id == world.district_id
 
 
+def test_xlsx_headers_without_accents_or_in_capitals_are_accepted(world, runner, tmp_path):
+    path = write_xlsx(
+        tmp_path / "donvi.xlsx",
+        [[" ma  don vi ", "TÊN ĐƠN VỊ", "loai", "Mã Đơn Vị Cấp Trên", "KHỐI"], ["E", "Xã Ê", "xã", "D", "Khối xã"]],
+        sheet="Trang tính 1",
+    )
+    result = run_import(runner, path)
+    assert result.exit_code == 0, result.output
+    assert unit("E").group_id == world.group_communes_id
+
+
 def test_title_rows_above_the_header_are_skipped_and_rows_keep_their_excel_numbers(world, runner, tmp_path):
     path = write_xlsx(
         tmp_path / "donvi.xlsx",
