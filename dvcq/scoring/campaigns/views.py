@@ -146,7 +146,7 @@ def edit(campaign_id: int):
         services.update_draft(
             current_user,
             campaign.id,
-            int(form.version.data) if (form.version.data or "").isdigit() else None,
+            _version(form),
             name=values["name"],
             unit_ids=values["unit_ids"],
             deadlines=values["deadlines"],
@@ -206,9 +206,10 @@ def show(campaign_id: int):
     return _show(campaign_id)
 
 
-def _version(form) -> int | None:
+def _version(form) -> int:
+    """The version of the campaign the user saw; a form without one is treated as stale (a conflict)."""
     text = str(form.version.data or "")
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isdigit() else 0
 
 
 @bp.route("/<int:campaign_id>/chuyen-giai-doan", methods=["POST"])
