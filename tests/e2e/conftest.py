@@ -8,6 +8,7 @@ Never run `playwright install`: the browser comes from apt (`chromium`).
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from dataclasses import dataclass, field
@@ -32,6 +33,21 @@ CHROMIUM_ARGS = [
 LOCAL_SCHEMES = ("data", "blob", "about")
 
 
+_running: dict = {}  # the one Playwright and browser of this process, however many conftests import `chromium`
+
+
+def _shared_browser():
+    """Playwright's sync API allows one instance per thread, and every conftest or module that imports `chromium`
+    gets its own copy of the session fixture, so they all share this one, stopped when the process exits."""
+    if "browser" not in _running:
+        from playwright.sync_api import sync_playwright
+
+        playwright = sync_playwright().start()
+        _running["browser"] = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        atexit.register(playwright.stop)
+    return _running["browser"]
+
+
 @pytest.fixture(scope="session")
 def chromium():
     """One browser for the whole run; skipped without /usr/bin/chromium unless DVCQ_REQUIRE_BROWSER=1 (CI)."""
@@ -40,12 +56,7 @@ def chromium():
         if os.environ.get("DVCQ_REQUIRE_BROWSER") == "1":
             pytest.fail(reason + " and DVCQ_REQUIRE_BROWSER=1", pytrace=False)
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    return _shared_browser()
 
 
 @pytest.fixture
