@@ -6,8 +6,8 @@ Participation is recorded as one Assessment row per unit from the moment the cam
 other place for it); units see nothing of a campaign still in draft. Opening the campaign snapshots each unit's
 group and creates one ItemScore per leaf of the pinned criteria version, in one bulk insert.
 
-Campaigns are authority-owned rows; the tenancy guard checks their writes but does not filter their reads, so every
-lookup here names the actor's authority explicitly.
+Campaigns are authority-owned rows. Every lookup here names the actor's authority explicitly as well, so a campaign
+of another authority is missing whatever the scope (a request, a job, or the system scope of the CLI and demo).
 """
 
 from __future__ import annotations
