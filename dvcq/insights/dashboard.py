@@ -21,7 +21,8 @@ import pandas as pd
 
 from dvcq.insights import charts, services
 from dvcq.insights.services import Filters
-from dvcq.insights.tables import Table, rank_label
+from dvcq.insights.tables import Table, rank_label, signed
+from dvcq.platform.formatting import points
 
 CACHE_SIZE = 64
 
@@ -224,8 +225,6 @@ def _self_vs_appraised(frame: pd.DataFrame) -> Section:
         _figure("scatter", charts.self_vs_appraised_chart(pairs, top), "Điểm tự chấm so với điểm thẩm định")
     )
     section.tables.append(services.self_vs_appraised_table(pairs))
-    from dvcq.platform.formatting import points
-
     section.highlights = [
         f"{r['label']} ({r['year']}): tự chấm {points(r['self_total'])}, thẩm định {points(r['appraised_total'])}, "
         f"cao hơn {points(r['gap'])} điểm"
@@ -291,11 +290,12 @@ def _movements(frame: pd.DataFrame) -> Section:
     if moves["change"].notna().any():
         section.figures.append(_figure("moves", charts.movements_chart(moves, before_year, now_year), section.intro))
     section.tables.append(services.movements_table(moves, before_year, now_year))
-    risers = moves[moves["change"].notna() & (moves["change"].map(lambda c: c is not None and c > 0))].head(3)
-    fallers = moves[moves["change"].map(lambda c: c is not None and c < 0)].iloc[::-1].head(3)
+    changed = moves[moves["change"].notna()]
+    risers = changed[changed["change"] > 0].head(3)
+    fallers = changed[changed["change"] < 0].iloc[::-1].head(3)
     section.highlights = [
         f"{r['label']}: {rank_label(r['rank_before'], r['rank_of_before'])} → "
-        f"{rank_label(r['rank_now'], r['rank_of_now'])}"
+        f"{rank_label(r['rank_now'], r['rank_of_now'])} ({signed(r['change'])} bậc)"
         for _, r in pd.concat([risers, fallers]).iterrows()
     ]
     return section

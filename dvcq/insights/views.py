@@ -122,13 +122,13 @@ def dashboard():
         plotly_src=plotly_url(),
         export_url=url_for("insights.export", **request.args.to_dict(flat=False)),
     )
-    return _with_chart_csp(make_response(body))
+    return _with_chart_csp(make_response(body)) if board.has_data else body
 
 
 @bp.route("/xuat.xlsx")
 @roles_required(*AUTHORITY_STAFF)
 def export():
-    filters, problems = _filters()
+    filters, _ = _filters()
     board = boards.dashboard(_authority_id(), filters)
     if not board.has_data:
         abort(404)
