@@ -105,15 +105,26 @@ def _filter_tenant_rows(state) -> None:
     options = state.execution_options
     if options.get("all_tenants"):
         return
-    if not any(issubclass(m.class_, TenantScoped) for m in state.all_mappers):
+    classes = [m.class_ for m in state.all_mappers]
+    tenant = any(issubclass(c, TenantScoped) for c in classes)
+    owned = any(issubclass(c, AuthorityScoped) for c in classes)
+    if not (tenant or owned):
         return
     scope = _current.get()
     if scope is None:
         raise TenancyError("Truy vấn dữ liệu của đơn vị mà không có phạm vi (scope) — từ chối")
     if scope.system:
         return
-    criteria = _criteria_for(scope, bool(options.get("authority_wide")))
-    state.statement = state.statement.options(with_loader_criteria(TenantScoped, criteria, include_aliases=True))
+    criteria = []
+    if tenant:
+        by_unit = _criteria_for(scope, bool(options.get("authority_wide")))
+        criteria.append(with_loader_criteria(TenantScoped, by_unit, include_aliases=True))
+    if owned:
+        authority_id = scope.authority_id
+        criteria.append(
+            with_loader_criteria(AuthorityScoped, lambda cls: cls.authority_id == authority_id, include_aliases=True)
+        )
+    state.statement = state.statement.options(*criteria)
 
 
 @event.listens_for(Session, "before_flush")

@@ -95,3 +95,26 @@ def test_a_foreign_units_job_answers_404_identical_to_a_missing_one(rows, browse
     missing = browser.get(f"/cong-viec/{'0' * 32}/xem")
     assert foreign.status_code == missing.status_code == 404
     assert foreign.get_data() == missing.get_data()
+
+
+def test_authority_owned_rows_of_another_district_are_invisible(world):
+    from datetime import datetime
+
+    from dvcq.scoring.models import CriteriaVersion
+
+    with scoped(SYSTEM):
+        for authority in (world.district_id, world.far_id):
+            owner = authority if authority == world.district_id else None
+            if owner is None:
+                from dvcq.tenants.models import Unit
+
+                owner = db.session.get(Unit, world.far_id).authority_id
+            db.session.add(CriteriaVersion(authority_id=owner, name=f"BTC {owner}", created_at=datetime(2026, 1, 1)))
+        db.session.commit()
+    with scoped(Scope(world.district_id, world.a_id)):
+        names = db.session.execute(select(CriteriaVersion.name)).scalars().all()
+    assert names == [f"BTC {world.district_id}"]
+    with scoped(Scope(world.district_id)):
+        assert db.session.execute(select(CriteriaVersion.name)).scalars().all() == names
+    with pytest.raises(TenancyError):
+        db.session.execute(select(CriteriaVersion)).all()
