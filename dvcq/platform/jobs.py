@@ -178,7 +178,8 @@ def redis_connection(app):
 
 
 def requeue_delayed() -> int:
-    """Hand delayed jobs to the queue again (run by `dvcq jobs requeue` and by the worker's schedule)."""
+    """Hand delayed jobs to the queue again (run by `dvcq jobs requeue` and by the worker's schedule); returns how
+    many reached the queue."""
     from sqlalchemy import select
 
     records = (
@@ -188,11 +189,13 @@ def requeue_delayed() -> int:
         .scalars()
         .all()
     )
+    handed = 0
     for record in records:
         record.status = JobStatus.QUEUED
         db.session.commit()
         dispatch(record)
-    return len(records)
+        handed += record.status != JobStatus.DELAYED  # still away: it stays delayed for the next try
+    return handed
 
 
 def _run_in_app(app, record_id: str) -> None:
