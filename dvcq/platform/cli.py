@@ -53,6 +53,13 @@ def demo_command(serve: bool, port: int | None, host: str):
 
     from dvcq.platform import demo
 
+    if current_app.config.get("DVCQ_ENV") == "production":
+        click.echo(
+            "Không chạy «dvcq demo» trên máy chủ chính thức (DVCQ_ENV=production): lệnh này nạp tài khoản và "
+            "dữ liệu mẫu với mật khẩu chung.",
+            err=True,
+        )
+        raise SystemExit(1)
     upgrade(directory=current_app.extensions["migrate"].directory)
     with scoped(SYSTEM):
         logins = demo.seed()

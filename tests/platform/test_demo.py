@@ -119,3 +119,12 @@ def test_the_demo_adds_what_is_missing(seed_units_and_users):
     seed_units_and_users()
     db.session.expire_all()
     assert db.session.execute(select(User.id).where(User.login == "lanhdao.bxa")).scalar_one_or_none() is not None
+
+
+def test_the_demo_refuses_to_run_in_production(app, runner):
+    app.config["DVCQ_ENV"] = "production"
+    result = runner.invoke(args=["dvcq", "demo"])
+    assert result.exit_code == 1
+    assert "Không chạy «dvcq demo» trên máy chủ chính thức" in result.output
+    assert db.session.execute(select(func.count(User.id)).where(User.login.like("%demo%"))).scalar_one() == 0
+    assert db.session.execute(select(Unit).where(Unit.name == "Huyện Ba Tơ")).first() is None

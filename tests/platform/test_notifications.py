@@ -94,3 +94,23 @@ def test_deadline_reminders_are_sent_once_however_often_the_tick_runs(world):
     with scoped(SYSTEM):
         missed = db.session.execute(select(Notification).where(Notification.kind == "deadline_missed")).scalars().all()
     assert {n.user_id for n in missed} >= {world.ids["officer_a"], world.ids["secretariat"]}
+
+
+def test_the_later_of_the_units_and_the_campaigns_self_deadline_is_the_one_reminded(world):
+    """A unit's own deadline set before the whole campaign was extended does not make it late: the reminder uses the
+    self-assessment rule (the later of the two), as the self-assessment pages do."""
+    camp = build_campaign(world, status=CampaignStatus.SELF_ASSESSMENT)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with scoped(SYSTEM):
+        campaign = db.session.get(Campaign, camp.id)
+        campaign.self_assessment_deadline = now + timedelta(days=2)  # extended for everyone
+        for a in db.session.execute(select(Assessment)).scalars():
+            a.status = AssessmentStatus.DRAFT
+            a.self_deadline = now - timedelta(days=1) if a.id == camp.assessment_ids["a"] else None
+        db.session.commit()
+    tick(now)
+    with scoped(SYSTEM):
+        sent = db.session.execute(select(Notification)).scalars().all()
+    to_a = {n.kind for n in sent if n.user_id in (world.ids["officer_a"], world.ids["leader_a"])}
+    assert to_a == {"deadline_soon"}, "commune A may still submit until the campaign's later deadline"
+    assert not any(n.kind == "deadline_missed" for n in sent)

@@ -12,6 +12,7 @@ from dvcq.platform.formatting import vn_datetime
 from dvcq.platform.notifications import notify
 from dvcq.platform.schedule import periodic
 from dvcq.scoring.models import Assessment, AssessmentStatus, Campaign, CampaignStatus
+from dvcq.scoring.selfassessment.rules import self_deadline
 from dvcq.tenants.models import Role, User
 
 SOON = timedelta(days=3)
@@ -44,7 +45,7 @@ def self_assessment_deadlines(now: datetime) -> int:
     for assessment, campaign in db.session.execute(_open(CampaignStatus.SELF_ASSESSMENT)).all():
         if assessment.status != AssessmentStatus.DRAFT:
             continue
-        deadline = assessment.self_deadline or campaign.self_assessment_deadline
+        deadline = self_deadline(assessment)  # the later of the campaign's and the unit's extension
         if deadline is None:
             continue
         key = f"self:{assessment.id}:{deadline.isoformat()}"
