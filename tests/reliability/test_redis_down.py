@@ -3,15 +3,19 @@ back — with a real redis-server that the test stops and starts again."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
 from dvcq.platform import jobs, queues, schedule
-from dvcq.platform.app import create_app
 from dvcq.platform.extensions import db
 from dvcq.platform.jobs import JobRecord, JobStatus
 from dvcq.platform.tenancy import Scope, scoped
-from tests.conftest import Browser, FreshContextClient, _config
 from tests.reliability.conftest import free_port
 
 
@@ -22,23 +26,38 @@ def _record(record_id: str) -> JobRecord:
     ).scalar_one()
 
 
-def test_login_and_pages_work_and_login_limits_still_apply_when_redis_is_unreachable(app, world, tmp_path):
-    dead = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
-    config = _config(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path)
-    config.update(REDIS_URL=dead, RATELIMIT_STORAGE_URI=dead, JOBS_INLINE=False)
-    config.update(LOGIN_LIMIT_PER_ACCOUNT="3 per 15 minutes")
-    other = create_app(config)
-    other.test_client_class = FreshContextClient
-    person = Browser(other.test_client())
-    answer = person.login("canbo.a")
-    assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
-    home = person.get("/")
-    assert home.status_code == 200
+LOGIN_SCRIPT = """
+import json, sys
+from dvcq.platform.app import create_app
+from tests.conftest import Browser, FreshContextClient
+app = create_app({"TESTING": True, "SECRET_KEY": "s" * 48, "STORAGE_URL": sys.argv[1]})
+app.test_client_class = FreshContextClient
+person = Browser(app.test_client())
+codes = {"login": person.login("canbo.a").status_code, "home": person.get("/").status_code}
+intruder = Browser(app.test_client())
+codes["wrong"] = [intruder.login("canbo.b", "sai-mat-khau").status_code for _ in range(5)]
+print(json.dumps(codes))
+"""
 
-    intruder = Browser(other.test_client())
-    codes = [intruder.login("canbo.b", "sai-mat-khau").status_code for _ in range(5)]
-    assert codes[:3] == [200, 200, 200]
-    assert 429 in codes[3:], codes  # counted in memory while Redis is away: brute force still stopped
+
+def test_login_and_pages_work_and_login_limits_still_apply_when_redis_is_unreachable(app, world, tmp_path):
+    """A fresh process configured as in production (REDIS_URL for queue and limits), with nothing listening there."""
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    env = dict(os.environ, REDIS_URL=dead, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"])
+    env["LOGIN_LIMIT_PER_ACCOUNT"] = "3 per 15 minutes"
+    run = subprocess.run(
+        [sys.executable, "-c", LOGIN_SCRIPT, f"file://{tmp_path / 'evidence'}"],
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    codes = json.loads(run.stdout.strip().splitlines()[-1])
+    assert codes["login"] == 302 and codes["home"] == 200
+    assert codes["wrong"][:3] == [200, 200, 200]
+    assert 429 in codes["wrong"][3:], codes  # counted in memory while Redis is away: brute force still stopped
 
 
 def test_a_job_enqueued_while_redis_is_down_is_shown_delayed_and_runs_once_redis_is_back(
