@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, g, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -104,3 +104,8 @@ def _register_areas(app: Flask) -> None:
     plans_init(app)
     insights_init(app)
     cli.init_app(app)
+
+    @app.get("/favicon.ico")
+    def favicon():
+        """Browsers ask for /favicon.ico on their own: answer with the SVG mark rather than a 404."""
+        return redirect(url_for("static", filename="favicon.svg"), code=301)

@@ -110,9 +110,6 @@ def _record_console(traffic: Traffic, message) -> None:
     if message.type != "error":
         return
     where = (message.location or {}).get("url") or ""
-    # Chromium asks for /favicon.ico on its own; the app declares no icon yet, and that 404 is not the page's doing.
-    if urlsplit(where).path == "/favicon.ico":
-        return
     traffic.console_errors.append(f"{message.text} ({where})" if where else message.text)
 
 

@@ -51,3 +51,15 @@ def test_logout_returns_to_the_login_page(page, world, traffic):
     expect(page).to_have_url(re.compile(r"/dang-nhap"))
     assert traffic.foreign_requests() == []
     assert traffic.console_errors == []
+
+
+def test_every_page_declares_the_icon_and_favicon_ico_serves_it(page, world, traffic, live_server):
+    page.goto("/dang-nhap")
+    href = page.locator("link[rel=icon]").get_attribute("href")
+    assert href.endswith("/favicon.svg")
+    icon = page.request.get(href)
+    assert icon.status == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    assert b"<svg" in icon.body()
+    legacy = page.request.get("/favicon.ico")  # what browsers ask for on their own; follows the redirect
+    assert legacy.status == 200 and legacy.body() == icon.body()
+    assert traffic.console_errors == []
