@@ -1,0 +1,34 @@
+"""A published 2025 campaign (A 85,50, B 90,00 in "Khối xã") and helpers to draft 2026 plans from it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from dvcq.platform.extensions import db
+from dvcq.platform.tenancy import Scope, scoped
+from dvcq.scoring.decisions import services as decisions
+from dvcq.tenants.models import User
+from tests.scoring.decision_factories import decision_campaign
+
+
+def user(login: str) -> User:
+    return db.session.execute(select(User).where(User.login == login)).scalar_one()
+
+
+def published_2025(world):
+    c = decision_campaign(world)
+    with scoped(Scope(world.district_id)):
+        secretariat = user(world.secretariat)
+        decision = decisions.draft(secretariat, c.campaign_id)
+        decision = decisions.update(secretariat, decision.id, decision.version, number="05/QĐ-UBND")
+        decisions.issue(secretariat, decision.id, decision.version)
+    db.session.remove()
+    return c
+
+
+def as_unit(world, unit_id):
+    return scoped(Scope(world.district_id, unit_id))
+
+
+def as_authority(world):
+    return scoped(Scope(world.district_id))
