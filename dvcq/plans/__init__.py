@@ -2,10 +2,11 @@
 
 
 def init_app(app) -> None:
-    from dvcq.plans import models  # noqa: F401 — the tables must be known to the app and to Alembic
+    from dvcq.plans import (  # noqa: F401 — the demo seeder and the periodic tasks register
+        demo,
+        models,  # noqa: F401 — the tables must be known to the app and to Alembic
+        reminders,
+        views,
+    )
 
-    try:
-        from dvcq.plans import demo, reminders, views  # noqa: F401 — registers the seeder and periodic tasks
-    except ImportError:
-        return
     views.init_app(app)

@@ -101,7 +101,7 @@ def test_a_stale_version_is_a_conflict(world, drafted):
 
 def submit_and_acknowledge(world, plan_id):
     with as_unit(world, world.a_id):
-        plan = services.submit_plan(user(world.leader_a), plan_id, load(plan_id).version)
+        services.submit_plan(user(world.leader_a), plan_id, load(plan_id).version)
     with as_authority(world):
         services.acknowledge_plan(user(world.secretariat), plan_id, load(plan_id).version)
 

@@ -1,0 +1,72 @@
+"""Scheduled reminders for progress reports: before the due date to the unit, after it to the unit's leader, and
+seven days after it to the secretariat. Each notification has a dedupe key, so a repeated tick sends nothing twice."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+
+from dvcq.plans import services
+from dvcq.plans.models import ImprovementPlan, Period, PlanStatus
+from dvcq.platform.extensions import db
+from dvcq.platform.formatting import VN, vn_date
+from dvcq.platform.notifications import notify
+from dvcq.platform.permissions import UNIT_STAFF
+from dvcq.platform.schedule import periodic
+from dvcq.tenants.models import Role
+
+
+def services_day(now: datetime) -> date:
+    """`now` is naive UTC (as `schedule.tick` passes it); due dates are days in Việt Nam."""
+    return now.replace(tzinfo=UTC).astimezone(VN).date()
+
+
+@periodic("plans.report_reminders")
+def report_reminders(now: datetime) -> int:
+    """Runs in the system scope (see `schedule.tick`). Returns the number of notifications added."""
+    on = services_day(now)
+    sent = 0
+    plans = db.session.execute(
+        select(ImprovementPlan).where(
+            ImprovementPlan.status == PlanStatus.ACKNOWLEDGED, ImprovementPlan.year == on.year
+        )
+    ).scalars()
+    for plan in plans:
+        for period in Period:
+            state = services.report_state(plan, period, on)
+            due = period.due_on(plan.year)
+            key = f"plan:{plan.id}:{period.value}"
+            link = f"/ke-hoach/{plan.id}/bao-cao/{period.value}"
+            what = f"báo cáo {period.label} năm {plan.year} (hạn {vn_date(due)})"
+            if state == "open" and (due - on) <= services.REMIND_BEFORE:
+                sent += len(
+                    notify(
+                        services.users_of(plan.unit_id, *UNIT_STAFF),
+                        "plan.report.due",
+                        f"Sắp đến hạn nộp {what}.",
+                        link,
+                        dedupe_key=f"{key}:remind",
+                    )
+                )
+            elif state == "missing":
+                sent += len(
+                    notify(
+                        services.users_of(plan.unit_id, Role.LEADER),
+                        "plan.report.late",
+                        f"Đơn vị đã quá hạn nộp {what}.",
+                        link,
+                        dedupe_key=f"{key}:late",
+                    )
+                )
+                if on - due >= services.ESCALATE_AFTER:
+                    sent += len(
+                        notify(
+                            services.users_of(plan.unit.authority_id, Role.SECRETARIAT),
+                            "plan.report.escalated",
+                            f"{plan.unit.name} quá hạn nộp {what} đã {(on - due).days} ngày.",
+                            link,
+                            dedupe_key=f"{key}:escalate",
+                        )
+                    )
+    return sent

@@ -1,0 +1,296 @@
+"""Plan pages: the unit's plan (targets, tasks, hand-overs), its period reports, the downloads, and the authority's
+follow-up. Parse, call a service, render; a refusal is the platform's error page with every problem."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from dvcq.plans import documents, services
+from dvcq.plans.models import ImprovementPlan, Period, PlanStatus, TaskKind, TaskStatus
+from dvcq.platform.extensions import db
+from dvcq.platform.formatting import vn_date
+from dvcq.platform.home import home_cards, nav_item
+from dvcq.platform.permissions import AUTHORITY_STAFF, UNIT_STAFF, roles_required
+from dvcq.platform.tenancy import get_or_404
+from dvcq.scoring.models import ClassificationLevel, Evidence
+from dvcq.tenants.models import Role
+
+bp = Blueprint(
+    "plans",
+    __name__,
+    url_prefix="/ke-hoach",
+    template_folder="templates",
+)
+nav_item("Kế hoạch cải thiện", "plans.index", UNIT_STAFF)
+nav_item("Theo dõi kế hoạch", "plans.follow_up", (Role.SECRETARIAT, Role.LEADERSHIP))
+STAFF_ROLES = (*UNIT_STAFF, *AUTHORITY_STAFF)
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+
+
+@home_cards
+def _cards(user) -> list[dict]:
+    on = services.today()
+    if user.role in UNIT_STAFF:
+        plans = services.plans_of_unit(user.unit_id)
+        if not plans:
+            if services.latest_published(user.unit.authority_id) is None:
+                return []
+            return [
+                {
+                    "title": "Kế hoạch cải thiện",
+                    "body": "Kết quả đánh giá đã công bố: lập kế hoạch khắc phục từ các tiêu chí bị trừ điểm.",
+                    "link": url_for("plans.index"),
+                    "link_text": "Lập kế hoạch",
+                }
+            ]
+        plan = plans[0]
+        period = services.next_due(plan, on)
+        body = f"Trạng thái: {plan.status.label}."
+        if plan.status == PlanStatus.ACKNOWLEDGED and period is not None:
+            state = services.STATE_LABELS[services.report_state(plan, period, on)]
+            body += f" Báo cáo kỳ tới: {period.label}, hạn {vn_date(period.due_on(plan.year))} ({state})."
+        return [
+            {
+                "title": f"Kế hoạch cải thiện năm {plan.year}",
+                "body": body,
+                "link": url_for("plans.show", plan_id=plan.id),
+                "link_text": "Mở kế hoạch",
+            }
+        ]
+    if user.role == Role.SECRETARIAT:
+        plans = list(db.session.execute(select(ImprovementPlan)).scalars())
+        waiting = sum(1 for p in plans if p.status == PlanStatus.SUBMITTED)
+        late = sum(
+            1
+            for p in plans
+            if p.status == PlanStatus.ACKNOWLEDGED
+            for period in Period
+            if services.report_state(p, period, on) in ("late", "missing")
+        )
+        if not plans:
+            return []
+        return [
+            {
+                "title": "Kế hoạch cải thiện của các đơn vị",
+                "body": f"{waiting} kế hoạch chờ tiếp nhận; {late} báo cáo nộp muộn hoặc quá hạn chưa nộp.",
+                "link": url_for("plans.follow_up"),
+                "link_text": "Theo dõi",
+            }
+        ]
+    return []
+
+
+def _plan(plan_id: int) -> ImprovementPlan:
+    return get_or_404(ImprovementPlan, plan_id)
+
+
+@bp.route("/")
+@roles_required(*STAFF_ROLES)
+def index():
+    if current_user.role in AUTHORITY_STAFF:
+        return redirect(url_for("plans.follow_up"))
+    plans = services.plans_of_unit(current_user.unit_id)
+    campaign = services.latest_published(current_user.unit.authority_id)
+    can_draft = campaign is not None and all(p.year != campaign.year + 1 for p in plans)
+    return render_template("plans/index.html", plans=plans, campaign=campaign, can_draft=can_draft)
+
+
+@bp.route("/lap", methods=["POST"])
+@roles_required(*UNIT_STAFF)
+def draft():
+    plan = services.draft_plan(current_user, current_user.unit_id)
+    return redirect(url_for("plans.show", plan_id=plan.id))
+
+
+@bp.route("/<int:plan_id>")
+@login_required
+def show(plan_id: int):
+    plan = _plan(plan_id)
+    on = services.today()
+    levels = db.session.execute(
+        select(ClassificationLevel)
+        .where(ClassificationLevel.version_id == services._campaign(plan).criteria_version_id)
+        .order_by(ClassificationLevel.order)
+    ).scalars()
+    staff = services.users_of(plan.unit_id, *UNIT_STAFF)
+    return render_template(
+        "plans/plan.html",
+        plan=plan,
+        base=services.baseline(plan),
+        areas=services.area_targets(plan),
+        levels=list(levels),
+        staff=staff,
+        kinds=list(TaskKind),
+        editable=current_user.unit_id == plan.unit_id and plan.status in services.EDITABLE,
+        own=current_user.unit_id == plan.unit_id,
+        periods=[(p, services.report_state(plan, p, on), services.report_of(plan, p)) for p in Period],
+        labels=services.STATE_LABELS,
+        outcomes=services.outcomes(plan),
+        overdue={t.id for t in services.overdue_tasks(plan, on)},
+    )
+
+
+def _area_form() -> dict:
+    return {k: v for k, v in request.form.items()}
+
+
+@bp.route("/<int:plan_id>/luu", methods=["POST"])
+@roles_required(*UNIT_STAFF)
+def save(plan_id: int):
+    _plan(plan_id)
+    services.update_plan(current_user, plan_id, request.form.get("version"), _area_form())
+    return redirect(url_for("plans.show", plan_id=plan_id))
+
+
+@bp.route("/<int:plan_id>/nhiem-vu", methods=["POST"])
+@roles_required(*UNIT_STAFF)
+def add_task(plan_id: int):
+    _plan(plan_id)
+    services.add_task(current_user, plan_id, request.form.get("version"), request.form.to_dict())
+    return redirect(url_for("plans.show", plan_id=plan_id) + "#nhiem-vu")
+
+
+@bp.route("/<int:plan_id>/nhiem-vu/<int:task_id>", methods=["POST"])
+@roles_required(*UNIT_STAFF)
+def update_task(plan_id: int, task_id: int):
+    _plan(plan_id)
+    if request.form.get("delete"):
+        services.delete_task(current_user, plan_id, task_id, request.form.get("version"))
+    else:
+        services.update_task(current_user, plan_id, task_id, request.form.get("version"), request.form.to_dict())
+    return redirect(url_for("plans.show", plan_id=plan_id) + "#nhiem-vu")
+
+
+@bp.route("/<int:plan_id>/gui", methods=["POST"])
+@roles_required(*UNIT_STAFF)
+def submit(plan_id: int):
+    _plan(plan_id)
+    services.submit_plan(current_user, plan_id, request.form.get("version"))
+    return redirect(url_for("plans.show", plan_id=plan_id))
+
+
+@bp.route("/<int:plan_id>/tiep-nhan", methods=["POST"])
+@roles_required(Role.SECRETARIAT)
+def acknowledge(plan_id: int):
+    _plan(plan_id)
+    services.acknowledge_plan(current_user, plan_id, request.form.get("version"))
+    return redirect(url_for("plans.show", plan_id=plan_id))
+
+
+@bp.route("/<int:plan_id>/tra-lai", methods=["POST"])
+@roles_required(Role.SECRETARIAT)
+def return_(plan_id: int):
+    _plan(plan_id)
+    services.return_plan(current_user, plan_id, request.form.get("version"), request.form.get("reason", ""))
+    return redirect(url_for("plans.show", plan_id=plan_id))
+
+
+@bp.route("/<int:plan_id>/bao-cao/<period>", methods=["GET", "POST"])
+@login_required
+def report(plan_id: int, period: str):
+    plan = _plan(plan_id)
+    try:
+        period_ = Period(period)
+    except ValueError:
+        abort(404)
+    if request.method == "POST":
+        if current_user.role not in UNIT_STAFF:
+            abort(403)
+        if request.form.get("action") == "submit":
+            services.submit_report(current_user, plan_id, period_, request.form.get("version"))
+        else:
+            services.save_report(
+                current_user,
+                plan_id,
+                period_,
+                request.form.get("version"),
+                request.form.to_dict(),
+                request.form.getlist("evidence"),
+            )
+        return redirect(url_for("plans.report", plan_id=plan_id, period=period))
+    on = services.today()
+    report = services.report_of(plan, period_)
+    evidence = []
+    if current_user.unit_id == plan.unit_id:
+        evidence = list(db.session.execute(select(Evidence).order_by(Evidence.uploaded_at.desc()).limit(200)).scalars())
+    chosen = {int(i) for i in (report.evidence_ids.split(",") if report and report.evidence_ids else [])}
+    return render_template(
+        "plans/report.html",
+        plan=plan,
+        period=period_,
+        report=report,
+        state=services.report_state(plan, period_, on),
+        labels=services.STATE_LABELS,
+        opens=services.opens_on(period_, plan.year),
+        progress=services.progress_of(report),
+        statuses=list(TaskStatus),
+        evidence=evidence,
+        chosen=chosen,
+        own=current_user.unit_id == plan.unit_id,
+    )
+
+
+def _download(data: bytes, name: str, mimetype: str):
+    import io
+
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name)
+
+
+@bp.route("/<int:plan_id>/ke-hoach.docx")
+@login_required
+def plan_docx(plan_id: int):
+    plan = _plan(plan_id)
+    return _download(
+        documents.plan_docx(plan), f"Kế hoạch cải thiện {plan.year} - {plan.unit.name}.docx", documents.DOCX_TYPE
+    )
+
+
+@bp.route("/<int:plan_id>/bao-cao/<period>.docx")
+@login_required
+def report_docx(plan_id: int, period: str):
+    plan = _plan(plan_id)
+    try:
+        period_ = Period(period)
+    except ValueError:
+        abort(404)
+    if services.report_of(plan, period_) is None:
+        abort(404)
+    name = f"Báo cáo {period_.label} {plan.year} - {plan.unit.name}.docx"
+    return _download(documents.report_docx(plan, period_), name, documents.DOCX_TYPE)
+
+
+def _year() -> int:
+    years = services.plan_years(current_user.unit_id)
+    text = request.args.get("nam", "")
+    if text.isdigit():
+        return int(text)
+    return years[0] if years else services.today().year
+
+
+@bp.route("/theo-doi")
+@roles_required(*AUTHORITY_STAFF)
+def follow_up():
+    year = _year()
+    rows = services.follow_up(current_user, year)
+    return render_template(
+        "plans/follow_up.html",
+        year=year,
+        years=services.plan_years(current_user.unit_id),
+        rows=rows,
+        periods=list(Period),
+        labels=services.STATE_LABELS,
+        today=services.today(),
+    )
+
+
+@bp.route("/theo-doi.xlsx")
+@roles_required(*AUTHORITY_STAFF)
+def follow_up_xlsx():
+    year = _year()
+    data = documents.summary_xlsx(services.follow_up(current_user, year), year)
+    return _download(data, f"Tiến độ kế hoạch cải thiện {year}.xlsx", documents.XLSX_TYPE)
