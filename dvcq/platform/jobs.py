@@ -24,6 +24,7 @@ from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, Scope, TenantScoped, get_or_404, scoped
 
 _REGISTRY: dict[str, Callable] = {}
+JOB_TIMEOUT = 1800  # seconds RQ lets a job run
 
 
 class JobStatus:
@@ -161,7 +162,7 @@ def dispatch(record: JobRecord) -> None:
             record.id,
             job_id=record.id,
             retry=Retry(max=2, interval=[10, 60]),
-            job_timeout=1800,
+            job_timeout=JOB_TIMEOUT,
             failure_ttl=7 * 86400,
         )
     except Exception as err:  # Redis away: the record stays, marked delayed, and is requeued later
@@ -196,6 +197,64 @@ def requeue_delayed() -> int:
         dispatch(record)
         handed += record.status != JobStatus.DELAYED  # still away: it stays delayed for the next try
     return handed
+
+
+INTERRUPTED = (
+    "Công việc bị gián đoạn (tiến trình xử lý dừng đột ngột) và không được chạy lại. Vui lòng thực hiện lại thao tác."
+)
+RETRYING = "Công việc bị gián đoạn và đang được chạy lại."
+
+
+def sweep_interrupted(now: datetime | None = None) -> dict[str, int]:
+    """Reconcile records with what RQ knows, for jobs whose worker died (killed, out of memory, machine restarted).
+
+    RQ's own cleanup (`StartedJobRegistry.cleanup`) first retries an abandoned job if it has retries left, otherwise
+    moves it to the failed registry; then a record still `running` whose RQ job is failed, gone, or older than its
+    timeout becomes `failed` with the reason; one whose RQ job waits for a retry goes back to `queued`; a `queued`
+    record whose RQ job vanished (Redis restarted empty) is handed to the queue again. Idempotent."""
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+    from rq.job import JobStatus as RQStatus
+    from rq.registry import StartedJobRegistry
+    from sqlalchemy import select
+
+    app = current_app._get_current_object()
+    counts = {"failed": 0, "retrying": 0, "redispatched": 0}
+    if not app.config.get("REDIS_URL") or app.config.get("JOBS_INLINE"):
+        return counts
+    now = now or _now()
+    conn = redis_connection(app)
+    for name in queues.ALL:
+        StartedJobRegistry(name, connection=conn).cleanup()
+    records = (
+        db.session.execute(
+            select(JobRecord)
+            .where(JobRecord.status.in_((JobStatus.RUNNING, JobStatus.QUEUED)))
+            .execution_options(all_tenants=True)
+        )
+        .scalars()
+        .all()
+    )
+    for record in records:
+        try:
+            rq_status = Job.fetch(record.id, connection=conn).get_status()
+        except NoSuchJobError:
+            rq_status = None
+        if record.status == JobStatus.QUEUED:
+            if rq_status is None and (now - record.created_at).total_seconds() > 60:
+                dispatch(record)
+                counts["redispatched"] += 1
+            continue
+        overdue = record.started_at is not None and (now - record.started_at).total_seconds() > JOB_TIMEOUT + 60
+        if rq_status in (RQStatus.QUEUED, RQStatus.SCHEDULED, RQStatus.DEFERRED) and not overdue:
+            record.status, record.message = JobStatus.QUEUED, RETRYING
+            counts["retrying"] += 1
+        elif rq_status in (None, RQStatus.FAILED, RQStatus.STOPPED, RQStatus.CANCELED) or overdue:
+            record.status, record.finished_at, record.error = JobStatus.FAILED, now, INTERRUPTED
+            counts["failed"] += 1
+            current_app.logger.warning("job %s interrupted (RQ status %s)", record.id, rq_status)
+        db.session.commit()
+    return counts
 
 
 def _run_in_app(app, record_id: str) -> None:

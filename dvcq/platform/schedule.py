@@ -73,6 +73,13 @@ def _requeue(now: datetime):
     return 0
 
 
+@periodic("jobs.sweep_interrupted")
+def _sweep(now: datetime):
+    from dvcq.platform.jobs import sweep_interrupted
+
+    return sweep_interrupted(now)
+
+
 @periodic("notifications.send_outbox")
 def _outbox(now: datetime):
     from dvcq.platform.notifications import send_outbox

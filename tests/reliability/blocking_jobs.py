@@ -1,0 +1,31 @@
+"""Test-only jobs that block until told to go on, and the RQ worker class that registers them in the worker process
+(`rq worker -w tests.reliability.blocking_jobs.Worker`)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from rq.worker import Worker as RQWorker
+
+from dvcq.platform.jobs import JobContext, job
+
+
+@job("tests.blocking")
+def blocking(ctx: JobContext, directory: str, timeout: float = 60):
+    """Says it started (a file per attempt), then waits for `release` to appear."""
+    folder = Path(directory)
+    attempt = ctx.record.attempts
+    (folder / f"started-{attempt}").write_text(str(os.getpid()))
+    ctx.progress(50, "Đang chờ")
+    deadline = time.monotonic() + timeout
+    while not (folder / "release").exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError("never released")
+        time.sleep(0.05)
+    return {"attempt": attempt}
+
+
+class Worker(RQWorker):
+    """The ordinary forking worker; importing this module registered the test jobs."""
