@@ -721,10 +721,21 @@ class PlanSummary:
 
 
 def unit_plans(unit_id: int) -> list[PlanSummary]:
-    """The unit's improvement plans and whether their targets were met. Plans do not exist yet: the plans area
-    replaces this function's body (reading its own tables); until then the profile says "Chưa có kế hoạch cải
-    thiện". Never returns invented data."""
-    return []
+    """The unit's improvement plans and whether each target was met (None until the plan year is published)."""
+    from dvcq.plans import services as plans
+
+    return [
+        PlanSummary(
+            year=plan.year,
+            title=f"Kế hoạch cải thiện năm {plan.year} ({plan.status.label.lower()})",
+            url=f"/ke-hoach/{plan.id}",
+            targets=[
+                (f"{o.label}: {o.target}" + (f" — đạt được {o.achieved}" if o.achieved else ""), o.met)
+                for o in plans.outcomes(plan)
+            ],
+        )
+        for plan in plans.plans_of_unit(unit_id)
+    ]
 
 
 @dataclass
