@@ -203,6 +203,36 @@ def jobs_requeue():
     click.echo(f"Đã đưa lại {jobs.requeue_delayed()} công việc vào hàng đợi.")
 
 
+@dvcq.command("backup")
+@click.argument("directory", type=click.Path(file_okay=False))
+@system_command
+def backup_command(directory: str):
+    """Sao lưu cơ sở dữ liệu và toàn bộ tệp minh chứng, văn bản vào DIRECTORY (mới hoặc trống), kèm manifest.json."""
+    from dvcq.platform import backup
+
+    manifest = backup.backup(directory)
+    head = manifest["audit_head"]
+    click.echo(
+        f"Đã sao lưu vào {directory}: cơ sở dữ liệu {manifest['database']['kind']}, "
+        f"{sum(manifest['tables'].values())} dòng trong {len(manifest['tables'])} bảng, "
+        f"{len(manifest['files'])} tệp, nhật ký đến bản ghi số {head['seq'] if head else 0}."
+    )
+
+
+@dvcq.command("restore")
+@click.argument("directory", type=click.Path(file_okay=False, exists=True))
+@system_command
+def restore_command(directory: str):
+    """Khôi phục một bản sao lưu vào hệ thống MỚI, chưa có dữ liệu; kiểm tra mã băm trước và sau khi khôi phục."""
+    from dvcq.platform import backup
+
+    manifest = backup.restore(directory)
+    click.echo(
+        f"Đã khôi phục bản sao lưu lúc {manifest['created_at']}: {sum(manifest['tables'].values())} dòng, "
+        f"{len(manifest['files'])} tệp; số dòng, chuỗi nhật ký và mã băm mọi tệp đều khớp."
+    )
+
+
 @dvcq.command("tick")
 @system_command
 def tick_command():

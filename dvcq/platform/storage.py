@@ -69,6 +69,10 @@ class Storage(ABC):
     @abstractmethod
     def exists(self, key: str) -> bool: ...
 
+    @abstractmethod
+    def keys(self) -> list[str]:
+        """Every stored key, sorted (for backups); files being written are not listed."""
+
 
 class LocalStorage(Storage):
     """Files on local disk under `root`. Each save writes a temporary file in the target directory and renames it into
@@ -128,6 +132,17 @@ class LocalStorage(Storage):
 
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
+
+    def keys(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        found = []
+        for path in self.root.rglob("*"):
+            if path.is_file() and not path.name.startswith(self.TEMP_PREFIX):
+                key = path.relative_to(self.root).as_posix()
+                if KEY_PATTERN.match(key):
+                    found.append(key)
+        return sorted(found)
 
 
 class S3Storage(Storage):
@@ -216,6 +231,14 @@ class S3Storage(Storage):
                 return False
             raise
         return True
+
+    def keys(self) -> list[str]:
+        start = f"{self.prefix}/" if self.prefix else ""
+        found = []
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start):
+            for item in page.get("Contents", []):
+                found.append(item["Key"][len(start) :])
+        return sorted(found)
 
 
 def _read_part(stream: BinaryIO, size: int) -> bytes:
