@@ -37,7 +37,6 @@ from dvcq.scoring.models import (
     CampaignStatus,
     CriteriaNode,
     CriteriaVersion,
-    Explanation,
     ItemScore,
     VersionStatus,
 )
@@ -519,24 +518,10 @@ def _refuse_explanation(campaign: Campaign, now: datetime) -> list[str]:
     return problems
 
 
-def _refuse_final_review(campaign: Campaign, now: datetime) -> list[str]:
-    """Final review starts when the explanation deadline (and every unit's own) has passed and every explanation
-    has been answered."""
-    problems = []
-    deadlines = [campaign.explanation_deadline] + [a.explanation_deadline for a in participants(campaign)]
-    latest = max((d for d in deadlines if d), default=None)
-    if latest is not None and now <= latest:
-        problems.append(f"Chưa hết hạn giải trình ({vn_datetime(latest)}).")
-    stmt = (
-        select(func.count(Explanation.id))
-        .join(ItemScore, ItemScore.id == Explanation.item_id)
-        .join(Assessment, Assessment.id == ItemScore.assessment_id)
-        .where(Assessment.campaign_id == campaign.id, Explanation.answered_at.is_(None))
-    )
-    unanswered = db.session.execute(stmt).scalar_one()
-    if unanswered:
-        problems.append(f"Còn {unanswered} ý kiến giải trình chưa được trả lời.")
-    return problems
+CLOSE_FROM_REVIEW = (
+    "Chuyển sang rà soát cuối bằng nút «Kết thúc thẩm định» tại trang «Rà soát thẩm định»: việc này chốt điểm "
+    "cuối cùng của mọi đơn vị cùng lúc với việc chuyển giai đoạn."
+)
 
 
 def advance(
@@ -557,11 +542,13 @@ def advance(
         )
     if target is None:
         raise Conflict("Kỳ đánh giá đã công bố kết quả; không chuyển giai đoạn được nữa.")
+    if current == CampaignStatus.EXPLANATION:
+        # One path to final review: closing the appraisal fixes every unit's final scores as it moves the campaign.
+        raise ServiceError(CLOSE_FROM_REVIEW)
     problems = {
         CampaignStatus.DRAFT: lambda: _refuse_open(campaign, now),
         CampaignStatus.SELF_ASSESSMENT: lambda: _refuse_appraisal(campaign, now, confirm_unsubmitted),
         CampaignStatus.APPRAISAL: lambda: _refuse_explanation(campaign, now),
-        CampaignStatus.EXPLANATION: lambda: _refuse_final_review(campaign, now),
     }[current]()
     if problems:
         raise ServiceError(f"Chưa chuyển được sang giai đoạn «{target.label}»:", problems)
