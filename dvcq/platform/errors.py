@@ -84,8 +84,13 @@ def init_app(app) -> None:
 
     @app.errorhandler(OperationalError)
     def _db_away(err):
-        from dvcq.platform.extensions import db
+        from flask import g
+
+        from dvcq.platform.extensions import db, login_manager
 
         db.session.rollback()
         app.logger.warning("database unavailable: %s", err)
+        # The page must not need the database: without this, the layout asks for the current user, whose loading
+        # queries the database again, and the error page itself fails (a bare 500 instead of this 503).
+        g._login_user = login_manager.anonymous_user()
         return render_error(503)
