@@ -21,7 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import AuthorityScoped, TenantScoped
@@ -420,13 +420,15 @@ class Decision(AuthorityScoped, db.Model):
     one it amends and why."""
 
     __tablename__ = "decisions"
-    __table_args__ = (UniqueConstraint("authority_id", "number"),)
+    # Numbering restarts every year (Decree 30/2020/NĐ-CP): "05/QĐ-UBND" may come back next January.
+    __table_args__ = (UniqueConstraint("authority_id", "number", "number_year"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
     status: Mapped[DecisionStatus] = mapped_column(_enum(DecisionStatus), default=DecisionStatus.DRAFT)
     number: Mapped[str] = mapped_column(String(60))  # "05/QĐ-UBND"
     signed_on: Mapped[date | None] = mapped_column(Date)
+    number_year: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # signed_on's year, 0 if none
     place: Mapped[str] = mapped_column(String(120), default="")
     issuer_parent: Mapped[str] = mapped_column(String(200), default="")  # "UBND TỈNH QUẢNG NGÃI" (may be empty)
     issuer: Mapped[str] = mapped_column(String(200), default="")  # "ỦY BAN NHÂN DÂN HUYỆN BA TƠ"
@@ -449,3 +451,8 @@ class Decision(AuthorityScoped, db.Model):
     campaign: Mapped[Campaign] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
+
+    @validates("signed_on")
+    def _keep_number_year(self, _key, value: date | None) -> date | None:
+        self.number_year = value.year if value else 0
+        return value

@@ -11,6 +11,7 @@ from decimal import Decimal as D
 import pytest
 from docx import Document
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from dvcq.platform.audit import AuditRecord
 from dvcq.platform.errors import Conflict, Forbidden, NotFound, ServiceError
@@ -351,7 +352,27 @@ def test_a_number_used_by_another_decision_is_refused(world):
         decision = services.draft(user(world.secretariat), second.campaign_id)
         with pytest.raises(ServiceError) as err:
             services.update(user(world.secretariat), decision.id, decision.version, number="05/QĐ-UBND")
-    assert err.value.problems == ["Số quyết định 05/QĐ-UBND đã được dùng cho một quyết định khác."]
+    assert err.value.problems == ["Số quyết định 05/QĐ-UBND đã được dùng cho một quyết định khác trong năm 2026."]
+
+
+def test_numbering_restarts_each_year_so_next_januarys_05_is_accepted(world):
+    """Decree 30: numbers restart on 1 January. The same «05/QĐ-UBND» signed in 2027 is a different decision; moved
+    back into 2026 it collides again, and the database refuses a same-year duplicate however it is written."""
+    first = decision_campaign(world, year=2024)
+    issued(world, first.campaign_id)  # 05/QĐ-UBND signed 15/01/2026
+    second = decision_campaign(world, year=2025)
+    decision = drafted(world, second.campaign_id, number="05/QĐ-UBND", signed_on="10/01/2027")
+    assert (fresh(Decision, decision.id).number, fresh(Decision, decision.id).number_year) == ("05/QĐ-UBND", 2027)
+    with as_authority(world), pytest.raises(ServiceError) as err:
+        services.update(user(world.secretariat), decision.id, decision.version, signed_on="31/12/2026")
+    assert err.value.problems == ["Số quyết định 05/QĐ-UBND đã được dùng cho một quyết định khác trong năm 2026."]
+    assert fresh(Decision, decision.id).signed_on == date(2027, 1, 10)
+    with scoped(SYSTEM):
+        row = db.session.get(Decision, decision.id)
+        row.signed_on = date(2026, 3, 1)  # past the service: the unique key itself holds
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
 
 
 def test_an_issued_decision_cannot_be_edited(world):

@@ -353,17 +353,25 @@ def _check_version(decision: Decision, version) -> None:
         raise Conflict(STALE)
 
 
-def _number_problems(authority_id: int, number: str, required: bool, own_id: int | None = None) -> list[str]:
+def _number_problems(
+    authority_id: int, number: str, required: bool, own_id: int | None = None, signed_on: date | None = None
+) -> list[str]:
+    """The number's form, and that no other decision of the authority signed the same year holds it: numbering
+    restarts every year (Decree 30/2020/NĐ-CP), so last year's "05/QĐ-UBND" does not block this year's."""
     if not number:
         return ["Chưa nhập số quyết định (ví dụ: 05/QĐ-UBND)."] if required else []
     if not NUMBER_PATTERN.match(number):
         return [f"Số quyết định «{number}» không đúng thể thức ({NUMBER_HINT})."]
-    stmt = select(Decision.id).where(Decision.authority_id == authority_id, Decision.number == number)
+    year = signed_on.year if signed_on else 0
+    stmt = select(Decision.id).where(
+        Decision.authority_id == authority_id, Decision.number == number, Decision.number_year == year
+    )
     if own_id is not None:
         stmt = stmt.where(Decision.id != own_id)
     taken = db.session.execute(stmt).first()
     if taken:
-        return [f"Số quyết định {number} đã được dùng cho một quyết định khác."]
+        when = f" trong năm {year}" if year else ""
+        return [f"Số quyết định {number} đã được dùng cho một quyết định khác{when}."]
     return []
 
 
@@ -412,8 +420,10 @@ def _clean_fields(decision: Decision, fields: dict) -> tuple[dict, list[str]]:
         problems.append("Quyết định cần có ít nhất Điều 1.")
     if "signer_authority" in values and not values["signer_authority"]:
         problems.append("Thẩm quyền ký (ví dụ: TM. ỦY BAN NHÂN DÂN) không được để trống.")
-    if "number" in values:
-        problems += _number_problems(decision.authority_id, values["number"], False, decision.id)
+    if "number" in values or "signed_on" in values:
+        signed_on = values.get("signed_on", decision.signed_on)
+        number = values.get("number", decision.number)
+        problems += _number_problems(decision.authority_id, number, False, decision.id, signed_on)
     return values, problems
 
 
@@ -654,7 +664,7 @@ def issue(actor, decision_id: int, version) -> Decision:
     incomplete = incomplete_units(campaign)
     if incomplete:
         raise Conflict("Chưa ban hành được: còn đơn vị chưa được thẩm định đầy đủ.", incomplete)
-    problems = _number_problems(decision.authority_id, decision.number, True, decision.id)
+    problems = _number_problems(decision.authority_id, decision.number, True, decision.id, decision.signed_on)
     if decision.signed_on is None:
         problems.append("Chưa nhập ngày ký.")
     if not decision.signer_name.strip():
@@ -839,7 +849,7 @@ def amend(
     elif len(reason) > 2000:
         problems.append("Lý do điều chỉnh dài quá 2000 ký tự.")
     day = _parse_date(signed_on, problems) or today_in_vietnam()
-    problems += _number_problems(original.authority_id, number, True)
+    problems += _number_problems(original.authority_id, number, True, signed_on=day)
     if not changes and not problems:
         problems.append("Chưa nêu điểm nào cần điều chỉnh (mỗi dòng: mã đơn vị; mã tiêu chí; điểm mới).")
     resolved, change_problems = _resolve_changes(campaign, changes) if changes else ([], [])
