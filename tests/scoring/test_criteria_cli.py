@@ -3,6 +3,7 @@ and writes nothing; an export imports back to the same cells."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from dvcq.platform.audit import AuditRecord
@@ -13,6 +14,13 @@ from dvcq.tenants.models import UnitKind
 from tests import factories
 from tests.scoring.criteria_factories import load_sample_version
 from tests.scoring.test_criteria_import import cells, small_criteria, workbook
+
+
+@pytest.fixture(autouse=True)
+def _system_scope_for_test_queries(app):
+    """The test's own checks read across the authority; requests still set their own scope."""
+    with scoped(SYSTEM):
+        yield
 
 
 def counts() -> tuple[int, int, int]:

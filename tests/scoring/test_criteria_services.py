@@ -20,6 +20,13 @@ from dvcq.tenants.models import User
 from tests.scoring.criteria_factories import load_sample_version, make_version
 
 
+@pytest.fixture(autouse=True)
+def _system_scope_for_test_queries(app):
+    """The test's own checks read across the authority; requests still set their own scope."""
+    with scoped(SYSTEM):
+        yield
+
+
 def user(login: str) -> User:
     return db.session.execute(select(User).where(User.login == login)).scalar_one()
 

@@ -7,6 +7,7 @@ import io
 import re
 from datetime import UTC, datetime
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -17,6 +18,13 @@ from dvcq.tenants.models import Role, Unit
 from tests import factories
 from tests.scoring.criteria_factories import load_sample_version, make_version
 from tests.scoring.test_criteria_import import small_criteria, workbook
+
+
+@pytest.fixture(autouse=True)
+def _system_scope_for_test_queries(app):
+    """The test's own checks read across the authority; requests still set their own scope."""
+    with scoped(SYSTEM):
+        yield
 
 
 def page(response) -> str:
