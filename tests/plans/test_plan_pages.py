@@ -150,3 +150,24 @@ def test_submit_acknowledge_report_and_the_district_sees_it_and_the_docx_and_xls
     by_unit = {r[1]: r for r in rows}
     assert by_unit["Xã An Bình"][6] == "Nộp muộn"
     assert by_unit["Xã Bình Đông"][2] == "Chưa có kế hoạch"
+
+
+def test_home_cards_show_the_plan_and_next_report_and_the_secretariats_waiting_plans(world, make_browser, drafted):
+    leader, secretariat = make_browser(), make_browser()
+    leader.login(world.leader_a)
+    secretariat.login(world.secretariat)
+    assert leader.post(f"/ke-hoach/{drafted.id}/gui", {"version": drafted.version}).status_code == 302
+    assert "1 kế hoạch chờ tiếp nhận" in secretariat.get("/").get_data(as_text=True)
+    secretariat.post(f"/ke-hoach/{drafted.id}/tiep-nhan", {"version": plan_row(world.a_id).version})
+    home = leader.get("/").get_data(as_text=True)
+    assert "Kế hoạch cải thiện năm 2026" in home and "Báo cáo kỳ tới: Quý I, hạn 15/04/2026" in home
+
+
+def test_an_officer_may_not_acknowledge_and_a_unit_may_not_draft_before_any_publication(world, make_browser):
+    officer = make_browser()
+    officer.login(world.officer_a)
+    response = officer.post("/ke-hoach/lap")
+    assert response.status_code == 400
+    assert "Chưa có kết quả đánh giá nào được công bố" in response.get_data(as_text=True)
+    assert officer.post("/ke-hoach/1/tiep-nhan", {"version": "1"}).status_code == 403
+    assert officer.get("/ke-hoach/theo-doi").status_code == 403
