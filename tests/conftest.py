@@ -135,7 +135,8 @@ class Browser:
         self.client = client
 
     def csrf(self) -> str:
-        page = self.client.get("/dang-nhap" if not self._logged_in() else "/").get_data(as_text=True)
+        page = self.client.get("/dang-nhap" if not self._logged_in() else "/", follow_redirects=True)
+        page = page.get_data(as_text=True)
         match = re.search(r'name="csrf-token" content="([^"]+)"', page)
         assert match, "no CSRF token on the page"
         return match.group(1)

@@ -77,8 +77,9 @@ def test_admin_creates_a_user_and_sees_the_one_time_password_once(world, logged_
     assert record.actor_login == world.admin and password not in record.after
     assert json.loads(record.after)["unit"] == "A"
     newcomer = make_browser()
-    assert newcomer.login("canbo.moi", password).status_code == 302
-    assert "Xã An Bình" in newcomer.get("/").get_data(as_text=True)
+    landed = newcomer.login("canbo.moi", password)
+    assert landed.status_code == 302 and landed.headers["Location"].endswith("/doi-mat-khau")
+    assert "Xã An Bình" in newcomer.get("/", follow_redirects=True).get_data(as_text=True)
 
 
 def test_the_new_user_form_offers_only_this_districts_units(world, logged_in_admin):

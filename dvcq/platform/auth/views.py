@@ -34,6 +34,20 @@ def _safe_next(target: str | None) -> str:
     return url_for("home.index")
 
 
+# Pages a user holding a one-time password may still open: everything else sends them to change it first.
+_WHILE_ONE_TIME = frozenset({"auth.change_password", "auth.logout", "auth.login", "static", "home.healthz"})
+
+
+@bp.before_app_request
+def _one_time_password_must_be_changed():
+    endpoint = request.endpoint or ""
+    if endpoint in _WHILE_ONE_TIME or endpoint.endswith(".static"):
+        return None
+    if current_user.is_authenticated and current_user.must_change_password:
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
 @bp.route("/dang-nhap", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed)
 @limiter.limit(
@@ -58,6 +72,9 @@ def login():
             services.open_session(user, request.remote_addr or "", request.user_agent.string or "")
             login_user(user)
             session.permanent = True
+            if user.must_change_password:
+                flash("Bạn đang dùng mật khẩu dùng một lần: hãy đặt mật khẩu mới trước khi tiếp tục.", "info")
+                return redirect(url_for("auth.change_password"))
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form, error=error)
 

@@ -17,7 +17,9 @@ from dvcq.scoring import engine
 from dvcq.scoring.appraisal.services import may_appraise, validate_score
 from dvcq.scoring.models import (
     AppraisalAssignment,
+    Assessment,
     AssessmentStatus,
+    Campaign,
     CampaignStatus,
     Evidence,
     EvidenceLink,
@@ -191,7 +193,16 @@ def answer(actor, explanation_id: int, version: int, final_score: str, rationale
 
 def mark_read(actor, explanation: Explanation) -> None:
     """Record that the other side has opened it (the unit reads answers; the authority reads explanations). A plain
-    UPDATE, so that a read receipt never bumps the row's version under someone's open form."""
+    UPDATE, so that a read receipt never bumps the row's version under someone's open form. Nothing is written once
+    the campaign is published: its rows are frozen, and merely viewing must not answer 409."""
+    published = db.session.execute(
+        select(Campaign.status)
+        .join(Assessment, Assessment.campaign_id == Campaign.id)
+        .join(ItemScore, ItemScore.assessment_id == Assessment.id)
+        .where(ItemScore.id == explanation.item_id)
+    ).scalar_one_or_none()
+    if published == CampaignStatus.PUBLISHED:
+        return
     now = _now()
     stmt = update(Explanation).where(Explanation.id == explanation.id)
     if actor.role in (Role.OFFICER, Role.LEADER):
