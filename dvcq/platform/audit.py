@@ -80,10 +80,15 @@ def _dump(value) -> str:
 
 
 def _lock_chain(session) -> None:
-    """Serialise writers of the chain. SQLite serialises writers itself; PostgreSQL takes an advisory lock that is
-    released at commit/rollback."""
-    if session.get_bind().dialect.name == "postgresql":
+    """Serialise writers of the chain before reading its head. PostgreSQL takes an advisory lock that is released at
+    commit/rollback. SQLite serialises writers, but the head is read before the caller's pending changes are flushed,
+    so the transaction may not be writing yet: two requests then read the same head and the second fails on the
+    unique `seq` (found by the load run). A no-op UPDATE takes SQLite's write lock first (waiting busy_timeout)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(7001)"))
+    elif dialect == "sqlite":
+        session.execute(text("UPDATE audit_log SET seq = seq WHERE 0"))
 
 
 def record(

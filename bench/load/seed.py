@@ -1,0 +1,162 @@
+"""Seed a province for the deadline-rush load run: N communes, an officer per commune, a criteria version and a
+campaign open for self-assessment — through the models and the campaign services, like bench/open_campaign.py.
+
+    DATABASE_URL=… STORAGE_URL=… python -m bench.load.seed --units 100 --out users.json
+
+Writes `users.json`: each officer's login, password, assessment id and the ids of its items.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+PASSWORD = "TaiThu@2026x"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--units", type=int, default=100)
+    parser.add_argument("--leaves", type=int, default=30)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+
+    from flask_migrate import upgrade
+    from sqlalchemy import select
+
+    from dvcq.platform.app import create_app
+    from dvcq.platform.auth.passwords import hash_password
+    from dvcq.platform.extensions import db
+    from dvcq.platform.tenancy import SYSTEM, Scope, scoped
+    from dvcq.scoring.campaigns import services
+    from dvcq.scoring.models import Assessment, CampaignStatus, CriteriaNode, CriteriaVersion, ItemScore, Method
+    from dvcq.tenants.models import Role, Unit, UnitGroup, UnitKind, User
+
+    app = create_app()
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        with scoped(SYSTEM):
+            authority = Unit(code="TAI", name="Tỉnh Thử Tải", kind=UnitKind.TINH, valid_from=date(2020, 1, 1))
+            db.session.add(authority)
+            db.session.flush()
+            authority.authority_id = authority.id
+            group = UnitGroup(authority_id=authority.id, name="Khối xã")
+            db.session.add(group)
+            db.session.flush()
+            units = [
+                Unit(
+                    code=f"TAI-{i:03d}",
+                    name=f"Xã Thử Tải {i:03d}",
+                    kind=UnitKind.XA,
+                    parent_id=authority.id,
+                    authority_id=authority.id,
+                    group_id=group.id,
+                    valid_from=date(2020, 1, 1),
+                )
+                for i in range(1, args.units + 1)
+            ]
+            db.session.add_all(units)
+            db.session.flush()
+            hashed = hash_password(PASSWORD)
+            officers = [
+                User(
+                    login=f"xa{i:03d}",
+                    full_name=f"Cán bộ xã {i:03d}",
+                    role=Role.OFFICER,
+                    unit_id=u.id,
+                    password_hash=hashed,
+                )
+                for i, u in enumerate(units, start=1)
+            ]
+            secretariat = User(
+                login="thuongtruc.tai",
+                full_name="Thường trực thử tải",
+                role=Role.SECRETARIAT,
+                unit_id=authority.id,
+                password_hash=hashed,
+            )
+            db.session.add_all([*officers, secretariat])
+            version = CriteriaVersion(
+                authority_id=authority.id, name="Bộ tiêu chí thử tải", created_at=datetime.now(UTC).replace(tzinfo=None)
+            )
+            db.session.add(version)
+            db.session.flush()
+            areas, per_area, position = 5, max(1, args.leaves // 5), 0
+            for a in range(1, areas + 1):
+                position += 1
+                area = CriteriaNode(
+                    version_id=version.id,
+                    code=str(a),
+                    position=position,
+                    depth=0,
+                    name=f"Lĩnh vực {a}",
+                    max_points=Decimal(per_area),
+                    is_leaf=False,
+                )
+                db.session.add(area)
+                db.session.flush()
+                for leaf in range(1, per_area + 1):
+                    position += 1
+                    db.session.add(
+                        CriteriaNode(
+                            version_id=version.id,
+                            parent_id=area.id,
+                            code=f"{a}.{leaf}",
+                            position=position,
+                            depth=1,
+                            name=f"Tiêu chí {a}.{leaf}",
+                            max_points=Decimal(1),
+                            is_leaf=True,
+                            method=Method.RANGE,
+                            step=Decimal("0.25"),
+                        )
+                    )
+            version.max_total = Decimal(areas * per_area)
+            db.session.commit()
+
+        with scoped(Scope(authority_id=authority.id)):
+            actor = db.session.get(User, secretariat.id)
+            campaign = services.create_campaign(
+                actor,
+                year=2026,
+                name="Kỳ đánh giá thử tải",
+                criteria_version_id=version.id,
+                unit_ids=[u.id for u in units],
+                deadlines={CampaignStatus.SELF_ASSESSMENT: date.today() + timedelta(days=21)},
+            )
+            services.advance(actor, campaign.id, campaign.version)
+        with scoped(SYSTEM):
+            people = []
+            for officer in officers:
+                assessment = db.session.execute(
+                    select(Assessment).where(
+                        Assessment.unit_id == officer.unit_id, Assessment.campaign_id == campaign.id
+                    )
+                ).scalar_one()
+                items = (
+                    db.session.execute(
+                        select(ItemScore.id)
+                        .where(ItemScore.assessment_id == assessment.id)
+                        .order_by(ItemScore.node_position)
+                    )
+                    .scalars()
+                    .all()
+                )
+                people.append(
+                    {
+                        "login": officer.login,
+                        "password": PASSWORD,
+                        "unit_id": officer.unit_id,
+                        "assessment_id": assessment.id,
+                        "items": list(items),
+                    }
+                )
+    with open(args.out, "w", encoding="utf-8") as out:
+        json.dump({"campaign_id": campaign.id, "users": people}, out)
+    print(f"Seeded {len(people)} communes × {len(people[0]['items'])} items; campaign {campaign.id} open.")
+
+
+if __name__ == "__main__":
+    main()
