@@ -232,7 +232,7 @@ def summary_xlsx(rows: list[services.FollowUpRow], year: int) -> bytes:
                 plan.target_level_name if plan else "",
                 points(plan.target_total) if plan and plan.target_total is not None else "",
                 f"{plan.target_rank:02d}" if plan and plan.target_rank else "",
-                *[services.STATE_LABELS[row.states[p]] if plan else "" for p in Period],
+                *[services.STATE_LABELS[row.states[p]] if p in row.states else "" for p in Period],
                 row.overdue if plan else "",
             ]
         )

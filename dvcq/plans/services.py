@@ -649,7 +649,7 @@ def follow_up(actor, year: int, on: date | None = None) -> list[FollowUpRow]:
     for unit in units:
         plan = plans.get(unit.id)
         row = FollowUpRow(unit, plan)
-        if plan is not None:
+        if plan is not None and plan.status == PlanStatus.ACKNOWLEDGED:  # reports are owed once the plan is in force
             row.states = {p: report_state(plan, p, on) for p in Period}
             row.overdue = len(overdue_tasks(plan, on))
         rows.append(row)

@@ -85,3 +85,24 @@ def test_the_profile_lists_the_plan_with_targets_not_yet_known(world):
         plans = unit_plans(world.a_id)
     assert [p.url for p in plans] == [f"/ke-hoach/{plan_id}"]
     assert plans[0].targets and all(met is None for _, met in plans[0].targets)
+
+
+def test_the_demo_pages_render_for_ba_dong_and_the_district(app, monkeypatch, make_browser):
+    monkeypatch.setattr("dvcq.tenants.services.hash_password", lambda password: factories._HASH, raising=False)
+    monkeypatch.setattr(services, "today", lambda: date(2026, 11, 26))
+    with scoped(SYSTEM):
+        demo.seed()
+        ba_dong = db.session.execute(
+            select(ImprovementPlan).join(ImprovementPlan.unit).where(ImprovementPlan.year == 2026)
+        ).scalars()
+        plan_id = next(p.id for p in ba_dong if p.unit.code == "BATO-BDO")
+    db.session.remove()
+    commune, district = make_browser(), make_browser()
+    commune.login("canbo.bdo", demo.DEMO_PASSWORD)
+    district.login("thuongtruc", demo.DEMO_PASSWORD)
+    page = commune.get(f"/ke-hoach/{plan_id}").get_data(as_text=True)
+    assert "Đã tiếp nhận" in page and "02/19" in page
+    follow = district.get("/ke-hoach/theo-doi?nam=2026").get_data(as_text=True)
+    assert follow.count('data-state="missing"') == 1 and follow.count('data-state="late"') == 3
+    assert "Xã Ba Xa" in follow and "Bị trả lại" in follow
+    assert commune.get("/ke-hoach/theo-doi").status_code == 403
