@@ -31,6 +31,10 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 LOCAL_SCHEMES = ("data", "blob", "about")
+# Chromium's built-in PDF viewer (an extension inside the browser, with its chrome://resources) renders a PDF shown
+# in a frame; it is served by the browser itself, never over the network.
+PDF_VIEWER = "chrome-extension://mhjfbmdgcfjbbpaeojofohoefgiehjai/"
+BROWSER_INTERNAL = (PDF_VIEWER, "chrome://resources/")
 
 
 _running: dict = {}  # the one Playwright and browser of this process, however many conftests import `chromium`
@@ -83,7 +87,9 @@ class Traffic:
         return [
             url
             for url in self.requests
-            if urlsplit(url).scheme not in LOCAL_SCHEMES and urlsplit(url).hostname != "127.0.0.1"
+            if urlsplit(url).scheme not in LOCAL_SCHEMES
+            and urlsplit(url).hostname != "127.0.0.1"
+            and not url.startswith(BROWSER_INTERNAL)
         ]
 
 

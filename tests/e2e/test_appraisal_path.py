@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from docx import Document
 from playwright.sync_api import expect
 from sqlalchemy import select, update
 from werkzeug.datastructures import FileStorage
@@ -23,9 +24,9 @@ from dvcq.platform.extensions import db
 from dvcq.platform.notifications import Notification
 from dvcq.platform.tenancy import SYSTEM, scoped
 from dvcq.scoring.evidence import services as evidence
-from dvcq.scoring.models import AssessmentStatus, Campaign, CampaignStatus, Explanation
+from dvcq.scoring.models import AssessmentStatus, Campaign, CampaignStatus, Evidence, Explanation
 from dvcq.scoring.selfassessment import services as selfassessment
-from tests.e2e.conftest import chromium, live_server, login, logout, page, traffic  # noqa: F401 — shared fixtures
+from tests.e2e.conftest import PDF_VIEWER, chromium, live_server, login, logout, page, traffic  # noqa: F401 — shared fixtures
 from tests.scoring.campaign_factories import assessment_of, item_of, open_campaign, user
 
 pytestmark = pytest.mark.e2e
@@ -60,6 +61,12 @@ def _png() -> bytes:
     )
 
 
+def _docx() -> bytes:
+    out = io.BytesIO()
+    Document().save(out)
+    return out.getvalue()
+
+
 def _seed(world) -> tuple[int, int]:
     """A campaign for commune A alone, its self-assessment typed in full with two files cited (a PDF and a photo),
     not yet submitted; the explanation deadline set."""
@@ -75,6 +82,7 @@ def _seed(world) -> tuple[int, int]:
         files = {
             "1.1.a": ("Quyết định kiện toàn Ban Chỉ đạo.pdf", PDF),
             "T.1": ("Ảnh buổi đối thoại.png", _png()),
+            "1.2": ("Báo cáo đối thoại.docx", _docx()),
         }
         for code, (name, data) in files.items():
             ev = evidence.upload(officer, world.a_id, FileStorage(stream=io.BytesIO(data), filename=name), None)
@@ -88,6 +96,49 @@ def _seed(world) -> tuple[int, int]:
         db.session.commit()
     db.session.remove()
     return campaign_id, assessment_id
+
+
+def _evidence_ids() -> dict[str, int]:
+    with scoped(SYSTEM):
+        rows = db.session.execute(select(Evidence.content_type, Evidence.id)).all()
+    db.session.remove()
+    return dict(rows)
+
+
+def _check_the_viewer(tab, url: str, seen) -> None:
+    """PDF and picture are viewable in the page, each in a <details> that loads its file only when opened; the page
+    may frame our own files (frame-src 'self') and is itself never framed; the file's response may be framed by us."""
+    response = tab.goto(url)
+    assert "frame-src 'self'" in response.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert response.headers["x-frame-options"] == "DENY"
+    ids = _evidence_ids()
+    pdf_box = tab.locator(f"[data-testid=viewer-{ids['application/pdf']}]")
+    png_box = tab.locator(f"[data-testid=viewer-{ids['image/png']}]")
+    frame, image = pdf_box.locator("iframe"), png_box.locator("img")
+    expect(frame).to_have_attribute("loading", "lazy")
+    assert frame.get_attribute("src") is None and image.get_attribute("src") is None  # nothing loaded up front
+    with tab.expect_response(lambda r: r.url.endswith(f"/tai-lieu/{ids['application/pdf']}/xem")) as shown:
+        pdf_box.locator("summary").click()
+    pdf = shown.value
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert "frame-ancestors 'self'" in pdf.headers["content-security-policy"]
+    assert pdf.headers["x-frame-options"] == "SAMEORIGIN"
+    expect(frame).to_be_visible()
+    # Chromium renders the PDF in the frame with its built-in viewer (not blocked by the sandbox or the frame rules)
+    for _ in range(50):
+        if any(u.startswith(PDF_VIEWER) for u in seen.requests):
+            break
+        tab.wait_for_timeout(100)
+    assert any(u.startswith(PDF_VIEWER) for u in seen.requests), "the PDF viewer never started in the frame"
+    with tab.expect_response(lambda r: r.url.endswith(f"/tai-lieu/{ids['image/png']}/xem")) as shown:
+        png_box.locator("summary").click()
+    assert shown.value.status == 200 and shown.value.headers["content-type"] == "image/png"
+    expect(image).to_be_visible()
+    tab.wait_for_function("img => img.complete && img.naturalWidth === 8", arg=image.element_handle())
+    docx_id = ids["application/vnd.openxmlformats-officedocument.wordprocessingml.document"]
+    expect(tab.locator(f"[data-testid=viewer-{docx_id}]")).to_have_count(0)  # other types: a download link
+    expect(tab.locator(f"a[href='/tai-lieu/{docx_id}/tai-ve']")).to_have_text("Báo cáo đối thoại.docx")
 
 
 def _clear_bell(tab) -> None:
@@ -146,6 +197,7 @@ def test_submit_appraise_release_contest_answer_and_close(page, world, traffic):
         assigned.locator("text=Mở hồ sơ").click()
     expect(page.locator("h1")).to_have_text("Thẩm định: Xã An Bình")
     expect(page.locator("[data-testid=progress]")).to_have_text("0/7")
+    _check_the_viewer(page, page.url, traffic)
     for code, (score, reasons, note) in APPRAISED.items():
         card = _item_card(page, ids[code])
         card.locator("input[name=score]").fill(score)
@@ -188,6 +240,7 @@ def test_submit_appraise_release_contest_answer_and_close(page, world, traffic):
     expect(first).to_contain_text("Biên bản kiện toàn ban hành năm trước.")
     expect(first).to_contain_text("chênh lệch 1,50")
     expect(page.locator("[data-testid='appraised-1.2']")).to_have_text("3,50")
+    _check_the_viewer(page, page.url, traffic)
     contests = {
         "1.1.a": ("Quyết định kiện toàn số 12/QĐ-UBND ký ngày 15/01/2026, trong kỳ đánh giá.", "3"),
         "1.2": ("Hai cuộc đối thoại còn lại đã có biên bản, lưu tại văn phòng UBND xã.", "4"),

@@ -221,6 +221,7 @@ def view(evidence_id: int):
     if isinstance(response, tuple):
         return response
     response.headers["Content-Security-Policy"] = INLINE_CSP
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"  # the appraisal sheet and the unit's result frame it
     return response
 
 
