@@ -2,7 +2,7 @@
 # The deadline rush, on loopback only: seed a province (100 communes, an officer each, a campaign open for
 # self-assessment) in a throwaway SQLite file — or in PostgreSQL when DVCQ_BENCH_DATABASE_URL is set (an EMPTY
 # database) —, start gunicorn on 127.0.0.1, run locust headless for a bounded time with one user per commune, then
-# check that nothing was lost. Needs locust in the venv (`/work/venv/bin/pip install locust`; not a project dependency).
+# check that nothing was lost (--stop-timeout lets every request in flight finish, so each is counted). Needs locust in the venv (`/work/venv/bin/pip install locust`; not a project dependency).
 #
 #   bash bench/load/run.sh [DURATION=60s] [USERS=100] [WORKERS=4]
 set -euo pipefail
@@ -38,7 +38,7 @@ done
 echo "== locust: $USERS users, $DURATION"
 status=0
 "$BIN/locust" -f bench/load/locustfile.py --headless --host "http://127.0.0.1:$PORT" -u "$USERS" -r 20 \
-  -t "$DURATION" --only-summary --csv "$WORK/locust" --exit-code-on-error 1 2>&1 | tail -n 40 || status=$?
+  -t "$DURATION" --stop-timeout 120 --only-summary --csv "$WORK/locust" --exit-code-on-error 1 2>&1 | tail -n 40 || status=$?
 
 echo "== checking that nothing was lost"
 "$PY" -m bench.load.verify "$DVCQ_LOAD_USERS" "$DVCQ_LOAD_SENT" 2>&1 | grep -v '^INFO' || status=1

@@ -29,3 +29,28 @@ def blocking(ctx: JobContext, directory: str, timeout: float = 60):
 
 class Worker(RQWorker):
     """The ordinary forking worker; importing this module registered the test jobs."""
+
+
+def _block_storage_saves(folder: Path) -> None:
+    """Make every storage save write its first 4 KiB, say so (pid in `saving`), then wait for `release`: a worker
+    killed there leaves a half-written temporary file behind, as a real crash would."""
+    from dvcq.platform import storage
+
+    def chunks(stream, size=storage.CHUNK):
+        first = stream.read(4096)
+        if first:
+            yield first
+        (folder / "saving").write_text(str(os.getpid()))
+        while not (folder / "release").exists():
+            time.sleep(0.05)
+        while chunk := stream.read(size):
+            yield chunk
+
+    storage._chunks = chunks
+
+
+if os.environ.get("DVCQ_TEST_BLOCK_SAVES"):
+    _block_storage_saves(Path(os.environ["DVCQ_TEST_BLOCK_SAVES"]))
+    import dvcq.scoring.decisions.jobs as decision_jobs
+
+    decision_jobs.pdf_wanted = lambda: False  # LibreOffice is exercised by its own test

@@ -33,7 +33,7 @@ def _record(record_id: str) -> JobRecord:
     ).scalar_one()
 
 
-def _worker(app, redis_server, *extra: str) -> subprocess.Popen:
+def _worker(app, redis_server, *extra: str, env_extra: dict | None = None) -> subprocess.Popen:
     rq = Path(sys.executable).parent / "rq"
     if not rq.exists():
         pytest.skip("the rq command is not installed")
@@ -44,6 +44,7 @@ def _worker(app, redis_server, *extra: str) -> subprocess.Popen:
         STORAGE_URL=app.config["STORAGE_URL"],
         SECRET_KEY="w" * 48,
         PYTHONPATH=str(ROOT),
+        **(env_extra or {}),
     )
     return subprocess.Popen(
         [
@@ -54,7 +55,7 @@ def _worker(app, redis_server, *extra: str) -> subprocess.Popen:
             "-w",
             "tests.reliability.blocking_jobs.Worker",
             *extra,
-            queues.DEFAULT,
+            *queues.ALL,
         ],
         cwd=ROOT,
         env=env,
@@ -172,3 +173,49 @@ def test_a_queued_job_lost_by_a_redis_restart_is_handed_to_the_queue_again(app, 
 
     assert jobs.sweep_interrupted(later + timedelta(minutes=5))["redispatched"] == 1
     assert Queue(queues.DEFAULT, connection=conn).count == 1
+
+
+def test_a_decision_document_killed_half_written_is_never_offered_and_the_retry_stores_it_whole(
+    app, world, browser, redis_server, tmp_path
+):
+    from dvcq.platform.storage import get_storage
+    from dvcq.scoring.decisions import services as decisions
+    from dvcq.scoring.models import Decision
+    from tests.scoring.decision_factories import decision_campaign
+    from tests.scoring.test_decisions import fresh, issued
+
+    app.config["DECISIONS_PDF"] = False
+    c = decision_campaign(world)
+    app.config.update(JOBS_INLINE=False, REDIS_URL=redis_server.url)
+    decision_id = issued(world, c.campaign_id).id
+    blocked = {"DVCQ_TEST_BLOCK_SAVES": str(tmp_path)}
+    worker = _worker(app, redis_server, env_extra=blocked)
+    try:
+        _wait_for(tmp_path / "saving")
+    finally:
+        _kill(worker, tmp_path / "saving")
+
+    storage = get_storage()
+    halves = [p for p in Path(storage.root).rglob(".tmp-*")]
+    assert halves and all(p.stat().st_size <= 4096 for p in halves)  # the crash left a half-written file…
+    assert storage.keys() == []  # …that storage never lists
+    assert fresh(Decision, decision_id).docx_key is None  # and the decision points at nothing
+    browser.login(world.secretariat)
+    assert browser.get(f"/quyet-dinh/{decision_id}/tai-ve/docx").status_code == 404
+
+    conn = redis_server.connection()
+    for name in queues.ALL:
+        StartedJobRegistry(name, connection=conn).cleanup(timestamp=time.time() + jobs.JOB_TIMEOUT + 3600)
+    with scoped(Scope(world.district_id)):
+        record = decisions.latest_job(fresh(Decision, decision_id), decisions.GENERATE_JOB)
+    rq_job = Job.fetch(record.id, connection=conn)
+    queue = Queue(rq_job.origin, connection=conn)
+    ScheduledJobRegistry(queue=queue).remove(rq_job)  # the retry interval has passed
+    queue.enqueue_job(rq_job)
+    (tmp_path / "release").write_text("go")
+    assert _worker(app, redis_server, "--burst", env_extra=blocked).wait(120) == 0
+    saved = fresh(Decision, decision_id)
+    assert saved.docx_key and storage.keys() == [saved.docx_key]
+    download = browser.get(f"/quyet-dinh/{decision_id}/tai-ve/docx")
+    assert download.status_code == 200 and download.data[:2] == b"PK"
+    assert _record(record.id).status == JobStatus.FINISHED
