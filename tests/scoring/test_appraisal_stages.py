@@ -8,7 +8,7 @@ from sqlalchemy import select
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, scoped
 from dvcq.scoring.campaigns.services import CLOSE_FROM_REVIEW
-from dvcq.scoring.models import Assessment, Campaign, CampaignStatus, ItemScore
+from dvcq.scoring.models import Assessment, AssessmentStatus, Campaign, CampaignStatus, ItemScore
 from tests.scoring.appraisal_factories import build_campaign
 
 
@@ -55,3 +55,37 @@ def test_the_stage_button_in_the_explanation_round_refuses_and_points_to_the_app
     assert _status(camp.id) == CampaignStatus.EXPLANATION
     with scoped(SYSTEM):
         assert all(a.status.value == "submitted" for a in db.session.execute(select(Assessment)).scalars())
+
+
+def _home(browser, login: str) -> str:
+    browser.login(login)
+    page = browser.get("/").get_data(as_text=True)
+    browser.logout()
+    return page
+
+
+def test_home_cards_lead_each_role_to_its_appraisal_page(world, make_browser):
+    camp = build_campaign(world, status=CampaignStatus.EXPLANATION)
+    with scoped(SYSTEM):
+        for a in db.session.execute(select(Assessment)).scalars():
+            a.status = AssessmentStatus.RELEASED if a.id == camp.assessment_ids["a"] else AssessmentStatus.SUBMITTED
+        db.session.commit()
+    browser = make_browser()
+    assert f'href="/tham-dinh/ra-soat/{camp.id}"' in _home(browser, world.secretariat)
+    assert 'href="/tham-dinh/"' in _home(browser, world.appraiser)
+    commune_a = _home(browser, world.officer_a)
+    assert f'href="/giai-trinh/{camp.assessment_ids["a"]}"' in commune_a and "Xem và giải trình" in commune_a
+    assert "/giai-trinh/" not in _home(browser, world.officer_b)  # not released to B: no card, no link
+    assert browser.get(f"/giai-trinh/{camp.assessment_ids['a']}").status_code in (302, 401)  # logged out
+
+
+def test_once_closed_the_units_card_no_longer_invites_an_explanation(world, make_browser):
+    camp = build_campaign(world, status=CampaignStatus.FINAL_REVIEW)
+    with scoped(SYSTEM):
+        for a in db.session.execute(select(Assessment)).scalars():
+            a.status = AssessmentStatus.FINAL
+        db.session.commit()
+    page = _home(make_browser(), world.officer_a)
+    assert "Kết quả thẩm định đã chốt" in page and "Xem kết quả thẩm định" in page
+    assert "Xem và giải trình" not in page
+    assert f'href="/giai-trinh/{camp.assessment_ids["a"]}"' in page

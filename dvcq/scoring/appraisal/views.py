@@ -69,14 +69,22 @@ def _cards(user):
         ).scalars():
             if assessment.campaign.status == CampaignStatus.PUBLISHED:
                 continue
-            cards.append(
-                {
+            link = url_for("appraisal.unit_result", assessment_id=assessment.id)
+            if assessment.status == AssessmentStatus.FINAL:
+                card = {
+                    "title": "Kết quả thẩm định đã chốt",
+                    "body": f"{assessment.campaign.name}: điểm đã chốt, chờ quyết định phê duyệt kết quả.",
+                    "link": link,
+                    "link_text": "Xem kết quả thẩm định",
+                }
+            else:
+                card = {
                     "title": "Kết quả thẩm định sơ bộ",
                     "body": f"{assessment.campaign.name}: đã có kết quả sơ bộ, đơn vị có thể giải trình.",
-                    "link": url_for("appraisal.unit_result", assessment_id=assessment.id),
+                    "link": link,
                     "link_text": "Xem và giải trình",
                 }
-            )
+            cards.append(card)
     return cards
 
 
