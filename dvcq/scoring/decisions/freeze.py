@@ -100,8 +100,10 @@ def _was_or_is_published(campaign: Campaign) -> bool:
     return CampaignStatus.PUBLISHED in (stored, campaign.status)
 
 
-def _changed(session: Session, obj) -> bool:
-    return obj in session.new or obj in session.deleted or session.is_modified(obj, include_collections=False)
+def _changed(session: Session, obj, pending: set[int]) -> bool:
+    """`pending` holds the ids of the flush's new and deleted objects, built once per flush (session.new/deleted
+    build a fresh set on every access: testing membership through them per object was quadratic)."""
+    return id(obj) in pending or session.is_modified(obj, include_collections=False)
 
 
 @event.listens_for(Session, "before_flush")
@@ -111,10 +113,12 @@ def _refuse_changes_to_published(session: Session, flush_context, instances) -> 
     for obj in (*session.dirty, *session.deleted):
         if isinstance(obj, Campaign) and _unpublishes(session, obj):
             raise FrozenError(UNPUBLISH_MESSAGE)
+    new, deleted = list(session.new), list(session.deleted)
+    pending = {id(obj) for obj in (*new, *deleted)}
     touched = [
         obj
-        for obj in (*session.new, *session.dirty, *session.deleted)
-        if isinstance(obj, FROZEN_MODELS) and _changed(session, obj)
+        for obj in (*new, *session.dirty, *deleted)
+        if isinstance(obj, FROZEN_MODELS) and _changed(session, obj, pending)
     ]
     if not touched:
         return

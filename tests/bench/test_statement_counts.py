@@ -1,0 +1,62 @@
+"""The number of SQL statements the heaviest pages issue is pinned, and is the same for a small and a larger
+campaign: an N+1 query (one statement per item, per unit or per row) cannot come back unnoticed. A count, not a
+timing: it fails the same way on any machine."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, func, select
+
+from dvcq.platform.extensions import db
+from dvcq.platform.tenancy import SYSTEM, scoped
+from dvcq.scoring.models import Assessment, Campaign
+from dvcq.tenants.models import User
+from tests.bench.test_generate import generate
+
+SIZES = {
+    "small": {"communes": 6, "groups": 1, "years": 1, "areas": 2, "leaves_per_area": 2},
+    "larger": {"communes": 24, "groups": 1, "years": 2, "areas": 4, "leaves_per_area": 5},
+}
+# Measured on the generated data; lower is welcome (update the pin), higher is a regression to look at.
+PINNED = {"self-assessment page": 10, "appraisal sheet": 17, "results table": 10}
+
+
+@pytest.fixture(params=sorted(SIZES))
+def data(request, app):
+    summary = generate.populate(**SIZES[request.param], unit_users=2, evidence_per_unit=2, tasks_per_plan=1)
+    with scoped(SYSTEM):
+        assessment_id = db.session.execute(
+            select(Assessment.id)
+            .join(User, User.unit_id == Assessment.unit_id)
+            .where(User.login == "canbo.0001", Assessment.campaign_id == summary.current_campaign_id)
+        ).scalar_one()
+        year = db.session.execute(select(func.max(Campaign.year)).where(Campaign.published_at.isnot(None)))
+        year = year.scalar_one()
+    return assessment_id, year
+
+
+def _statements(client, url: str) -> int:
+    client.get(url)  # warm: first-request work (caches, lazy imports) is not what is pinned
+    seen = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert response.status_code == 200
+    return len(seen)
+
+
+def test_heavy_pages_issue_a_pinned_number_of_statements_whatever_the_size(data, make_browser):
+    assessment_id, year = data
+    officer, appraiser, leadership = make_browser(), make_browser(), make_browser()
+    officer.login("canbo.0001", generate.BENCH_PASSWORD)
+    appraiser.login("thamdinh", generate.BENCH_PASSWORD)
+    leadership.login("lanhdao", generate.BENCH_PASSWORD)
+    counts = {
+        "self-assessment page": _statements(officer.client, f"/tu-danh-gia/{assessment_id}"),
+        "appraisal sheet": _statements(appraiser.client, f"/tham-dinh/ho-so/{assessment_id}"),
+        "results table": _statements(leadership.client, f"/ket-qua/{year}"),
+    }
+    assert counts == PINNED
