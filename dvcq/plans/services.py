@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from dvcq.plans.models import (
@@ -642,9 +643,12 @@ def follow_up(actor, year: int, on: date | None = None) -> list[FollowUpRow]:
             .order_by(Unit.group_id, Unit.name)
         ).scalars()
     )
-    plans = {
-        p.unit_id: p for p in db.session.execute(select(ImprovementPlan).where(ImprovementPlan.year == year)).scalars()
-    }
+    stmt = (
+        select(ImprovementPlan)
+        .where(ImprovementPlan.year == year)
+        .options(selectinload(ImprovementPlan.tasks), selectinload(ImprovementPlan.reports))
+    )
+    plans = {p.unit_id: p for p in db.session.execute(stmt).scalars()}
     rows = []
     for unit in units:
         plan = plans.get(unit.id)

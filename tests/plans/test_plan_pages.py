@@ -171,3 +171,19 @@ def test_an_officer_may_not_acknowledge_and_a_unit_may_not_draft_before_any_publ
     assert "Chưa có kết quả đánh giá nào được công bố" in response.get_data(as_text=True)
     assert officer.post("/ke-hoach/1/tiep-nhan", {"version": "1"}).status_code == 403
     assert officer.get("/ke-hoach/theo-doi").status_code == 403
+
+
+def test_reports_stale_save_is_409_and_another_units_report_is_404(world, make_browser, drafted):
+    leader, secretariat, other = make_browser(), make_browser(), make_browser()
+    leader.login(world.leader_a)
+    secretariat.login(world.secretariat)
+    other.login(world.leader_b)
+    leader.post(f"/ke-hoach/{drafted.id}/gui", {"version": drafted.version})
+    secretariat.post(f"/ke-hoach/{drafted.id}/tiep-nhan", {"version": plan_row(world.a_id).version})
+    url = f"/ke-hoach/{drafted.id}/bao-cao/q1"
+    assert leader.post(url, {"version": "", "narrative": "Lần một"}).status_code == 302
+    stale = leader.post(url, {"version": "", "narrative": "Lần hai"})
+    assert stale.status_code == 409
+    assert plan_row(world.a_id).reports[0].narrative == "Lần một"
+    assert other.get(url).get_data() == other.get("/ke-hoach/999999/bao-cao/q1").get_data()
+    assert other.post(url, {"version": "1", "narrative": "x"}).status_code == 404
