@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify, render_template, request
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 
 
 class ServiceError(Exception):
@@ -81,6 +82,15 @@ def init_app(app) -> None:
         if isinstance(err, CSRFError):
             return render_error(400, "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và thử lại.")
         return render_error(err.code or 500)
+
+    @app.errorhandler(StaleDataError)
+    def _lost_race(err):
+        # A versioned row changed under this request (two people saving at once) where the service did not catch it:
+        # a conflict, never a 500 and never a silent overwrite.
+        from dvcq.platform.extensions import db
+
+        db.session.rollback()
+        return render_error(409, "Dữ liệu vừa được người khác thay đổi nên chưa được lưu. Vui lòng tải lại trang.")
 
     @app.errorhandler(OperationalError)
     def _db_away(err):

@@ -343,14 +343,14 @@ def save_item(
     item.self_note = note
     item.self_updated_at = now
     item.self_updated_by_id = actor.id
-    audit.record(
-        "selfassessment.score",
-        actor=actor,
-        target=item,
-        before=before,
-        after={"code": node.code, "score": value, "note": note},
-    )
-    try:
+    try:  # the audit record flushes the UPDATE first: a save that lost the race fails there, not only at commit
+        audit.record(
+            "selfassessment.score",
+            actor=actor,
+            target=item,
+            before=before,
+            after={"code": node.code, "score": value, "note": note},
+        )
         db.session.commit()
     except StaleDataError as err:
         db.session.rollback()
