@@ -69,7 +69,7 @@ class Officer(HttpUser):
                     SENT["scores"][str(item)] = state["score"]
                 answer.success()
             else:
-                answer.failure(f"save {answer.status_code}: {answer.text[:200]}")
+                answer.failure(f"save {answer.status_code}: {answer.error or answer.text[:200]}")
 
     @task(1)
     def view_assessment(self):
@@ -93,7 +93,7 @@ class Officer(HttpUser):
                     SENT["uploads"].append({"unit_id": self.person["unit_id"], "name": name, "size": len(data)})
                 answer.success()
             else:
-                answer.failure(f"upload {answer.status_code}: {answer.text[:200]}")
+                answer.failure(f"upload {answer.status_code}: {answer.error or answer.text[:200]}")
 
 
 @events.test_stop.add_listener

@@ -2,7 +2,10 @@
 # The deadline rush, on loopback only: seed a province (100 communes, an officer each, a campaign open for
 # self-assessment) in a throwaway SQLite file — or in PostgreSQL when DVCQ_BENCH_DATABASE_URL is set (an EMPTY
 # database) —, start gunicorn on 127.0.0.1, run locust headless for a bounded time with one user per commune, then
-# check that nothing was lost (--stop-timeout lets every request in flight finish, so each is counted). Needs locust in the venv (`/work/venv/bin/pip install locust`; not a project dependency).
+# check that nothing was lost (--stop-timeout lets every request in flight finish, so each is counted). Needs locust
+# in the venv (`/work/venv/bin/pip install locust`; not a project dependency). gunicorn's keep-alive is raised to 30 s:
+# with its default 2 s, a client reusing a connection just as gunicorn closes it gets "connection reset" (see
+# bench/README.md); behind nginx, as in production, only nginx talks to gunicorn.
 #
 #   bash bench/load/run.sh [DURATION=60s] [USERS=100] [WORKERS=4]
 set -euo pipefail
@@ -27,7 +30,7 @@ echo "== seeding $USERS communes into $DATABASE_URL"
 
 echo "== gunicorn on 127.0.0.1:$PORT ($WORKERS workers × 4 threads)"
 "$BIN/gunicorn" --bind "127.0.0.1:$PORT" --workers "$WORKERS" --threads 4 --worker-class gthread \
-  --log-level warning --error-logfile "$WORK/gunicorn.log" "wsgi:app" &
+  --keep-alive 30 --log-level warning --error-logfile "$WORK/gunicorn.log" "wsgi:app" &
 GUNICORN=$!
 trap 'kill $GUNICORN 2>/dev/null || true; wait $GUNICORN 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
