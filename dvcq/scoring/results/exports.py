@@ -20,6 +20,7 @@ from dvcq.platform.jobs import JobContext, job
 from dvcq.platform.storage import get_storage, new_key
 from dvcq.scoring.models import Assessment, ItemScore, UnitResult
 from dvcq.scoring.results import services
+from dvcq.scoring.results.xlsx_stream import StreamingSheet
 from dvcq.tenants.models import Unit
 
 RESULT_HEADERS = (
@@ -170,9 +171,14 @@ def items_workbook(authority_id: int, year: int, progress: Callable[[int, str], 
         unit_id = assessments[assessment_id].unit_id
         return (position.get(unit_id, len(position)), units[unit_id].code)
 
-    workbook = Workbook(write_only=True)
-    sheet = _Sheet(workbook, "DiemChiTiet", ITEM_HEADERS, (16, 30, 14, 10, 60, 10, 12, 14, 14, 50))
     ordered = sorted(assessments, key=order)
+    # Streamed XML, not openpyxl cells: 332,100 rows of a national campaign in seconds (see xlsx_stream).
+    with StreamingSheet("DiemChiTiet", ITEM_HEADERS, (16, 30, 14, 10, 60, 10, 12, 14, 14, 50)) as sheet:
+        _item_rows(sheet, ordered, assessments, units, rows, inputs, items, progress)
+    return sheet.getvalue()
+
+
+def _item_rows(sheet, ordered, assessments, units, rows, inputs, items, progress) -> None:
     for n, assessment_id in enumerate(ordered, start=1):
         unit = units[assessments[assessment_id].unit_id]
         row = rows.get(unit.id)
@@ -194,7 +200,6 @@ def items_workbook(authority_id: int, year: int, progress: Callable[[int, str], 
             )
         if progress is not None and (n % 50 == 0 or n == len(ordered)):
             progress(int(n * 90 / len(ordered)), f"Đã ghi {n}/{len(ordered)} đơn vị")
-    return _save(workbook)
 
 
 def unit_count(authority_id: int, year: int, kind: str) -> int:

@@ -1,0 +1,150 @@
+"""A minimal streaming .xlsx writer for big flat sheets (the item scores of a national campaign: 332,100 rows).
+
+openpyxl's write-only mode builds a cell object per value and costs ~30 µs a cell — ~100 s for 3.3 million cells on
+a loaded 2-core machine; this writes the sheet's XML directly (inline strings, a bold header, numbers in "0.00" —
+built-in format 2, a frozen first row, column widths) into the zip as it goes: the same workbook for its readers
+(openpyxl, Excel, LibreOffice), an order of magnitude faster.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_STYLE_BOLD, _STYLE_NUMBER = 1, 2
+
+_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    '<Override PartName="/xl/styles.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+    "</Types>"
+)
+_ROOT_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+    'Target="xl/workbook.xml"/></Relationships>'
+)
+_WORKBOOK_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+    'Target="worksheets/sheet1.xml"/>'
+    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
+    'Target="styles.xml"/></Relationships>'
+)
+_STYLES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
+    "</fills>"
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="2" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
+)
+
+
+def _column(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+class StreamingSheet:
+    """`with StreamingSheet(title, headers, widths) as sheet: sheet.append(values)`; then `sheet.getvalue()`.
+    Values: str, int, Decimal (shown "0.00"), None (an empty cell)."""
+
+    def __init__(self, title: str, headers: tuple[str, ...], widths: tuple[int, ...]):
+        self.title, self.headers, self.widths = title, headers, widths
+        self.out = io.BytesIO()
+        self.zip = zipfile.ZipFile(self.out, "w", zipfile.ZIP_DEFLATED, compresslevel=5)
+        self.letters = [_column(i) for i in range(len(headers))]
+        self.row = 0
+        self.buffer: list[str] = []
+
+    def __enter__(self) -> StreamingSheet:
+        self.sheet = self.zip.open("xl/worksheets/sheet1.xml", "w", force_zip64=True)
+        cols = "".join(
+            f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(self.widths, start=1)
+        )
+        self.sheet.write(
+            (
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+                'state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
+                f"<cols>{cols}</cols><sheetData>"
+            ).encode()
+        )
+        self._row(self.headers, style=_STYLE_BOLD)
+        return self
+
+    def _row(self, values, style: int = 0) -> None:
+        self.row += 1
+        n = self.row
+        cells = []
+        for letter, value in zip(self.letters, values, strict=False):
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                cells.append(f'<c r="{letter}{n}" t="b"><v>{int(value)}</v></c>')
+            elif isinstance(value, Decimal):
+                cells.append(f'<c r="{letter}{n}" s="{_STYLE_NUMBER}"><v>{value}</v></c>')
+            elif isinstance(value, int | float):
+                cells.append(f'<c r="{letter}{n}"><v>{value}</v></c>')
+            else:
+                text = escape(_ILLEGAL.sub("", str(value)))
+                s = f' s="{style}"' if style else ""
+                cells.append(f'<c r="{letter}{n}" t="inlineStr"{s}><is><t xml:space="preserve">{text}</t></is></c>')
+        self.buffer.append(f'<row r="{n}">{"".join(cells)}</row>')
+        if len(self.buffer) >= 2000:
+            self._flush()
+
+    def append(self, values) -> None:
+        self._row(values)
+
+    def _flush(self) -> None:
+        self.sheet.write("".join(self.buffer).encode())
+        self.buffer = []
+
+    def __exit__(self, *exc) -> None:
+        self._flush()
+        self.sheet.write(b"</sheetData></worksheet>")
+        self.sheet.close()
+        title = escape(self.title, {'"': "&quot;"})
+        self.zip.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        self.zip.writestr("_rels/.rels", _ROOT_RELS)
+        self.zip.writestr(
+            "xl/workbook.xml",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            f'<sheets><sheet name="{title}" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        self.zip.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        self.zip.writestr("xl/styles.xml", _STYLES)
+        self.zip.close()
+
+    def getvalue(self) -> bytes:
+        return self.out.getvalue()
