@@ -70,6 +70,29 @@ def a_file(world, make_browser):
     return upload(browser, doc_number="07/KH-UBND", doc_date="05/03/2025", issuer="UBND xã An Bình")
 
 
+def assign_to_a(world, login: str = "thamdinh") -> None:
+    """The appraiser is assigned to commune A in a campaign (appraisers see only the units they are assigned to)."""
+    from datetime import UTC, datetime
+
+    from dvcq.scoring.models import AppraisalAssignment
+    from dvcq.tenants.models import User
+    from tests.scoring.appraisal_factories import build_campaign
+
+    campaign = build_campaign(world)
+    with scoped(SYSTEM):
+        appraiser_id = db.session.execute(select(User.id).where(User.login == login)).scalar_one()
+        db.session.add(
+            AppraisalAssignment(
+                authority_id=world.district_id,
+                campaign_id=campaign.id,
+                appraiser_id=appraiser_id,
+                unit_id=world.a_id,
+                created_at=datetime.now(UTC).replace(tzinfo=None),
+            )
+        )
+        db.session.commit()
+
+
 def logged_in(make_browser, login):
     browser = make_browser()
     browser.login(login)
@@ -115,6 +138,7 @@ def test_a_unit_of_another_district_gets_404(world, a_file, make_browser):
 
 @pytest.mark.parametrize("login", ["thuongtruc", "lanhdao", "thamdinh"])
 def test_authority_staff_see_the_library_and_download(world, a_file, make_browser, login):
+    assign_to_a(world)
     staff = logged_in(make_browser, login)
     units = page(staff.get("/tai-lieu/"))
     assert "Xã An Bình" in units and f"/tai-lieu/don-vi/{world.a_id}" in units
@@ -123,6 +147,15 @@ def test_authority_staff_see_the_library_and_download(world, a_file, make_browse
     assert "Tải lên tài liệu" not in library and "Xoá" not in library  # read only
     download = staff.get(f"/tai-lieu/{a_file.id}/tai-ve")
     assert download.status_code == 200 and len(download.data) == a_file.size
+
+
+def test_an_appraiser_not_assigned_to_the_unit_may_not_read_its_evidence(world, a_file, make_browser):
+    assign_to_a(world, "thamdinh")
+    other = logged_in(make_browser, world.appraiser2)
+    for url in (f"/tai-lieu/don-vi/{world.a_id}", f"/tai-lieu/{a_file.id}/tai-ve", f"/tai-lieu/{a_file.id}/xem"):
+        response = other.get(url)
+        assert response.status_code == 403
+        assert "chưa được phân công thẩm định đơn vị này" in page(response)
 
 
 def test_the_administrator_may_not_read_evidence(world, a_file, make_browser):
@@ -197,6 +230,7 @@ def test_an_upload_without_a_csrf_token_is_refused(world, make_browser, app):
 
 
 def test_a_pdf_is_viewable_inline_in_a_sandbox(world, a_file, make_browser):
+    assign_to_a(world)
     response = logged_in(make_browser, world.appraiser).get(f"/tai-lieu/{a_file.id}/xem")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("inline;")

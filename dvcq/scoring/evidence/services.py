@@ -30,17 +30,17 @@ from typing import BinaryIO
 
 import filetype
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from dvcq.platform import audit
-from dvcq.platform.errors import MESSAGES, Conflict, NotFound, ServiceError
+from dvcq.platform.errors import MESSAGES, Conflict, Forbidden, NotFound, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import VN, parse_vn_date, vn_date
 from dvcq.platform.permissions import require
 from dvcq.platform.storage import CHUNK, Storage, get_storage
-from dvcq.scoring.models import Assessment, Evidence, EvidenceLink, ItemScore
+from dvcq.scoring.models import AppraisalAssignment, Assessment, Evidence, EvidenceLink, ItemScore
 from dvcq.scoring.selfassessment.rules import assert_editable
 from dvcq.tenants.models import Role, Unit, User
 
@@ -369,7 +369,8 @@ def _unit_staff_of(actor, unit_id: int) -> None:
 
 def visible_unit(actor, unit_id: int) -> Unit:
     """A unit whose library `actor` may read: their own (officer/leader), or a member unit of their authority
-    (secretariat, leadership, appraisers — per-unit appraiser assignment comes with the appraisal stage)."""
+    (secretariat, leadership; an appraiser only a unit they are assigned to, in some campaign: "appraisers see the
+    units they are assigned to")."""
     require(actor, *READER_ROLES)
     unit = db.session.get(Unit, unit_id)
     if unit is None:
@@ -379,7 +380,17 @@ def visible_unit(actor, unit_id: int) -> Unit:
             raise NotFound(NOT_FOUND)
     elif unit.is_authority or unit.authority_id != actor.unit.authority_id:
         raise NotFound(NOT_FOUND)
+    elif actor.role == Role.APPRAISER and not _assigned_to(actor, unit.id):
+        raise Forbidden("Bạn chưa được phân công thẩm định đơn vị này nên không xem được tài liệu của đơn vị.")
     return unit
+
+
+def _assigned_to(actor, unit_id: int) -> bool:
+    stmt = select(AppraisalAssignment.id).where(
+        AppraisalAssignment.appraiser_id == actor.id,
+        or_(AppraisalAssignment.unit_id == unit_id, AppraisalAssignment.unit_id.is_(None)),
+    )
+    return db.session.execute(stmt.limit(1)).first() is not None
 
 
 def get_evidence(actor, evidence_id: int) -> Evidence:
