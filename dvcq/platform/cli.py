@@ -288,9 +288,10 @@ def results_compute(campaign_id: int):
     """Tính (lại) tổng điểm, xếp loại và xếp hạng của một kỳ đánh giá chưa công bố."""
     from dvcq.scoring.results import services
 
-    rows = services.compute(campaign_id)
-    ranked = sum(1 for r in rows if r.rank is not None)
-    click.echo(f"Đã tính kết quả: {len(rows)} đơn vị, {ranked} đơn vị đã có điểm thẩm định đầy đủ và được xếp hạng.")
+    done = services.compute(campaign_id)
+    click.echo(
+        f"Đã tính kết quả: {done.units} đơn vị, {done.ranked} đơn vị đã có điểm thẩm định đầy đủ và được xếp hạng."
+    )
 
 
 def init_app(app) -> None:

@@ -155,3 +155,51 @@ def test_two_secretaries_issuing_at_once_get_one_decision_and_one_conflict(world
         thread.join(timeout=60)
     assert sorted(o.split(" ")[0] for o in outcomes) == ["409", "issued"], outcomes
     assert any("không thể ban hành lại" in o for o in outcomes)
+
+
+_COPY_RESULTS = (
+    "INSERT INTO unit_results (authority_id, year, unit_id, campaign_id, group_name, self_total, appraised_total, "
+    "level_order, level_name, disqualified, rank, rank_of, by_area, source, published, computed_at) "
+    "SELECT authority_id, year + 100, unit_id, campaign_id, group_name, self_total, appraised_total, level_order, "
+    "level_name, disqualified, rank, rank_of, by_area, source, published, computed_at "
+    "FROM unit_results WHERE campaign_id = :campaign"
+)
+
+
+def _result_rows(campaign_id: int) -> int:
+    return db.session.execute(
+        text("SELECT count(*) FROM unit_results WHERE campaign_id = :c"), {"c": campaign_id}
+    ).scalar_one()
+
+
+def test_a_bulk_insert_into_a_published_campaign_is_refused_whole(world):
+    """Inserts are checked once per statement (0008): one statement of many rows fails as a whole."""
+    c = publish(world)
+    before = _result_rows(c.campaign_id)
+    assert before > 1
+    with pytest.raises(DBAPIError) as err:
+        db.session.execute(text(_COPY_RESULTS), {"campaign": c.campaign_id})
+    db.session.rollback()
+    assert FROZEN_MESSAGE in str(err.value) and "INSERT unit_results refused" in str(err.value)
+    assert _result_rows(c.campaign_id) == before
+
+
+def test_a_bulk_insert_into_an_open_campaign_passes(world):
+    c = decision_campaign(world)
+    with scoped(SYSTEM):
+        from dvcq.scoring.results.services import compute
+
+        compute(c.campaign_id)
+    before = _result_rows(c.campaign_id)
+    db.session.execute(text(_COPY_RESULTS), {"campaign": c.campaign_id})
+    db.session.commit()
+    assert _result_rows(c.campaign_id) == 2 * before
+
+
+def test_the_amendment_transaction_may_insert_into_a_published_campaign(world):
+    c = publish(world)
+    before = _result_rows(c.campaign_id)
+    with amending():
+        db.session.execute(text(_COPY_RESULTS), {"campaign": c.campaign_id})
+        db.session.commit()
+    assert _result_rows(c.campaign_id) == 2 * before

@@ -618,9 +618,10 @@ def _participant_users(campaign: Campaign) -> list[User]:
 
 def _publish_results(campaign: Campaign, actor) -> list[UnitResult]:
     """The final figures: recomputed now, in this transaction, and marked published."""
-    from dvcq.scoring.results.services import compute
+    from dvcq.scoring.results.services import campaign_results, compute
 
-    results = compute(campaign.id, actor=actor, commit=False)
+    compute(campaign.id, actor=actor, commit=False)
+    results = campaign_results(campaign.id)
     for row in results:
         if row.campaign_id == campaign.id:
             row.published = True
@@ -806,11 +807,12 @@ def _recompute_published(campaign: Campaign, actor) -> list[UnitResult]:
     """Recompute a published campaign's results for an amendment. The results service refuses a published campaign,
     so the campaign reads as in final review for the length of the computation — inside this transaction only, never
     committed that way — and is published again before anything else happens."""
-    from dvcq.scoring.results.services import compute
+    from dvcq.scoring.results.services import campaign_results, compute
 
     campaign.status = CampaignStatus.FINAL_REVIEW
     try:
-        results = compute(campaign.id, actor=actor, commit=False)
+        compute(campaign.id, actor=actor, commit=False)
+        results = campaign_results(campaign.id)
     finally:
         campaign.status = CampaignStatus.PUBLISHED
     for row in results:

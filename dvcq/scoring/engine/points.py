@@ -23,9 +23,12 @@ def to_points(value: Decimal | int, what: str = "Điểm") -> Decimal:
     Accepts Decimal and int; refuses float (TypeError), NaN/Infinity and values finer than 0.01 (ValueError,
     with ``what`` naming the value in the message).
     """
-    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+    if type(value) is Decimal:  # the common case, checked first: totalling a national campaign calls this ~10⁵ times
+        number = value
+    elif isinstance(value, bool) or not isinstance(value, Decimal | int):
         raise TypeError(f"{what}: points must be Decimal (or int), not {type(value).__name__}")
-    number = Decimal(value)
+    else:
+        number = Decimal(value)
     if not number.is_finite():
         raise ValueError(f"{what} không phải là một số hữu hạn")
     try:

@@ -124,9 +124,8 @@ class RankEntry:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "total", to_points(self.total, f"Tổng điểm của đơn vị {self.key}"))
-        object.__setattr__(
-            self, "by_area", tuple(to_points(a, f"Điểm lĩnh vực của đơn vị {self.key}") for a in self.by_area)
-        )
+        what = f"Điểm lĩnh vực của đơn vị {self.key}"
+        object.__setattr__(self, "by_area", tuple([to_points(a, what) for a in self.by_area]))
 
 
 @dataclass(frozen=True)

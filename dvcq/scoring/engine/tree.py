@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from .points import CENT, ZERO, format_points, to_points
 
@@ -65,6 +66,30 @@ class CriteriaTree:
     def normal_areas(self) -> tuple[str, ...]:
         """The areas that are part of the base points (used for the "areas" tie-break)."""
         return tuple(a for a in self.areas if self.kind_of[a] == KIND_NORMAL)
+
+    @cached_property
+    def totalling(self) -> _Totalling:
+        """What :func:`unit_result` walks for every unit, worked out once per tree (a national campaign totals
+        thousands of units over the same tree)."""
+        parents = []
+        for code in reversed(self.order):
+            kids = self.children[code]
+            if kids:
+                kind = self.kind_of[code]
+                same_kind = tuple(c for c in kids if self.kind_of[c] == kind)
+                parents.append((code, same_kind, None if kind == KIND_NORMAL else self.max_of[code]))
+        return _Totalling(
+            parents=tuple(parents),
+            normal_leaves=tuple(c for c in self.leaves if self.kind_of[c] == KIND_NORMAL),
+            non_leaves=tuple(c for c in self.order if self.children[c]),
+        )
+
+
+@dataclass(frozen=True)
+class _Totalling:
+    parents: tuple[tuple[str, tuple[str, ...], Decimal | None], ...]  # bottom-up: code, same-kind children, cap
+    normal_leaves: tuple[str, ...]
+    non_leaves: tuple[str, ...]  # tree order
 
 
 def build_tree(nodes: Sequence[CriteriaNode] | CriteriaTree) -> CriteriaTree:
@@ -172,6 +197,14 @@ class UnitTotals:
         return self.base_total + self.bonus - self.penalty
 
 
+def _exact(value: Decimal, code: str) -> Decimal:
+    """A Decimal score with at most two places, as two places — `to_points` without building its message."""
+    try:
+        return to_points(value, "")
+    except ValueError:
+        return to_points(value, f"Điểm của tiêu chí {code}")
+
+
 def unit_result(tree: Sequence[CriteriaNode] | CriteriaTree, scores: Mapping[str, Decimal | int | None]) -> UnitTotals:
     """Total one unit's leaf scores over the tree.
 
@@ -179,32 +212,30 @@ def unit_result(tree: Sequence[CriteriaNode] | CriteriaTree, scores: Mapping[str
     unknown code or a non-leaf, a negative score or one above the leaf's maximum raises ValueError.
     """
     checked = build_tree(tree)
+    nodes, children, max_of = checked.nodes, checked.children, checked.max_of
     given: dict[str, Decimal] = {}
     for code, value in scores.items():
-        if code not in checked.nodes:
+        if code not in nodes:
             raise ValueError(f"Không có tiêu chí mã {code} trong bộ tiêu chí")
-        if checked.children[code]:
+        if children[code]:
             raise ValueError(f"Tiêu chí {code} có tiêu chí thành phần; chỉ chấm điểm ở tiêu chí cuối cùng")
         if value is None:
             continue
-        score = to_points(value, f"Điểm của tiêu chí {code}")
+        score = to_points(value, f"Điểm của tiêu chí {code}") if type(value) is not Decimal else _exact(value, code)
         if score < 0:
             raise ValueError(f"Điểm của tiêu chí {code} không được âm ({format_points(score)})")
-        if score > checked.max_of[code]:
-            raise ValueError(f"Điểm của tiêu chí {code} vượt quá điểm tối đa {format_points(checked.max_of[code])}")
+        if score > max_of[code]:
+            raise ValueError(f"Điểm của tiêu chí {code} vượt quá điểm tối đa {format_points(max_of[code])}")
         given[code] = score
 
-    value_of: dict[str, Decimal] = {}
-    for code in reversed(checked.order):
-        kids = checked.children[code]
-        if not kids:
-            value_of[code] = given.get(code, ZERO)
-            continue
-        kind = checked.kind_of[code]
-        summed = sum((value_of[c] for c in kids if checked.kind_of[c] == kind), ZERO)
-        value_of[code] = summed if kind == KIND_NORMAL else min(summed, checked.max_of[code])
+    plan = checked.totalling
+    value_of = dict.fromkeys(checked.leaves, ZERO)
+    value_of.update(given)
+    for code, kids, cap in plan.parents:
+        summed = sum((value_of[c] for c in kids), ZERO)
+        value_of[code] = summed if cap is None else min(summed, cap)
 
-    base = sum((value_of[c] for c in checked.leaves if checked.kind_of[c] == KIND_NORMAL), ZERO)
+    base = sum((value_of[c] for c in plan.normal_leaves), ZERO)
     bonus = sum((value_of[c] for c in checked.roots_of_kind[KIND_BONUS]), ZERO)
     penalty = sum((value_of[c] for c in checked.roots_of_kind[KIND_PENALTY]), ZERO)
     return UnitTotals(
@@ -212,7 +243,7 @@ def unit_result(tree: Sequence[CriteriaNode] | CriteriaTree, scores: Mapping[str
         base_total=base,
         bonus=bonus,
         penalty=penalty,
-        by_node={code: value_of[code] for code in checked.order if checked.children[code]},
+        by_node={code: value_of[code] for code in plan.non_leaves},
         by_area={code: value_of[code] for code in checked.areas},
         missing=tuple(code for code in checked.leaves if code not in given),
     )

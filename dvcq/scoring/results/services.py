@@ -192,15 +192,17 @@ def campaign_scores(campaign_id: int, shape: Collapsed) -> CampaignScores:
     """Every item score of the campaign in ONE query, summed per assessment and bucket (collapsed criterion or
     individual leaf). Through the session, so the tenancy guard filters it like any read."""
     result = func.coalesce(_raw(ItemScore.final_score), _raw(ItemScore.appraised_score))
-    individual = CriteriaNode.parent_id.is_(None)
-    if shape.individual_parents:
-        individual = individual | CriteriaNode.parent_id.in_(shape.individual_parents)
-    leaf_key = case((individual, ItemScore.node_id), else_=None)
+    keys = [ItemScore.assessment_id, CriteriaNode.parent_id]
+    if shape.leaf_of_id:
+        # Some leaves are kept individually (top-level leaves, or leaves of a bonus/penalty criterion): their node id
+        # is part of the key. A version whose leaves all sit in collapsed criteria (the usual shape) does without it.
+        individual = CriteriaNode.parent_id.is_(None)
+        if shape.individual_parents:
+            individual = individual | CriteriaNode.parent_id.in_(shape.individual_parents)
+        keys.append(case((individual, ItemScore.node_id), else_=None))
     stmt = (
         select(
-            ItemScore.assessment_id,
-            CriteriaNode.parent_id,
-            leaf_key,
+            *keys,
             func.sum(_raw(ItemScore.self_score)),
             func.count(ItemScore.self_score),
             func.sum(result),
@@ -209,21 +211,27 @@ def campaign_scores(campaign_id: int, shape: Collapsed) -> CampaignScores:
         .join(Assessment, Assessment.id == ItemScore.assessment_id)
         .join(CriteriaNode, CriteriaNode.id == ItemScore.node_id)
         .where(Assessment.campaign_id == campaign_id)
-        .group_by(ItemScore.assessment_id, CriteriaNode.parent_id, leaf_key)
+        .group_by(*keys)
     )
-    scores = CampaignScores(defaultdict(dict), defaultdict(dict), defaultdict(dict))
-    for assessment_id, parent_id, leaf_id, self_sum, self_count, result_sum, result_count in db.session.execute(
-        stmt
-    ).all():
-        code = shape.leaf_of_id.get(leaf_id) if leaf_id is not None else shape.bucket_of_parent.get(parent_id)
+    selfs: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    results: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    bucket_of_parent, leaf_of_id = shape.bucket_of_parent, shape.leaf_of_id
+    for row in db.session.execute(stmt):
+        if leaf_of_id:
+            assessment_id, parent_id, leaf_id, self_sum, self_count, result_sum, result_count = row
+            code = leaf_of_id.get(leaf_id) if leaf_id is not None else bucket_of_parent.get(parent_id)
+        else:
+            assessment_id, parent_id, self_sum, self_count, result_sum, result_count = row
+            code = bucket_of_parent.get(parent_id)
         if code is None:
             continue
         if self_count:
-            scores.selfs[assessment_id][code] = _points(self_sum)
+            selfs[assessment_id][code] = _points(self_sum)
         if result_count:
-            scores.results[assessment_id][code] = _points(result_sum)
-            scores.counts[assessment_id][code] = result_count
-    return scores
+            results[assessment_id][code] = _points(result_sum)
+            counts[assessment_id][code] = result_count
+    return CampaignScores(selfs, results, counts)
 
 
 # ---- compute ---------------------------------------------------------------------------------------------------
@@ -243,13 +251,35 @@ def _groups(authority_id: int) -> dict[int, UnitGroup]:
     }
 
 
-def compute(campaign_id: int, *, actor=None, commit: bool = True) -> list[UnitResult]:
+@dataclass(frozen=True)
+class Computed:
+    """What a computation did: units of the campaign, units ranked (complete appraisal), rows written or removed."""
+
+    campaign_id: int
+    units: int
+    ranked: int
+    changed: int
+
+
+class _AreaJson:
+    """`by_area` as stored: the same text as ``json.dumps({area: "8.50", …})``, built without json per unit."""
+
+    def __init__(self, areas: Iterable[str]):
+        self.key = {a: json.dumps(a) for a in areas}
+
+    def __call__(self, by_area: Mapping[str, Decimal]) -> str:
+        key = self.key
+        return "{" + ", ".join(f'{key[a]}: "{v:.2f}"' for a, v in by_area.items()) + "}"
+
+
+def compute(campaign_id: int, *, actor=None, commit: bool = True) -> Computed:
     """Total, classify and rank every unit of the campaign into `UnitResult` (one row per unit and year).
 
     Self totals come from self scores; appraised totals from each leaf's result score (final if fixed, else
     appraised) and only when every normal leaf has one (otherwise None, unranked). The level comes from the version's
     inclusive thresholds and the assessment's conditions; ranks are per group, ties shared unless the version sets a
     tie-break. Idempotent: rows that did not change are not touched. Refused once the campaign is published.
+    The rows themselves: `campaign_results`.
     """
     if actor is not None:
         require(actor, *COMPUTE_ROLES)
@@ -261,33 +291,36 @@ def compute(campaign_id: int, *, actor=None, commit: bool = True) -> list[UnitRe
         raise Conflict(PUBLISHED_REFUSAL.format(year=campaign.year))
     inputs = engine_inputs(campaign.criteria_version_id)
     shape = collapse(inputs)
-    assessments = db.session.execute(
-        select(Assessment.id, Assessment.unit_id, Assessment.group_id, Assessment.conditions_met).where(
-            Assessment.campaign_id == campaign.id
+    members = db.session.execute(
+        select(
+            Assessment.id,
+            Assessment.unit_id,
+            Assessment.group_id,
+            Assessment.conditions_met,
+            Unit.code,
+            Unit.name,
+            Unit.group_id,
         )
+        .join(Unit, Unit.id == Assessment.unit_id)
+        .where(Assessment.campaign_id == campaign.id)
     ).all()
     scores = campaign_scores(campaign.id, shape)
-    units = {
-        u.id: u
-        for u in db.session.execute(
-            select(Unit.id, Unit.code, Unit.name, Unit.group_id).where(Unit.authority_id == campaign.authority_id)
-        ).all()
-    }
-    groups = _groups(campaign.authority_id)
+    group_names = {g.id: g.name for g in _groups(campaign.authority_id).values()}
 
     values: dict[int, dict] = {}
+    code_of: dict[int, str] = {}
     by_group: dict[str, dict[str, tuple]] = defaultdict(dict)
     code_to_unit: dict[str, int] = {}
-    for assessment_id, unit_id, group_id, conditions_text in assessments:
-        unit = units[unit_id]
-        group = groups.get(group_id or unit.group_id)
-        group_name = group.name if group else NO_GROUP
-        conditions = inputs.conditions_met(conditions_text, unit.name)
+    required = shape.required.items()
+    for assessment_id, unit_id, group_id, conditions_text, unit_code, unit_name, unit_group_id in members:
+        code_of[unit_id] = unit_code
+        group_name = group_names.get(group_id or unit_group_id, NO_GROUP)
+        conditions = inputs.conditions_met(conditions_text, unit_name) if conditions_text else ()
         own_selfs = scores.selfs.get(assessment_id)
         try:
             self_total = engine.unit_result(shape.tree, own_selfs).total if own_selfs else None
         except ValueError as exc:
-            raise ServiceError(f"{unit.name}: {exc}") from exc
+            raise ServiceError(f"{unit_name}: {exc}") from exc
         values[unit_id] = {
             "campaign_id": campaign.id,
             "group_name": group_name,
@@ -303,13 +336,14 @@ def compute(campaign_id: int, *, actor=None, commit: bool = True) -> list[UnitRe
             "published": False,
         }
         counts = scores.counts.get(assessment_id, {})
-        if all(counts.get(code, 0) == needed for code, needed in shape.required.items()):
-            by_group[group_name][unit.code] = (scores.results.get(assessment_id, {}), conditions)
-            code_to_unit[unit.code] = unit_id
+        if all(counts.get(code, 0) == needed for code, needed in required):
+            by_group[group_name][unit_code] = (scores.results.get(assessment_id, {}), conditions)
+            code_to_unit[unit_code] = unit_id
 
-    for members in by_group.values():
+    area_json = _AreaJson(shape.tree.areas)
+    for members_of_group in by_group.values():
         try:
-            outcomes = engine.evaluate_group(shape.tree, inputs.rules, members)
+            outcomes = engine.evaluate_group(shape.tree, inputs.rules, members_of_group)
         except ValueError as exc:
             raise ServiceError(f"Không tính được kết quả: {exc}") from exc
         for code, outcome in outcomes.items():
@@ -321,11 +355,10 @@ def compute(campaign_id: int, *, actor=None, commit: bool = True) -> list[UnitRe
                 disqualified=outcome.classification.disqualified,
                 rank=outcome.rank.rank,
                 rank_of=outcome.rank.of,
-                by_area=json.dumps({a: f"{v:.2f}" for a, v in outcome.totals.by_area.items()}),
+                by_area=area_json(outcome.totals.by_area),
             )
 
-    positions = {g.name: g.position for g in groups.values()}
-    changes = _upsert(campaign, values, {u.id: u.code for u in units.values()})
+    changes = _upsert(campaign, values, code_of)
     audit.record(
         "results.computed",
         actor=actor,
@@ -334,16 +367,24 @@ def compute(campaign_id: int, *, actor=None, commit: bool = True) -> list[UnitRe
         before={code: change["before"] for code, change in changes.items()},
         after={
             "units": len(values),
-            "ranked": sum(1 for v in values.values() if v["rank"] is not None),
+            "ranked": len(code_to_unit),
             "changed": {code: change["after"] for code, change in changes.items()},
         },
     )
     if commit:
         db.session.commit()
+    return Computed(campaign.id, len(values), len(code_to_unit), len(changes))
+
+
+def campaign_results(campaign_id: int) -> list[UnitResult]:
+    """The campaign's rows in table order: groups in their order, then rank (unranked last), then unit code."""
+    campaign = _campaign(campaign_id)
     rows = db.session.execute(
-        select(UnitResult).where(UnitResult.authority_id == campaign.authority_id, UnitResult.year == campaign.year)
-    ).scalars()
-    return sort_rows(list(rows), positions, key=lambda r: (r, units[r.unit_id].code))
+        select(UnitResult, Unit.code)
+        .join(Unit, Unit.id == UnitResult.unit_id)
+        .where(UnitResult.authority_id == campaign.authority_id, UnitResult.year == campaign.year)
+    ).all()
+    return [row for row, _ in sort_rows(rows, group_positions(campaign.authority_id), key=tuple)]
 
 
 _COMPARED = (
@@ -410,7 +451,7 @@ def _upsert(campaign: Campaign, values: dict[int, dict], code_of: dict[int, str]
         # One executemany instead of an ORM object per unit (3,321 for a national campaign). The tenancy guard's write
         # check does not see bulk inserts: every unit here came from `campaign.authority_id`, and the campaign was
         # loaded through the guard, so the rows are in scope by construction. The audit record is the caller's.
-        db.session.execute(insert(UnitResult), to_insert)
+        db.session.execute(insert(UnitResult.__table__), to_insert)
     db.session.flush()
     return changes
 
@@ -996,7 +1037,7 @@ def unit_page(user, year: int, unit_id: int) -> UnitPage | None:
     )
 
 
-def compute_year(user, year: int) -> list[UnitResult]:
+def compute_year(user, year: int) -> Computed:
     """The results page's "compute" button: the campaign of that year of the user's authority."""
     require(user, *COMPUTE_ROLES)
     campaign, _ = year_state(authority_of(user), year)

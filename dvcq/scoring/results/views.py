@@ -99,9 +99,10 @@ def unit(year: int, unit_id: int):
 @bp.route("/<int:year>/tinh-lai", methods=["POST"])
 @roles_required(*services.COMPUTE_ROLES)
 def compute(year: int):
-    rows = services.compute_year(_user(), year)
-    ranked = sum(1 for r in rows if r.rank is not None)
-    flash(f"Đã tính kết quả năm {year}: {len(rows)} đơn vị, {ranked} đơn vị đã có điểm thẩm định đầy đủ.", "success")
+    done = services.compute_year(_user(), year)
+    flash(
+        f"Đã tính kết quả năm {year}: {done.units} đơn vị, {done.ranked} đơn vị đã có điểm thẩm định đầy đủ.", "success"
+    )
     return redirect(url_for("results.year", year=year))
 
 
