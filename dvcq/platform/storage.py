@@ -4,6 +4,11 @@ and an S3-compatible one, chosen by `STORAGE_URL`.
 Files are written under a random key (`ab/cd/<uuid4 hex>`) that says nothing about the file and is never under a
 static folder; the database keeps the original name, size, SHA-256 and type. `save` streams in chunks, so memory stays
 bounded whatever the file's size, and a failed save leaves nothing behind.
+
+The local backend can also *stage* a file (`LocalStorage.stage`): the caller writes the bytes as they arrive into a
+hidden temporary file in the final key's directory, which counts them, hashes them (SHA-256) and keeps the first bytes
+for content checks; `commit` then only fsyncs and renames it into place, `discard` removes it. Uploads use this to
+write the request body once, straight where it will live (dvcq/platform/uploads.py).
 """
 
 from __future__ import annotations
@@ -74,6 +79,89 @@ class Storage(ABC):
         """Every stored key, sorted (for backups); files being written are not listed."""
 
 
+class StagedFile:
+    """A file being written into storage, not yet under its key: `write` counts, hashes and keeps the first
+    `head_size` bytes; past `limit` bytes it only counts (nothing more is written: the caller refuses the file by
+    `size`). Readable and seekable like a file (it is one), so it can stand in for Werkzeug's spooled upload."""
+
+    def __init__(self, storage: LocalStorage, key: str, temp: str, fd: int, limit: int | None, head_size: int):
+        self.storage, self.key, self.temp = storage, key, temp
+        self.limit, self.head_size = limit, head_size
+        self.file = os.fdopen(fd, "w+b", buffering=0)  # raw FileIO: a write is one os.write, no extra copy
+        self.size, self._sha256, self._head = 0, hashlib.sha256(), bytearray()
+        self.committed = self.discarded = False
+
+    def write(self, data) -> int:
+        n = len(data)
+        if self.limit is not None and self.size + n > self.limit:
+            keep = max(0, self.limit - self.size)
+            if keep:
+                self._take(memoryview(data)[:keep])
+            self.size += n - keep
+            return n
+        self._take(data)
+        return n
+
+    def _take(self, data) -> None:
+        if len(self._head) < self.head_size:
+            self._head += bytes(data[: self.head_size - len(self._head)])
+        view = memoryview(data)
+        while view:  # a raw write may be short
+            view = view[self.file.write(view) :]
+        self._sha256.update(data)
+        self.size += len(data)
+
+    @property
+    def head(self) -> bytes:
+        return bytes(self._head)
+
+    @property
+    def too_large(self) -> bool:
+        return self.limit is not None and self.size > self.limit
+
+    def sha256(self) -> str:
+        return self._sha256.hexdigest()
+
+    # the file API Werkzeug's FileStorage and zipfile need
+    def read(self, n: int = -1) -> bytes:
+        return self.file.read(n)
+
+    def readinto(self, buffer) -> int:
+        return self.file.readinto(buffer)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return self.file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self.file.tell()
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def flush(self) -> None:
+        pass
+
+    @property
+    def closed(self) -> bool:
+        return self.file.closed
+
+    def close(self) -> None:
+        """Closing a staged file that was never committed discards it (Werkzeug closes a request's files)."""
+        self.discard()
+
+    def discard(self) -> None:
+        """Remove the staged bytes (idempotent; a committed file is the storage's now and stays)."""
+        if not self.file.closed:
+            self.file.close()
+        if not self.committed and not self.discarded:
+            self.discarded = True
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.temp)
+
+
 class LocalStorage(Storage):
     """Files on local disk under `root`. Each save writes a temporary file in the target directory and renames it into
     place with `os.replace`, so a reader never sees a partial file; on any error the temporary file is removed."""
@@ -112,6 +200,31 @@ class LocalStorage(Storage):
             raise
         self._sync_dir(final.parent)
         return size, digest.hexdigest()
+
+    def stage(self, *, limit: int | None = None, head_size: int = 8192) -> StagedFile:
+        """A new staged file under a new key: write to it, then `commit` it (or `discard` it)."""
+        key = self.new_key()
+        final = self.path(key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=final.parent, prefix=self.TEMP_PREFIX)
+        return StagedFile(self, key, temp, fd, limit, head_size)
+
+    def commit(self, staged: StagedFile) -> str:
+        """Make a staged file durable under its key (fsync, atomic rename, directory fsync); return the key. On any
+        error the staged file is removed and the error propagates."""
+        if staged.storage is not self or staged.committed or staged.discarded:
+            raise StorageError("Tệp tạm không còn để lưu.")
+        try:
+            os.fsync(staged.file.fileno())
+            staged.file.close()
+            final = self.path(staged.key)
+            os.replace(staged.temp, final)
+        except BaseException:
+            staged.discard()
+            raise
+        staged.committed = True
+        self._sync_dir(final.parent)
+        return staged.key
 
     @staticmethod
     def _sync_dir(directory: Path) -> None:
