@@ -13,12 +13,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from dvcq.platform import errors, formatting, security, settings
 from dvcq.platform.extensions import _locale, babel, csrf, db, limiter, login_manager, migrate
 from dvcq.platform.tenancy import Scope, reset_scope, set_scope
+from dvcq.platform.uploads import UploadRequest
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, static_url_path="/static")
+    app.request_class = UploadRequest  # file parts of opted-in upload views go straight into storage (issue 9)
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     env = None
