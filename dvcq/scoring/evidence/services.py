@@ -5,7 +5,10 @@ an allowed extension), the first bytes (the content must be what the extension s
 script is refused), the size (MAX_UPLOAD_MB, counted while streaming), and for DOCX/XLSX/ODT/ODS the ZIP inside (its
 members must say what it is, and its uncompressed size must be sane: no zip bombs). The bytes stream to storage
 under a random key; if anything fails after that — a late check, the database insert, the audit record — the stored
-file is deleted, so a failed upload leaves no file and no row.
+file is deleted, so a failed upload leaves no file and no row. On the local disk, the upload page's request writes
+the file part straight into the storage's staging area as it parses the body (hashing and counting on the way,
+dvcq/platform/uploads.py); `upload` then checks the staged file and commits it (fsync + rename) or discards it, so
+the bytes cross the disk once.
 
 Name policy: a name longer than 255 characters is refused (not truncated) so the user picks the shorter name that
 will be shown to the appraisers; a path (`../`, `C:\\…`) is stripped to its last segment, as old browsers send one;
@@ -39,7 +42,7 @@ from dvcq.platform.errors import MESSAGES, Conflict, Forbidden, NotFound, Servic
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import VN, parse_vn_date, vn_date
 from dvcq.platform.permissions import require
-from dvcq.platform.storage import CHUNK, Storage, get_storage
+from dvcq.platform.storage import CHUNK, StagedFile, Storage, get_storage
 from dvcq.scoring.models import AppraisalAssignment, Assessment, Evidence, EvidenceLink, ItemScore
 from dvcq.scoring.selfassessment.rules import assert_editable
 from dvcq.tenants.models import Role, Unit, User
@@ -459,7 +462,17 @@ def _summary(evidence: Evidence) -> dict:
 
 def upload(actor, unit_id: int, file_storage, meta: dict | None, *, storage: Storage | None = None) -> Evidence:
     """Stream an uploaded file (a werkzeug FileStorage: `.filename`, `.stream`) into the unit's library.
-    Every refusal is a ServiceError with a Vietnamese message (TooLarge → 413), and leaves no file and no row."""
+    Every refusal is a ServiceError with a Vietnamese message (TooLarge → 413), and leaves no file and no row.
+
+    When the request already wrote the file into the storage's staging area while parsing it (a `StagedFile`
+    stream, dvcq/platform/uploads.py), the bytes are not read again: the checks use its head, size and SHA-256, and
+    the staged file is committed (fsync + rename) — or discarded on any refusal or error."""
+    staged = getattr(file_storage, "stream", None)
+    if isinstance(staged, StagedFile):
+        try:
+            return _upload_staged(actor, unit_id, file_storage.filename, staged, meta, storage or get_storage())
+        finally:
+            staged.discard()  # a no-op once committed
     _unit_staff_of(actor, unit_id)
     name, ext = clean_name(getattr(file_storage, "filename", None))
     clean = clean_meta(meta)
@@ -468,7 +481,7 @@ def upload(actor, unit_id: int, file_storage, meta: dict | None, *, storage: Sto
     incoming = _Incoming(file_storage.stream, limit)
     head = incoming.read_head(HEAD)
     if not head:
-        raise ServiceError(f"Tệp «{name}» rỗng (0 byte) nên không được lưu. Vui lòng chọn đúng tệp.")
+        raise _empty(name)
     check_head(head, name, ext)
     key = storage.new_key()
     try:
@@ -478,29 +491,67 @@ def upload(actor, unit_id: int, file_storage, meta: dict | None, *, storage: Sto
         if FAMILY_OF.get(ext) is None:
             with _seekable(storage, key) as stored:
                 check_document_zip(stored, size, name, ext)
-        evidence = Evidence(
-            unit_id=unit_id,
-            storage_key=key,
-            sha256=sha256,
-            size=size,
-            content_type=ALLOWED[ext][1],
-            original_name=name,
-            uploaded_by_id=actor.id,
-            uploaded_at=utcnow(),
-            **clean,
-        )
-        db.session.add(evidence)
-        db.session.flush()
-        audit.record("evidence.uploaded", actor=actor, target=evidence, after=_summary(evidence))
-        db.session.commit()
+        return _insert(actor, unit_id, key, sha256, size, name, ext, clean)
     except BaseException:
-        db.session.rollback()
-        try:
-            storage.delete(key)
-        except Exception:  # the original error matters more; an orphan file is logged for the operator
-            log.exception("could not delete stored file %s after a failed upload", key)
+        _forget(storage, key)
         raise
+
+
+def _upload_staged(actor, unit_id: int, filename, staged: StagedFile, meta, storage: Storage) -> Evidence:
+    _unit_staff_of(actor, unit_id)
+    name, ext = clean_name(filename)
+    clean = clean_meta(meta)
+    if staged.storage is not storage:
+        raise ServiceError("Tệp tải lên không thuộc kho lưu trữ hiện hành. Vui lòng tải lên lại.")
+    limit = max_upload_bytes()
+    if staged.too_large or staged.size > limit:
+        raise TooLarge(too_large_message(limit))
+    head = staged.head
+    if not head:
+        raise _empty(name)
+    check_head(head, name, ext)
+    if FAMILY_OF.get(ext) is None:
+        staged.seek(0)
+        check_document_zip(staged, staged.size, name, ext)
+    sha256, size = staged.sha256(), staged.size
+    key = storage.commit(staged)
+    try:
+        return _insert(actor, unit_id, key, sha256, size, name, ext, clean)
+    except BaseException:
+        _forget(storage, key)
+        raise
+
+
+def _empty(name: str) -> ServiceError:
+    return ServiceError(f"Tệp «{name}» rỗng (0 byte) nên không được lưu. Vui lòng chọn đúng tệp.")
+
+
+def _insert(actor, unit_id: int, key: str, sha256: str, size: int, name: str, ext: str, clean: dict) -> Evidence:
+    evidence = Evidence(
+        unit_id=unit_id,
+        storage_key=key,
+        sha256=sha256,
+        size=size,
+        content_type=ALLOWED[ext][1],
+        original_name=name,
+        uploaded_by_id=actor.id,
+        uploaded_at=utcnow(),
+        **clean,
+    )
+    db.session.add(evidence)
+    db.session.flush()
+    audit.record("evidence.uploaded", actor=actor, target=evidence, after=_summary(evidence))
+    db.session.commit()
     return evidence
+
+
+def _forget(storage: Storage, key: str) -> None:
+    """After a failure: no row (rollback) and no file."""
+    db.session.rollback()
+    try:
+        storage.delete(key)
+    except Exception:  # the original error matters more; an orphan file is logged for the operator
+        log.exception("could not delete stored file %s after a failed upload", key)
 
 
 def fingerprint(evidence: Evidence) -> str:

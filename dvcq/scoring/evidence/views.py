@@ -14,6 +14,7 @@ from dvcq.platform.formatting import points, vn_date
 from dvcq.platform.home import home_cards, nav_item
 from dvcq.platform.permissions import roles_required
 from dvcq.platform.storage import get_storage
+from dvcq.platform.uploads import stream_to_storage
 from dvcq.scoring.evidence import services
 from dvcq.scoring.evidence.forms import DeleteForm, EditForm, LinkForm, UploadForm
 from dvcq.scoring.models import Evidence
@@ -27,6 +28,14 @@ bp = Blueprint(
     static_url_path="/static/evidence",
 )
 nav_item("Tài liệu kiểm chứng", "evidence.index", services.UNIT_ROLES)
+
+# The upload page's file goes straight into storage as the body is parsed (issue 9), only for someone who may
+# upload at all: anyone else's post is parsed the default way and refused as before.
+stream_to_storage(
+    "evidence.upload",
+    allowed=lambda: current_user.is_authenticated and current_user.role in services.UNIT_ROLES,
+    limit=services.max_upload_bytes,
+)
 
 # The in-page viewer gets the file in a sandbox: no script, no plugin, nothing but the file itself.
 INLINE_CSP = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
