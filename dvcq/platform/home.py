@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from dvcq.tenants.models import Role
@@ -51,14 +51,22 @@ def nav_item(label: str, endpoint: str, roles: tuple[Role, ...]) -> None:
     """Add a link to the top navigation for the given roles (areas call this from their init_app)."""
     if (label, endpoint, roles) not in _nav:
         _nav.append((label, endpoint, roles))
+        _nav_links.clear()
+
+
+# (role, script root) → the role's links: the same for every request, so built once per process.
+_nav_links: dict[tuple[Role, str], list[dict[str, str]]] = {}
 
 
 @bp.app_context_processor
 def _nav_items():
     if not current_user.is_authenticated:
         return {"nav_items": []}
-    return {
-        "nav_items": [
-            {"label": label, "url": url_for(endpoint)} for label, endpoint, roles in _nav if current_user.role in roles
-        ]
-    }
+    key = (current_user.role, request.script_root)
+    links = _nav_links.get(key)
+    if links is None:
+        if len(_nav_links) > 64:  # script roots are few; never let odd ones grow the dict without bound
+            _nav_links.clear()
+        links = [{"label": label, "url": url_for(endpoint)} for label, endpoint, roles in _nav if key[0] in roles]
+        _nav_links[key] = links
+    return {"nav_items": links}

@@ -6,7 +6,7 @@ import smtplib
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import Blueprint, current_app, g, has_request_context, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import Boolean, DateTime, ForeignKey, String, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
@@ -36,6 +36,7 @@ def notify(users, kind: str, text: str, link: str = "", dedupe_key: str | None =
     row also waits in the e-mail outbox, sent after commit by `send_outbox` — a mail server that is down never
     rolls back the hand-over itself."""
     email_on = bool(current_app.config.get("SMTP_HOST"))
+    _counts_changed()
     created = []
     for user in users:
         key = f"{dedupe_key}:{user.id}" if dedupe_key else None
@@ -95,7 +96,18 @@ def _send_outbox_job(ctx):
     return {"sent": send_outbox()}
 
 
+def _counts_changed() -> None:
+    """Notifications were written in this request: the bell counts again instead of using the login's prefetch."""
+    if has_request_context():
+        g.dvcq_notifications_changed = True
+
+
 def unread_count(user) -> int:
+    """The bell's number. The session lookup of a logged-in request already counted it in the same statement
+    (`prefetched_unread`); it is asked again only when this request wrote notifications."""
+    prefetched = getattr(user, "prefetched_unread", None)
+    if prefetched is not None and not g.get("dvcq_notifications_changed"):
+        return prefetched
     return db.session.execute(
         select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read.is_(False))
     ).scalar_one()
@@ -123,6 +135,7 @@ def index():
 @bp.route("/thong-bao/da-doc", methods=["POST"])
 @login_required
 def mark_all_read():
+    _counts_changed()
     db.session.execute(update(Notification).where(Notification.user_id == current_user.id).values(read=True))
     db.session.commit()
     return redirect(url_for("notifications.index"))

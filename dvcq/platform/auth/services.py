@@ -7,7 +7,8 @@ import hashlib
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import contains_eager
 
 from dvcq.platform import audit
 from dvcq.platform.auth.passwords import hash_password, password_problem, verify_password
@@ -60,15 +61,31 @@ def open_session(user: User, remote_addr: str = "", user_agent: str = "") -> str
 
 
 def user_for_token(token: str) -> User | None:
+    """The user of a live session token, or None (unknown or revoked session, disabled or deleted account).
+
+    Every logged-in request pays for this, so it is ONE statement: the session row, the user, the user's unit (the
+    request's tenancy scope needs it) and the bell's unread count together. Nothing is cached between requests: a
+    session revoked or an account disabled a moment ago is refused on the very next request."""
+    from dvcq.platform.notifications import Notification
+
+    unread = (
+        select(func.count(Notification.id))
+        .where(Notification.user_id == User.id, Notification.read.is_(False))
+        .correlate(User)
+        .scalar_subquery()
+    )
     row = db.session.execute(
-        select(UserSession).where(UserSession.token_hash == _digest(token), UserSession.revoked_at.is_(None))
-    ).scalar_one_or_none()
+        select(User, unread)
+        .join(UserSession, UserSession.user_id == User.id)
+        .join(User.unit)
+        .options(contains_eager(User.unit))
+        .where(UserSession.token_hash == _digest(token), UserSession.revoked_at.is_(None), User.active.is_(True))
+    ).first()
     if row is None:
         return None
-    user = db.session.get(User, row.user_id)
-    if user is None or not user.active:
-        return None
+    user, unread_count = row
     user.session_token = token
+    user.prefetched_unread = unread_count
     return user
 
 

@@ -13,6 +13,7 @@ from dvcq.platform.home import home_cards, nav_item
 from dvcq.platform.permissions import AUTHORITY_STAFF, roles_required
 from dvcq.platform.storage import get_storage
 from dvcq.platform.tenancy import current_scope, get_or_404
+from dvcq.scoring.results import cache as results_cache
 from dvcq.scoring.results import (
     demo,  # noqa: F401 — registers the demo's past results
     exports,
@@ -72,15 +73,18 @@ def index():
 def year(year: int):
     user = _user()
     staff = services.is_staff(user)
-    table = services.year_table(services.authority_of(user), year, staff=staff)
-    if table is None:
+    authority_id = services.authority_of(user)
+    page = results_cache.year_page(
+        authority_id, year, staff=staff, load=lambda: services.year_table(authority_id, year, staff=staff)
+    )
+    if page is None:
         abort(404)
-    can_compute = user.role in services.COMPUTE_ROLES and table.campaign is not None and not table.campaign.published
+    can_compute = user.role in services.COMPUTE_ROLES and page.campaign_published is False
     return render_template(
         "results/year.html",
-        table=table,
+        page=page,
+        body=page.body(user.unit_id),
         staff=staff,
-        own_unit_id=user.unit_id,
         can_compute=can_compute,
         kinds=(exports.KIND_RESULTS, exports.KIND_ITEMS),
     )

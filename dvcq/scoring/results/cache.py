@@ -1,0 +1,226 @@
+"""The rendered results table of a published year, kept per process and keyed by its data.
+
+A published year's table changes only by an amendment (the results are frozen by the flush listener and, on
+PostgreSQL, by triggers), yet every view of it loaded two years of results with their units and rendered a row per
+unit. So the rendered rows are kept in a small in-process LRU, keyed by:
+
+  * the authority, the year and the audience (staff or a unit's user: they see different links and, for the change
+    since last year, possibly a different previous year) — one authority's table is never served to another, and a
+    table built for staff is never served to a unit's user;
+  * `data_key(authority, year)`: ONE statement of cheap aggregates over everything the table shows — the results of
+    the year and of the year before (count, newest `computed_at`, sum of ids, published rows), both years' campaign
+    status and version, the newest decision of the authority (issuing and amending add one), the version counters of
+    the units in those results (a rename or a new code bumps them) and the authority's groups with their order.
+    An amendment rewrites the changed results with a new `computed_at` and adds a decision; a publication changes
+    the campaign's status: either makes a new key, so a stale table is never served — the old entry just ages out.
+
+Only published years are cached (a year's table before publication is for the authority's staff, and changes with
+every recomputation). Who may see the year is decided before the cache is asked (`visible`), exactly as
+`services.year_table` decides it: a unit's user never gets a year that is not published. The rows are kept in both
+forms a viewer may need — plain, and as the viewer's own unit (highlighted, linked) — so one entry serves every unit
+of the authority; the page around the table (navigation, name, bell, buttons with the CSRF token) is rendered per
+request. Each gunicorn worker keeps its own cache (on the app object); nothing needs to be told to invalidate it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from markupsafe import Markup
+from sqlalchemy import String, bindparam, cast, func, select
+
+from dvcq.platform.extensions import db
+from dvcq.scoring.models import Campaign, CampaignStatus, Decision, UnitResult
+from dvcq.tenants.models import Unit, UnitGroup
+
+CACHE_SIZE = 128
+ROWS_TEMPLATE = "results/_year_rows.html"
+
+
+class LRU:
+    """A small thread-safe LRU (gthread workers serve several requests at once); `hits`/`misses` for tests."""
+
+    def __init__(self, size: int = CACHE_SIZE):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+                self.hits += 1
+            return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self.misses += 1
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+EXTENSION = "dvcq.results_table_cache"
+
+
+def cache_of(app=None) -> LRU:
+    """The application's cache: one per app object (a process serves one app; each test builds its own app, so a
+    table from another test's database can never be served)."""
+    app = app or current_app._get_current_object()
+    cache = app.extensions.get(EXTENSION)
+    if cache is None:
+        cache = app.extensions.setdefault(EXTENSION, LRU())
+    return cache
+
+
+@dataclass(frozen=True)
+class DataKey:
+    campaign_status: str | None  # the year's campaign; None: a year of imported results (published by nature)
+    fingerprint: tuple
+
+    @property
+    def published(self) -> bool:
+        """As `services.year_state` has it: a campaign's results once published; imported years always."""
+        return self.campaign_status is None or self.campaign_status == CampaignStatus.PUBLISHED.value
+
+
+def _key_statement():
+    """Built once (bound parameters): constructing this many SQL expressions per request costs more than running them.
+    The results of both years and their units are summed in ONE pass (aggregates with FILTER)."""
+    authority, year, previous = bindparam("authority_id"), bindparam("year"), bindparam("previous")
+
+    def per_year(y):
+        this = UnitResult.year == y
+        return [
+            func.count(UnitResult.id).filter(this),
+            func.max(UnitResult.computed_at).filter(this),
+            func.sum(UnitResult.id).filter(this),
+            func.count(UnitResult.id).filter(this, UnitResult.published.is_(True)),
+        ]
+
+    results = (
+        select(*per_year(year), *per_year(previous), func.sum(Unit.version), func.count(Unit.id))
+        .join(Unit, Unit.id == UnitResult.unit_id)
+        .where(UnitResult.authority_id == authority, UnitResult.year.in_([year, previous]))
+        .subquery()
+    )
+
+    def campaign(y, column):
+        return select(column).where(Campaign.authority_id == authority, Campaign.year == y).scalar_subquery()
+
+    return select(
+        campaign(year, cast(Campaign.status, String)),
+        campaign(year, Campaign.version),
+        campaign(previous, cast(Campaign.status, String)),
+        campaign(previous, Campaign.version),
+        select(func.max(Decision.id)).where(Decision.authority_id == authority).scalar_subquery(),
+        select(func.aggregate_strings(UnitGroup.name + "=" + cast(UnitGroup.position, String), "|"))
+        .where(UnitGroup.authority_id == authority)
+        .scalar_subquery(),
+        *results.c,
+    )
+
+
+_KEY_STATEMENT = None
+
+
+def data_key(authority_id: int, year: int) -> DataKey:
+    """One statement of aggregates over what the year's table shows (see the module's docstring). Every condition
+    names the authority explicitly; only aggregates come back, and they only ever go into a cache key."""
+    global _KEY_STATEMENT
+    if _KEY_STATEMENT is None:
+        _KEY_STATEMENT = _key_statement()
+    row = db.session.execute(_KEY_STATEMENT, {"authority_id": authority_id, "year": year, "previous": year - 1}).one()
+    status = row[0]
+    return DataKey(str(status) if status is not None else None, tuple(row))
+
+
+@dataclass(frozen=True)
+class YearPage:
+    """What the year's page shows besides the buttons: the heading's facts and the rendered rows."""
+
+    year: int
+    source_label: str
+    campaign_name: str | None
+    campaign_published: bool | None  # None: no campaign that year
+    published: bool
+    computed_at: datetime | None
+    has_rows: bool
+    segments: tuple  # str, or (unit_id, plain row, the viewer's own unit's row)
+
+    def body(self, own_unit_id: int | None) -> Markup:
+        """The groups and their rows, the viewer's own unit highlighted (and linked, for a unit's user)."""
+        return Markup(
+            "".join(
+                part if isinstance(part, str) else (part[2] if part[0] == own_unit_id else part[1])
+                for part in self.segments
+            )
+        )
+
+
+def build_page(table, staff: bool) -> YearPage:
+    """Render a `services.YearTable`'s rows (the macros of ROWS_TEMPLATE), each as plain and as the own unit."""
+    macros = current_app.jinja_env.get_template(ROWS_TEMPLATE).module
+    segments: list = []
+
+    def text(markup) -> None:
+        if segments and isinstance(segments[-1], str):
+            segments[-1] += str(markup)
+        else:
+            segments.append(str(markup))
+
+    for group_name, rows in table.groups:
+        text(macros.group_start(group_name, len(rows)))
+        for r in rows:
+            segments.append(
+                (r.unit_id, str(macros.row(r, table.year, staff, False)), str(macros.row(r, table.year, staff, True)))
+            )
+        text(macros.group_end())
+    campaign = table.campaign
+    return YearPage(
+        year=table.year,
+        source_label=table.source_label,
+        campaign_name=campaign.name if campaign is not None else None,
+        campaign_published=campaign.published if campaign is not None else None,
+        published=table.published,
+        computed_at=table.computed_at,
+        has_rows=bool(table.rows),
+        segments=tuple(segments),
+    )
+
+
+def year_page(authority_id: int, year: int, *, staff: bool, load: Callable) -> YearPage | None:
+    """The year's page for staff or for a unit's user, None when they may not see it (as `services.year_table`).
+    `load()` builds the `services.YearTable` (or None) on a miss; a year not yet published is never cached."""
+    key = data_key(authority_id, year)
+    if not staff and not key.published:
+        return None  # decided before the cache is asked: a unit's user never sees an unpublished year
+    if not key.published:
+        table = load()
+        return build_page(table, staff) if table is not None else None
+    cache = cache_of()
+    cache_key = (authority_id, year, staff, key)
+    page = cache.get(cache_key)
+    if page is None:
+        table = load()
+        if table is None:
+            return None
+        page = build_page(table, staff)
+        cache.put(cache_key, page)
+    return page
