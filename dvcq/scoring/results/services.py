@@ -204,8 +204,7 @@ def campaign_scores(campaign_id: int, shape: Collapsed) -> CampaignScores:
     stmt = (
         select(
             *keys,
-            func.sum(_raw(ItemScore.self_score)),
-            func.count(ItemScore.self_score),
+            func.sum(_raw(ItemScore.self_score)),  # NULL when no leaf of the bucket has a self score
             func.sum(result),
             func.count(result),
         )
@@ -220,14 +219,14 @@ def campaign_scores(campaign_id: int, shape: Collapsed) -> CampaignScores:
     bucket_of_parent, leaf_of_id = shape.bucket_of_parent, shape.leaf_of_id
     for row in db.session.execute(stmt):
         if leaf_of_id:
-            assessment_id, parent_id, leaf_id, self_sum, self_count, result_sum, result_count = row
+            assessment_id, parent_id, leaf_id, self_sum, result_sum, result_count = row
             code = leaf_of_id.get(leaf_id) if leaf_id is not None else bucket_of_parent.get(parent_id)
         else:
-            assessment_id, parent_id, self_sum, self_count, result_sum, result_count = row
+            assessment_id, parent_id, self_sum, result_sum, result_count = row
             code = bucket_of_parent.get(parent_id)
         if code is None:
             continue
-        if self_count:
+        if self_sum is not None:
             selfs[assessment_id][code] = _points(self_sum)
         if result_count:
             results[assessment_id][code] = _points(result_sum)
