@@ -7,7 +7,9 @@ keyed by (authority id, the filters, `services.data_version(authority)`). The da
 aggregates over exactly those inputs (count/newest `computed_at`/sum of ids of published results, published
 campaigns, units' version counters, lineage rows): any change makes a new key, so a stale entry is never served —
 it just ages out of the LRU. Each process (gunicorn worker) keeps its own cache; nothing needs to be told to
-invalidate it. The cached object is read-only for the views.
+invalidate it. The cached object is read-only for the views, except `sections_html`: the sections rendered once (their
+HTML depends on the Dashboard alone), so a view of the dashboard costs the page around them, not seven figures'
+JSON and a dozen tables again.
 """
 
 from __future__ import annotations
@@ -60,6 +62,9 @@ class Dashboard:
     options: Options
     sections: list[Section] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # The sections rendered to HTML (figures' JSON, tables), filled by the first view of this cached Dashboard: the
+    # page around them (filters, the viewer's name and bell, the export link) is rendered per request.
+    sections_html: str | None = None
 
     def tables(self) -> list[Table]:
         return [t for s in self.sections for t in s.tables]

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from dvcq.insights import charts, services, tokens
 from dvcq.insights import dashboard as boards
@@ -110,6 +111,14 @@ def _filters() -> tuple[Filters, list[str]]:
     return filters, problems
 
 
+def _sections(board: boards.Dashboard) -> Markup:
+    """The cached Dashboard's sections, rendered on its first view and kept with it (two first viewers may both
+    render: the same HTML)."""
+    if board.sections_html is None:
+        board.sections_html = render_template("insights/_sections.html", board=board)
+    return Markup(board.sections_html)
+
+
 @bp.route("/")
 @roles_required(*AUTHORITY_STAFF)
 def dashboard():
@@ -118,6 +127,7 @@ def dashboard():
     body = render_template(
         "insights/dashboard.html",
         board=board,
+        sections=_sections(board),
         problems=[*problems, *board.problems],
         plotly_src=plotly_url(),
         export_url=url_for("insights.export", **request.args.to_dict(flat=False)),
