@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 def insert_rows(session: Session, table: Table, rows: Sequence[Mapping]) -> None:
     """Insert `rows` (dicts with the same keys, values as the ORM takes them: Decimal points, enums, datetimes) into
-    `table`, in the session's transaction."""
+    `table`, in the session's transaction. Columns with a Python-side default must be given (COPY cannot apply it)."""
     if not rows:
         return
     connection = session.connection()
@@ -24,6 +24,10 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping]) -> None
         session.execute(insert(table), list(rows))
         return
     columns = list(rows[0])
+    for column in table.c:
+        if column.name not in rows[0] and column.default is not None:
+            # COPY applies no Python-side default (an INSERT through SQLAlchemy would): name the value in the rows.
+            raise ValueError(f"insert_rows: {table.name}.{column.name} has a Python-side default; give it in the rows")
     processors = [table.c[name].type.bind_processor(connection.dialect) for name in columns]
     quote = connection.dialect.identifier_preparer
     statement = f"COPY {quote.format_table(table)} ({', '.join(quote.quote(n) for n in columns)}) FROM STDIN"

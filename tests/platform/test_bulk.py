@@ -60,3 +60,16 @@ def test_a_bad_row_inserts_nothing(world):
             insert_rows(db.session, UnitResult.__table__, rows)
         db.session.rollback()
         assert db.session.execute(select(UnitResult).where(UnitResult.year == 2019)).first() is None
+
+
+def test_a_column_left_to_its_python_default_is_refused_rather_than_left_empty(world):
+    row = _row(world, world.a_id)
+    del row["by_area"]  # default "{}" in the model: COPY would not apply it
+    with scoped(SYSTEM):
+        if db.engine.dialect.name == "postgresql":
+            with pytest.raises(ValueError, match="by_area"):
+                insert_rows(db.session, UnitResult.__table__, [row])
+        else:  # executemany through SQLAlchemy applies the default
+            insert_rows(db.session, UnitResult.__table__, [row])
+            db.session.flush()
+            assert db.session.execute(select(UnitResult.by_area).where(UnitResult.year == 2019)).scalar_one() == "{}"
