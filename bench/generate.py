@@ -132,10 +132,15 @@ def _units(authority: Unit, communes: int, group_count: int, code: str) -> list[
     return sorted((uid, gid, int(c.rsplit("-", 1)[1])) for uid, gid, c in found)
 
 
-def _criteria(authority_id: int, areas: int, leaves_per_area: int, now: datetime) -> tuple[int, list[tuple[int, int]]]:
+def criteria_version(
+    authority_id: int, areas: int, leaves_per_area: int, now: datetime, name: str | None = None
+) -> tuple[int, list[tuple[int, int]]]:
+    """A version of `areas` areas × `leaves_per_area` leaves of 1,00 point (step 0,25), locked (in use), with the three
+    levels at 90/70/50 % of the total. Returns its id and its leaves' (id, position) in tree order. Every benchmark
+    builds its criteria here."""
     version = CriteriaVersion(
         authority_id=authority_id,
-        name=f"Bộ tiêu chí đo hiệu năng ({areas * leaves_per_area} tiêu chí)",
+        name=name or f"Bộ tiêu chí đo hiệu năng ({areas * leaves_per_area} tiêu chí)",
         max_total=Decimal(areas * leaves_per_area),
         created_at=now,
         status=VersionStatus.IN_USE,
@@ -436,7 +441,7 @@ def populate(
         db.session.flush()
         summary.authority_id = authority.id
         units = _units(authority, communes, groups, code)
-        version_id, leaves = _criteria(authority.id, areas, leaves_per_area, now)
+        version_id, leaves = criteria_version(authority.id, areas, leaves_per_area, now)
         summary.users = _users(authority.id, units, unit_users)
         for year in range(current_year - years, current_year + 1):
             current = year == current_year

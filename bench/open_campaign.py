@@ -14,7 +14,6 @@ import os
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 
 
 def main() -> None:
@@ -27,6 +26,7 @@ def main() -> None:
     os.environ.setdefault("STORAGE_URL", f"file://{workdir}/evidence")
 
     from flask_migrate import upgrade
+    from generate import criteria_version
     from sqlalchemy import func, select
 
     from dvcq.platform.app import create_app
@@ -34,7 +34,7 @@ def main() -> None:
     from dvcq.platform.extensions import db
     from dvcq.platform.tenancy import SYSTEM, Scope, scoped
     from dvcq.scoring.campaigns import services
-    from dvcq.scoring.models import CampaignStatus, CriteriaNode, CriteriaVersion, ItemScore, Method, VersionStatus
+    from dvcq.scoring.models import CampaignStatus, CriteriaVersion, ItemScore, VersionStatus
     from dvcq.tenants.models import Role, Unit, UnitGroup, UnitKind, User
 
     app = create_app()
@@ -70,43 +70,10 @@ def main() -> None:
                 password_hash=hash_password("Bench@2026x"),
             )
             db.session.add(secretariat)
-            version = CriteriaVersion(
-                authority_id=authority.id, name="Bộ thử tải", created_at=datetime.now(UTC).replace(tzinfo=None)
-            )
-            db.session.add(version)
-            db.session.flush()
             areas, per_area = 6, max(1, args.leaves // 6)
-            position = 0
-            for a in range(1, areas + 1):
-                position += 1
-                area = CriteriaNode(
-                    version_id=version.id,
-                    code=str(a),
-                    position=position,
-                    depth=0,
-                    name=f"Lĩnh vực {a}",
-                    max_points=Decimal(per_area),
-                    is_leaf=False,
-                )
-                db.session.add(area)
-                db.session.flush()
-                for leaf in range(1, per_area + 1):
-                    position += 1
-                    db.session.add(
-                        CriteriaNode(
-                            version_id=version.id,
-                            parent_id=area.id,
-                            code=f"{a}.{leaf}",
-                            position=position,
-                            depth=1,
-                            name=f"Tiêu chí {a}.{leaf}",
-                            max_points=Decimal(1),
-                            is_leaf=True,
-                            method=Method.RANGE,
-                            step=Decimal("0.25"),
-                        )
-                    )
-            version.max_total = Decimal(areas * per_area)
+            version_id, _ = criteria_version(
+                authority.id, areas, per_area, datetime.now(UTC).replace(tzinfo=None), name="Bộ thử tải"
+            )
             db.session.commit()
             leaves = areas * per_area
 
@@ -117,7 +84,7 @@ def main() -> None:
                 actor,
                 year=2026,
                 name="Kỳ thử tải",
-                criteria_version_id=version.id,
+                criteria_version_id=version_id,
                 unit_ids=[u.id for u in units],
                 deadlines={CampaignStatus.SELF_ASSESSMENT: date.today() + timedelta(days=21)},
             )
@@ -130,7 +97,7 @@ def main() -> None:
                 .join(ItemScore.assessment)
                 .where(ItemScore.unit_id.in_([u.id for u in units]))
             ).scalar_one()
-            assert db.session.get(CriteriaVersion, version.id).status == VersionStatus.IN_USE
+            assert db.session.get(CriteriaVersion, version_id).status == VersionStatus.IN_USE
         backend = db.engine.dialect.name
     print(f"{backend}: {args.units} units × {leaves} leaves")
     print(f"  create campaign (participants, lock version): {created * 1000:.0f} ms")

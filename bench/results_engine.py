@@ -27,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from generate import criteria_version  # noqa: E402
 from sqlalchemy import create_engine, delete, insert, text  # noqa: E402
 
 from dvcq.platform.app import create_app  # noqa: E402
@@ -37,11 +38,7 @@ from dvcq.scoring.models import (  # noqa: E402
     AssessmentStatus,
     Campaign,
     CampaignStatus,
-    ClassificationLevel,
-    CriteriaNode,
-    CriteriaVersion,
     ItemScore,
-    Method,
     UnitResult,
 )
 from dvcq.scoring.results import services  # noqa: E402
@@ -112,51 +109,12 @@ def build(units: int, code: str) -> int:
             for i in range(units)
         ],
     )
-    version = CriteriaVersion(
-        authority_id=authority.id, name="Bộ đo hiệu năng", max_total=Decimal(100), created_at=now, status="in_use"
-    )
-    db.session.add(version)
-    db.session.flush()
-    position = 0
-    leaves = []
-    for a in range(1, AREAS + 1):
-        position += 1
-        area = CriteriaNode(
-            version_id=version.id,
-            code=str(a),
-            position=position,
-            depth=0,
-            name=f"Lĩnh vực {a}",
-            max_points=Decimal(LEAVES_PER_AREA),
-            is_leaf=False,
-        )
-        db.session.add(area)
-        db.session.flush()
-        for leaf in range(1, LEAVES_PER_AREA + 1):
-            position += 1
-            node = CriteriaNode(
-                version_id=version.id,
-                parent_id=area.id,
-                code=f"{a}.{leaf}",
-                position=position,
-                depth=1,
-                name=f"Tiêu chí {a}.{leaf}",
-                max_points=Decimal(1),
-                is_leaf=True,
-                method=Method.RANGE,
-                step=Decimal("0.25"),
-            )
-            db.session.add(node)
-            leaves.append(node)
-    for order, (name, low) in enumerate(
-        (("Hoàn thành xuất sắc nhiệm vụ", 90), ("Hoàn thành tốt nhiệm vụ", 70), ("Hoàn thành nhiệm vụ", 50)), 1
-    ):
-        db.session.add(ClassificationLevel(version_id=version.id, order=order, name=name, min_points=Decimal(low)))
+    version_id, leaves = criteria_version(authority.id, AREAS, LEAVES_PER_AREA, now, name="Bộ đo hiệu năng")
     campaign = Campaign(
         authority_id=authority.id,
         year=2025,
         name="Kỳ đo hiệu năng",
-        criteria_version_id=version.id,
+        criteria_version_id=version_id,
         status=CampaignStatus.FINAL_REVIEW,
         created_at=now,
     )
@@ -186,14 +144,14 @@ def build(units: int, code: str) -> int:
     batch = []
     for assessment_id, unit_id in assessments:
         strength = rng.uniform(0.55, 1.0)
-        for leaf in leaves:
+        for leaf_id, leaf_position in leaves:
             appraised = quarters[min(4, max(0, round(rng.gauss(strength * 4, 0.8))))]
             batch.append(
                 {
                     "unit_id": unit_id,
                     "assessment_id": assessment_id,
-                    "node_id": leaf.id,
-                    "node_position": leaf.position,
+                    "node_id": leaf_id,
+                    "node_position": leaf_position,
                     "self_score": max(appraised, quarters[min(4, round(strength * 4) + 1)]),
                     "appraised_score": appraised,
                     "version": 1,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 
 PASSWORD = "TaiThu@2026x"
 
@@ -26,12 +25,13 @@ def main() -> None:
     from flask_migrate import upgrade
     from sqlalchemy import select
 
+    from bench.generate import criteria_version
     from dvcq.platform.app import create_app
     from dvcq.platform.auth.passwords import hash_password
     from dvcq.platform.extensions import db
     from dvcq.platform.tenancy import SYSTEM, Scope, scoped
     from dvcq.scoring.campaigns import services
-    from dvcq.scoring.models import Assessment, CampaignStatus, CriteriaNode, CriteriaVersion, ItemScore, Method
+    from dvcq.scoring.models import Assessment, CampaignStatus, ItemScore
     from dvcq.tenants.models import Role, Unit, UnitGroup, UnitKind, User
 
     app = create_app()
@@ -78,42 +78,10 @@ def main() -> None:
                 password_hash=hashed,
             )
             db.session.add_all([*officers, secretariat])
-            version = CriteriaVersion(
-                authority_id=authority.id, name="Bộ tiêu chí thử tải", created_at=datetime.now(UTC).replace(tzinfo=None)
+            areas, per_area = 5, max(1, args.leaves // 5)
+            version_id, _ = criteria_version(
+                authority.id, areas, per_area, datetime.now(UTC).replace(tzinfo=None), name="Bộ tiêu chí thử tải"
             )
-            db.session.add(version)
-            db.session.flush()
-            areas, per_area, position = 5, max(1, args.leaves // 5), 0
-            for a in range(1, areas + 1):
-                position += 1
-                area = CriteriaNode(
-                    version_id=version.id,
-                    code=str(a),
-                    position=position,
-                    depth=0,
-                    name=f"Lĩnh vực {a}",
-                    max_points=Decimal(per_area),
-                    is_leaf=False,
-                )
-                db.session.add(area)
-                db.session.flush()
-                for leaf in range(1, per_area + 1):
-                    position += 1
-                    db.session.add(
-                        CriteriaNode(
-                            version_id=version.id,
-                            parent_id=area.id,
-                            code=f"{a}.{leaf}",
-                            position=position,
-                            depth=1,
-                            name=f"Tiêu chí {a}.{leaf}",
-                            max_points=Decimal(1),
-                            is_leaf=True,
-                            method=Method.RANGE,
-                            step=Decimal("0.25"),
-                        )
-                    )
-            version.max_total = Decimal(areas * per_area)
             db.session.commit()
 
         with scoped(Scope(authority_id=authority.id)):
@@ -122,7 +90,7 @@ def main() -> None:
                 actor,
                 year=2026,
                 name="Kỳ đánh giá thử tải",
-                criteria_version_id=version.id,
+                criteria_version_id=version_id,
                 unit_ids=[u.id for u in units],
                 deadlines={CampaignStatus.SELF_ASSESSMENT: date.today() + timedelta(days=21)},
             )
