@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from generate import criteria_version  # noqa: E402
+from generate import bench_config, criteria_version  # noqa: E402
 from sqlalchemy import create_engine, delete, insert, text  # noqa: E402
 
 from dvcq.platform.app import create_app  # noqa: E402
@@ -61,18 +61,6 @@ RAW_SQL_AREAS = text(
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def _config(url: str, instance: Path) -> dict:
-    return {
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": url,
-        "SECRET_KEY": "bench-" + "x" * 40,
-        "STORAGE_URL": f"file://{instance / 'evidence'}",
-        "JOBS_INLINE": True,
-        "REDIS_URL": None,
-        "RATELIMIT_STORAGE_URI": "memory://",
-    }
 
 
 def build(units: int, code: str) -> int:
@@ -226,7 +214,7 @@ def measure(label: str, size: int, repeat: int) -> None:
 def run(url: str, label: str, sizes: list[int], repeat: int, instance: Path) -> None:
     from flask_migrate import upgrade
 
-    app = create_app(_config(url, instance))
+    app = create_app(bench_config(url, instance))
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         for size in sizes:
