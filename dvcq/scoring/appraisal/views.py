@@ -3,8 +3,11 @@ unit's preliminary result with its explanations (giải trình)."""
 
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from dvcq.platform.errors import ServiceError
@@ -129,7 +132,28 @@ def sheet_page(assessment_id: int):
         areas=areas,
         done=done,
         total=total,
-        reasons=services.DEDUCTION_REASONS,
+        # The item's save URL is this prefix + the item id: one url_for for the page, not one per item.
+        save_prefix=url_for("appraisal.save_item", assessment_id=assessment.id, item_id=0).removesuffix("0"),
+        reason_boxes=reason_boxes,
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def reason_boxes(chosen: str, locked: bool) -> Markup:
+    """The deduction reasons' check boxes for an item whose stored reasons are `chosen` ("code,code"): the same few
+    combinations recur on every item of every sheet, so each is rendered once per process."""
+    picked = set(chosen.split(","))
+    disabled = " disabled" if locked else ""
+    boxes = "".join(
+        Markup('\n        <label><input type="checkbox" name="reasons" value="{}"{}{}> {}</label>').format(
+            code, Markup(" checked") if code in picked else "", Markup(disabled), label
+        )
+        for code, label in services.DEDUCTION_REASONS.items()
+    )
+    return (
+        Markup('<fieldset class="reasons"><legend>Lý do trừ điểm</legend>')
+        + Markup(boxes)
+        + Markup("\n      </fieldset>")
     )
 
 

@@ -1,0 +1,62 @@
+"""The appraisal sheet's per-item form, now rendered with the CSRF token, the save URL and the reasons' check boxes
+prepared once per page: each item still posts to its own URL with a valid token, shows its saved reasons checked,
+and every field is disabled once the preliminary result is released."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from dvcq.platform.extensions import db
+from dvcq.platform.tenancy import SYSTEM, Scope, scoped
+from dvcq.scoring.appraisal import services
+from dvcq.scoring.models import Assessment, AssessmentStatus, ItemScore
+from dvcq.tenants.models import User
+from tests.scoring.appraisal_factories import build_campaign
+
+
+def _user(login):
+    return db.session.execute(select(User).where(User.login == login)).scalar_one()
+
+
+def _form(page: str, item_id: int) -> str:
+    return re.search(rf'<article class="item card" id="item-{item_id}">.*?</article>', page, re.S).group(0)
+
+
+def test_each_item_posts_to_its_own_url_with_its_reasons_checked_and_locks_after_release(world, browser):
+    camp = build_campaign(world)
+    with scoped(Scope(world.district_id)):
+        services.assign(_user("thuongtruc"), camp.id, _user("thamdinh").id, world.a_id, None)
+    assessment_id = camp.assessment_ids["a"]
+    first, second = camp.item_ids[("a", "1.1")], camp.item_ids[("a", "1.2")]
+    with scoped(SYSTEM):
+        db.session.get(ItemScore, first).deduction_reasons = "chua_day_du,khac"
+        db.session.commit()
+    browser.login(world.appraiser)
+    page = browser.get(f"/tham-dinh/ho-so/{assessment_id}").get_data(as_text=True)
+    one, two = _form(page, first), _form(page, second)
+    assert f'action="/tham-dinh/ho-so/{assessment_id}/tieu-chi/{first}"' in one
+    assert f'action="/tham-dinh/ho-so/{assessment_id}/tieu-chi/{second}"' in two
+    assert re.findall(r'value="(\w+)" checked', one) == ["chua_day_du", "khac"]
+    assert "checked" not in two and "disabled" not in one + two
+    token = re.search(r'name="csrf_token" value="([^"]+)"', two).group(1)
+    with scoped(SYSTEM):
+        version = db.session.get(ItemScore, second).version
+    response = browser.client.post(
+        f"/tham-dinh/ho-so/{assessment_id}/tieu-chi/{second}",
+        data={"csrf_token": token, "version": version, "score": "4", "reasons": ["thieu_kiem_chung"], "note": ""},
+    )
+    assert response.status_code == 303
+    page = browser.get(f"/tham-dinh/ho-so/{assessment_id}").get_data(as_text=True)
+    assert re.findall(r'value="(\w+)" checked', _form(page, second)) == ["thieu_kiem_chung"]
+
+    with scoped(SYSTEM):
+        db.session.get(Assessment, assessment_id).status = AssessmentStatus.RELEASED
+        db.session.commit()
+    page = browser.get(f"/tham-dinh/ho-so/{assessment_id}").get_data(as_text=True)
+    one = _form(page, first)
+    boxes = re.findall(r'<input type="checkbox"[^>]*>', one)
+    assert len(boxes) == len(services.DEDUCTION_REASONS) and all(b.endswith(" disabled>") for b in boxes)
+    assert re.search(r'name="score"[^>]*disabled', one) and re.search(r'name="note"[^>]*disabled', one)
+    assert "Lưu điểm thẩm định" not in one
