@@ -17,6 +17,7 @@ from dvcq.platform.storage import LocalStorage, StagedFile, get_storage
 from dvcq.platform.tenancy import SYSTEM, scoped
 from dvcq.scoring.evidence import services
 from dvcq.scoring.models import Evidence
+from tests.platform.test_storage import s3, s3_endpoint  # noqa: F401 — the moto fixtures
 
 BOUNDARY = b"----dvcqBoundary7MA4YWxkTrZu0gW"
 
@@ -254,3 +255,41 @@ def test_a_docx_is_checked_from_its_staged_file(world, officer_a, app, staged):
         evidence = db.session.execute(select(Evidence)).scalar_one()
     assert evidence.sha256 == hashlib.sha256(out.getvalue()).hexdigest()
     assert len(staged) == 1 and staged[0].committed
+
+
+@pytest.mark.parametrize("read_size", [4096, 1024 * 1024])
+def test_large_parts_after_a_file_are_parsed_as_werkzeug_does_not_refused_as_too_much_form_memory(
+    monkeypatch, read_size
+):
+    # The fast path hands the decoder everything it read past the file (up to 1 MiB at once): a text field of
+    # 400 KB (under Werkzeug's 500 KB form memory limit) and another file after it must still parse.
+    monkeypatch.setattr(uploads, "READ_SIZE", read_size)
+    raw = body(
+        [
+            ("file", "a.pdf", os.urandom(300_000)),
+            ("description", None, b"a" * 400_000),
+            ("file", "b.pdf", os.urandom(700_000)),
+            ("issuer", None, b"UBND"),
+        ]
+    )
+    assert parse_with(uploads._StagingMultiPartParser, raw) == parse_with(MultiPartParser, raw)
+
+
+def test_with_s3_storage_the_upload_page_keeps_the_spooled_path_and_stores_the_object(
+    world,
+    officer_a,
+    app,
+    staged,
+    s3,  # noqa: F811 — the fixture imported above
+):
+    app.config["STORAGE_URL"] = f"s3://{s3.bucket}/tai-lieu?endpoint={s3.client.meta.endpoint_url}&region=us-east-1"
+    data = pdf(9 * 1024 * 1024)  # more than one S3 part
+    response = post_raw(officer_a, multipart(officer_a.csrf(), data))
+    assert response.status_code == 302
+    assert staged == []  # S3 cannot stage: Werkzeug spooled the part, the service streamed it to the bucket
+    with scoped(SYSTEM):
+        evidence = db.session.execute(select(Evidence)).scalar_one()
+    assert (evidence.size, evidence.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+    stream = get_storage(app).open(evidence.storage_key)
+    assert stream.read() == data
+    stream.close()
