@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.formparser import MultiPartParser
 
+from dvcq.platform import storage as storage_module
 from dvcq.platform import uploads
 from dvcq.platform.extensions import db
 from dvcq.platform.storage import LocalStorage, StagedFile, get_storage
@@ -157,6 +158,7 @@ def test_an_upload_is_written_once_into_storage_with_the_sha256_and_size_of_the_
         raise AssertionError("the staged upload must not be copied into storage again")
 
     monkeypatch.setattr(LocalStorage, "save", no_second_copy)
+    monkeypatch.setattr(storage_module, "WRITEBACK_EVERY", 1024 * 1024)  # the early writeback on the way, too
     data = pdf(3 * 1024 * 1024 + 12345)  # more than one 1 MiB read
     response = post_raw(officer_a, multipart(officer_a.csrf(), data))
     assert response.status_code == 302
