@@ -1,8 +1,13 @@
-"""Pages under load (issue 9): gunicorn (`-w 2`, sync workers) on 127.0.0.1 serving generated province data, 50
-concurrent users on the main pages, against the trivial `/healthz` route served the same way in the same run.
+"""Pages under load (issue 9): gunicorn on 127.0.0.1 serving generated province data, 50 concurrent users on the
+main pages, against the trivial `/healthz` route served the same way in the same run.
 
     python bench/generate.py --scale province [--pg]          # the data first
     python bench/pages_load.py [--database-url URL] [--users 50] [--seconds 10] [--think 1.0]
+                               [--config deploy/gunicorn.conf.py | --config none --workers 2]
+
+Server: by default gunicorn runs with the production settings, `deploy/gunicorn.conf.py` (gthread workers, 2×cores+1
+of them, 4 threads each, access log on) — the pages are measured the way they are deployed, and /healthz with the
+same settings in the same run. `--config none` gives the earlier set-up: `-w --workers` sync workers, no access log.
 
 Default database: dvcq_bench_province on DVCQ_BENCH_DATABASE_URL's server when that is set, else the SQLite file of
 `generate.py`. Two passes per page:
@@ -143,7 +148,35 @@ def default_url() -> str:
     return "sqlite:////tmp/dvcq-bench-province.sqlite3"
 
 
-def start_gunicorn(database_url: str, port: int, workers: int) -> subprocess.Popen:
+DEFAULT_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
+
+
+def gunicorn_command(config: str, port: int, workers: int | None) -> tuple[list[str], dict, str]:
+    """The command line, the extra environment and a description of the server settings."""
+    binary = str(Path(sys.executable).parent / "gunicorn")
+    if config == "none":
+        count = workers or 2
+        return [binary, "-w", str(count), "-b", f"{HOST}:{port}", "wsgi:app"], {}, f"gunicorn -w {count} (sync)"
+    env = {"WEB_CONCURRENCY": str(workers)} if workers else {}
+    path = Path(config).resolve()
+    name = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    # The file's settings, but the bind given here (gunicorn's command line wins over its config file).
+    return [binary, "-c", str(path), "-b", f"{HOST}:{port}"], env, f"gunicorn -c {name}"
+
+
+def _describe(process: subprocess.Popen, label: str) -> str:
+    """The label with what actually runs: the master's worker processes and the threads per worker."""
+    if "-c" not in process.args:
+        return label
+    try:
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    except OSError:
+        return label
+    threads = os.environ.get("GUNICORN_THREADS") or "4"
+    return f"{label} ({len(children)} gthread workers × {threads} threads)"
+
+
+def start_gunicorn(database_url: str, port: int, config: str, workers: int | None) -> tuple[subprocess.Popen, str]:
     env = dict(
         os.environ,
         DATABASE_URL=database_url,
@@ -152,8 +185,10 @@ def start_gunicorn(database_url: str, port: int, workers: int) -> subprocess.Pop
         LOGIN_LIMIT_PER_ADDRESS="100000 per minute",
         LOGIN_LIMIT_PER_ACCOUNT="100000 per minute",
     )
+    command, extra, label = gunicorn_command(config, port, workers)
+    env.update(extra)
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b", f"{HOST}:{port}", "wsgi:app"],
+        command,
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -163,7 +198,8 @@ def start_gunicorn(database_url: str, port: int, workers: int) -> subprocess.Pop
     for _ in range(100):
         try:
             if Client(port).request("GET", "/healthz")[0] == 200:
-                return process
+                time.sleep(1)  # let every worker boot before counting them and loading them
+                return process, _describe(process, label)
         except OSError:
             time.sleep(0.1)
     process.kill()
@@ -176,12 +212,15 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--think", type=float, default=1.0)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--config", default=str(DEFAULT_CONFIG), help="gunicorn config file (default: production's), or 'none'"
+    )
+    parser.add_argument("--workers", type=int, default=None, help="workers (default: the config's; 2 with none)")
     args = parser.parse_args()
     found = ids(args.database_url)
     officers = found["officers"][: args.users]
     port = free_port()
-    server = start_gunicorn(args.database_url, port, args.workers)
+    server, label = start_gunicorn(args.database_url, port, args.config, args.workers)
     try:
         anonymous = [Client(port) for _ in range(args.users)]
         officer_clients = []
@@ -211,7 +250,7 @@ def main() -> None:
             ("dashboard /tong-quan/", shared(leadership), lambda i: "/tong-quan/"),
         ]
         print(
-            f"gunicorn -w {args.workers} on {HOST}:{port}, {args.database_url.split('@')[-1]}, "
+            f"{label} on {HOST}:{port}, {args.database_url.split('@')[-1]}, "
             f"{len(officers)} users, {args.seconds:.0f} s per pass; load {os.getloadavg()[0]:.2f}"
         )
         print(f"{'page':<36} {'users (think ' + str(args.think) + ' s)':>34} {'saturation (no think)':>34}")

@@ -60,3 +60,20 @@ def test_each_item_posts_to_its_own_url_with_its_reasons_checked_and_locks_after
     assert len(boxes) == len(services.DEDUCTION_REASONS) and all(b.endswith(" disabled>") for b in boxes)
     assert re.search(r'name="score"[^>]*disabled', one) and re.search(r'name="note"[^>]*disabled', one)
     assert "Lưu điểm thẩm định" not in one
+
+
+def test_the_units_home_card_leaves_out_a_published_years_assessment(world, browser):
+    from dvcq.scoring.models import Campaign, CampaignStatus
+
+    camp = build_campaign(world, status=CampaignStatus.FINAL_REVIEW)
+    with scoped(SYSTEM):
+        for a in db.session.execute(select(Assessment)).scalars():
+            a.status = AssessmentStatus.FINAL
+        db.session.commit()
+    browser.login(world.officer_a)
+    assert "Kết quả thẩm định đã chốt" in browser.get("/").get_data(as_text=True)
+    with scoped(SYSTEM):
+        db.session.get(Campaign, camp.id).status = CampaignStatus.PUBLISHED
+        db.session.commit()
+    page = browser.get("/").get_data(as_text=True)
+    assert "Kết quả thẩm định đã chốt" not in page and f"/giai-trinh/{camp.assessment_ids['a']}" not in page

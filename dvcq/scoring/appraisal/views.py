@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
@@ -67,11 +68,13 @@ def _cards(user):
                 }
             )
     elif user.role in UNIT_STAFF:
+        # One statement: the campaign comes with its assessment (every past year's was a query of its own).
         for assessment in db.session.execute(
-            select(Assessment).where(Assessment.status.in_(VISIBLE_TO_UNIT))
+            select(Assessment)
+            .join(Assessment.campaign)
+            .options(contains_eager(Assessment.campaign))
+            .where(Assessment.status.in_(VISIBLE_TO_UNIT), Campaign.status != CampaignStatus.PUBLISHED)
         ).scalars():
-            if assessment.campaign.status == CampaignStatus.PUBLISHED:
-                continue
             link = url_for("appraisal.unit_result", assessment_id=assessment.id)
             if assessment.status == AssessmentStatus.FINAL:
                 card = {

@@ -43,12 +43,16 @@ ROWS_TEMPLATE = "results/_year_rows.html"
 
 
 class LRU:
-    """A small thread-safe LRU (gthread workers serve several requests at once); `hits`/`misses` for tests."""
+    """A small thread-safe LRU (gthread workers serve several requests at once); `hits`/`misses` for tests.
+
+    Single flight: the first request for a missing key builds it while the others asking for the same key wait for
+    that build, instead of all building the same table at once."""
 
     def __init__(self, size: int = CACHE_SIZE):
         self.size = size
         self._items: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
+        self._building: dict = {}  # key → the lock its builder holds
         self.hits = self.misses = 0
 
     def get(self, key):
@@ -59,13 +63,28 @@ class LRU:
                 self.hits += 1
             return value
 
-    def put(self, key, value) -> None:
+    def get_or_build(self, key, build: Callable):
+        """The cached value, or `build()`'s (kept unless None)."""
+        value = self.get(key)
+        if value is not None:
+            return value
         with self._lock:
-            self.misses += 1
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            building = self._building.setdefault(key, threading.Lock())
+        with building:
+            value = self.get(key)  # built by the request we waited for
+            if value is None:
+                value = build()
+                if value is not None:
+                    with self._lock:
+                        self.misses += 1
+                        self._items[key] = value
+                        self._items.move_to_end(key)
+                        while len(self._items) > self.size:
+                            self._items.popitem(last=False)
+        with self._lock:
+            if self._building.get(key) is building:
+                del self._building[key]
+        return value
 
     def clear(self) -> None:
         with self._lock:
@@ -214,13 +233,9 @@ def year_page(authority_id: int, year: int, *, staff: bool, load: Callable) -> Y
     if not key.published:
         table = load()
         return build_page(table, staff) if table is not None else None
-    cache = cache_of()
-    cache_key = (authority_id, year, staff, key)
-    page = cache.get(cache_key)
-    if page is None:
+
+    def build() -> YearPage | None:
         table = load()
-        if table is None:
-            return None
-        page = build_page(table, staff)
-        cache.put(cache_key, page)
-    return page
+        return build_page(table, staff) if table is not None else None
+
+    return cache_of().get_or_build((authority_id, year, staff, key), build)
