@@ -6,9 +6,10 @@ static folder; the database keeps the original name, size, SHA-256 and type. `sa
 bounded whatever the file's size, and a failed save leaves nothing behind.
 
 The local backend can also *stage* a file (`LocalStorage.stage`): the caller writes the bytes as they arrive into a
-hidden temporary file in the final key's directory, which counts them, hashes them (SHA-256) and keeps the first bytes
-for content checks; `commit` then only fsyncs and renames it into place, `discard` removes it. Uploads use this to
-write the request body once, straight where it will live (dvcq/platform/uploads.py).
+nameless file (O_TMPFILE; elsewhere a hidden `.tmp-` file) in the final key's directory, which counts them, hashes
+them (SHA-256) and keeps the first bytes for content checks; `commit` then only fsyncs and links or renames it into
+place, `discard` removes it. Uploads use this to write the request body once, straight where it will live
+(dvcq/platform/uploads.py).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from urllib.parse import parse_qs, unquote, urlparse
 CHUNK = 1024 * 1024
 # A staged file asks the kernel to start writing it out every this many bytes (0: never; not on every platform).
 WRITEBACK_EVERY = 8 * 1024 * 1024 if hasattr(os, "posix_fadvise") else 0
+# Staged files without a name until committed (Linux: O_TMPFILE, named by linking /proc/self/fd/N).
+ANONYMOUS_FILES = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$")
 
 
@@ -86,7 +89,7 @@ class StagedFile:
     `head_size` bytes; past `limit` bytes it only counts (nothing more is written: the caller refuses the file by
     `size`). Readable and seekable like a file (it is one), so it can stand in for Werkzeug's spooled upload."""
 
-    def __init__(self, storage: LocalStorage, key: str, temp: str, fd: int, limit: int | None, head_size: int):
+    def __init__(self, storage: LocalStorage, key: str, temp: str | None, fd: int, limit: int | None, head_size: int):
         self.storage, self.key, self.temp = storage, key, temp
         self.limit, self.head_size = limit, head_size
         self.file = os.fdopen(fd, "w+b", buffering=0)  # raw FileIO: a write is one os.write, no extra copy
@@ -169,8 +172,19 @@ class StagedFile:
             self.file.close()
         if not self.committed and not self.discarded:
             self.discarded = True
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self.temp)
+            if self.temp is not None:  # an anonymous file is gone once closed
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(self.temp)
+
+
+def _link_anonymous(fd: int, final: Path) -> None:
+    """Name an O_TMPFILE file: linkat(AT_SYMLINK_FOLLOW) of /proc/self/fd/N. (A dir fd is passed because os.link
+    falls back to plain link(2), which does not follow the /proc symlink, when none is.)"""
+    directory = os.open(final.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.link(f"/proc/self/fd/{fd}", final.name, dst_dir_fd=directory, follow_symlinks=True)
+    finally:
+        os.close(directory)
 
 
 class LocalStorage(Storage):
@@ -213,10 +227,21 @@ class LocalStorage(Storage):
         return size, digest.hexdigest()
 
     def stage(self, *, limit: int | None = None, head_size: int = 8192) -> StagedFile:
-        """A new staged file under a new key: write to it, then `commit` it (or `discard` it)."""
+        """A new staged file under a new key: write to it, then `commit` it (or `discard` it).
+
+        On Linux it is an anonymous file (O_TMPFILE) in the key's directory: it has no name until `commit` links it,
+        so even a worker killed half way through an upload (gunicorn's timeout sends SIGKILL) leaves nothing behind.
+        Elsewhere, or on a filesystem without O_TMPFILE, it is a hidden `.tmp-` file, removed on every error."""
         key = self.new_key()
         final = self.path(key)
         final.parent.mkdir(parents=True, exist_ok=True)
+        if ANONYMOUS_FILES:
+            try:
+                fd = os.open(final.parent, os.O_TMPFILE | os.O_RDWR, 0o600)
+            except OSError:
+                pass
+            else:
+                return StagedFile(self, key, None, fd, limit, head_size)
         fd, temp = tempfile.mkstemp(dir=final.parent, prefix=self.TEMP_PREFIX)
         return StagedFile(self, key, temp, fd, limit, head_size)
 
@@ -227,9 +252,13 @@ class LocalStorage(Storage):
             raise StorageError("Tệp tạm không còn để lưu.")
         try:
             os.fsync(staged.file.fileno())
-            staged.file.close()
             final = self.path(staged.key)
-            os.replace(staged.temp, final)
+            if staged.temp is None:  # anonymous: give it its name (the key is new, so nothing is there)
+                _link_anonymous(staged.file.fileno(), final)
+                staged.file.close()
+            else:
+                staged.file.close()
+                os.replace(staged.temp, final)
         except BaseException:
             staged.discard()
             raise

@@ -8,7 +8,8 @@ file part is written as it is parsed into a staged file in the storage itself (`
 hashed (SHA-256) and its first bytes kept on the way. The request's `files` then hold a FileStorage whose stream is
 that `StagedFile`; the service checks it and `commit`s it (fsync + atomic rename), or discards it.
 
-A staged file is never visible as a stored key (hidden `.tmp-` name, skipped by `keys()`). Whatever happens — a
+A staged file is never visible as a stored key: on Linux it has no name at all until committed (O_TMPFILE, so even a
+worker killed mid-upload leaves nothing), elsewhere a hidden `.tmp-` name that `keys()` skips. Whatever happens — a
 refused file, a failed check, CSRF refusing the post, the client dropping the connection half way, a body over
 MAX_CONTENT_LENGTH — the staged file is removed when the request ends (`UploadRequest.close`), unless it was
 committed.

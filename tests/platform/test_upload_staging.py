@@ -6,6 +6,10 @@ insert — leaves no staged file, no stored file and no row."""
 import hashlib
 import io
 import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -109,9 +113,10 @@ def officer_a(world, browser):
     return browser
 
 
-@pytest.fixture
-def staged(monkeypatch):
+@pytest.fixture(params=[True, False], ids=["nameless", "named-temp"])
+def staged(request, monkeypatch):
     """Every file staged during the test, and the size its staging file reached on disk."""
+    monkeypatch.setattr(storage_module, "ANONYMOUS_FILES", request.param)  # O_TMPFILE, and the fallback
     seen = []
     original = LocalStorage.stage
 
@@ -159,10 +164,19 @@ def test_an_upload_is_written_once_into_storage_with_the_sha256_and_size_of_the_
 
     monkeypatch.setattr(LocalStorage, "save", no_second_copy)
     monkeypatch.setattr(storage_module, "WRITEBACK_EVERY", 1024 * 1024)  # the early writeback on the way, too
+    seen_while_writing = []
+    original_write = StagedFile.write
+
+    def write(self, data):
+        seen_while_writing.append([p for p in files_on_disk(app) if not p.name.startswith(".tmp-")])
+        return original_write(self, data)
+
+    monkeypatch.setattr(StagedFile, "write", write)
     data = pdf(3 * 1024 * 1024 + 12345)  # more than one 1 MiB read
     response = post_raw(officer_a, multipart(officer_a.csrf(), data))
     assert response.status_code == 302
     assert len(staged) == 1
+    assert seen_while_writing and all(seen == [] for seen in seen_while_writing)  # never under a key before commit
     with scoped(SYSTEM):
         evidence = db.session.execute(select(Evidence)).scalar_one()
     assert (evidence.size, evidence.sha256) == (len(data), hashlib.sha256(data).hexdigest())
@@ -295,3 +309,18 @@ def test_with_s3_storage_the_upload_page_keeps_the_spooled_path_and_stores_the_o
     stream = get_storage(app).open(evidence.storage_key)
     assert stream.read() == data
     stream.close()
+
+
+@pytest.mark.skipif(not storage_module.ANONYMOUS_FILES, reason="O_TMPFILE (Linux) only")
+def test_a_worker_killed_half_way_through_staging_leaves_no_file(tmp_path):
+    # gunicorn kills a worker that overruns its timeout with SIGKILL: no cleanup code runs then.
+    script = (
+        "import os, signal, sys\n"
+        "from dvcq.platform.storage import LocalStorage\n"
+        "staged = LocalStorage(sys.argv[1]).stage()\n"
+        "staged.write(b'%PDF-' + os.urandom(3 * 1024 * 1024))\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], cwd=Path(__file__).parents[2], check=False)
+    assert done.returncode == -signal.SIGKILL
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
