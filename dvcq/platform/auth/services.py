@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import contains_eager
 
 from dvcq.platform import audit
@@ -60,12 +60,7 @@ def open_session(user: User, remote_addr: str = "", user_agent: str = "") -> str
     return token
 
 
-def user_for_token(token: str) -> User | None:
-    """The user of a live session token, or None (unknown or revoked session, disabled or deleted account).
-
-    Every logged-in request pays for this, so it is ONE statement: the session row, the user, the user's unit (the
-    request's tenancy scope needs it) and the bell's unread count together. Nothing is cached between requests: a
-    session revoked or an account disabled a moment ago is refused on the very next request."""
+def _token_statement():
     from dvcq.platform.notifications import Notification
 
     unread = (
@@ -74,13 +69,33 @@ def user_for_token(token: str) -> User | None:
         .correlate(User)
         .scalar_subquery()
     )
-    row = db.session.execute(
+    return (
         select(User, unread)
         .join(UserSession, UserSession.user_id == User.id)
         .join(User.unit)
         .options(contains_eager(User.unit))
-        .where(UserSession.token_hash == _digest(token), UserSession.revoked_at.is_(None), User.active.is_(True))
-    ).first()
+        .where(
+            UserSession.token_hash == bindparam("token_hash"),
+            UserSession.revoked_at.is_(None),
+            User.active.is_(True),
+        )
+    )
+
+
+_TOKEN_STATEMENT = None
+
+
+def user_for_token(token: str) -> User | None:
+    """The user of a live session token, or None (unknown or revoked session, disabled or deleted account).
+
+    Every logged-in request pays for this, so it is ONE statement (built once, bound parameter): the session row, the
+    user, the user's unit (the request's tenancy scope needs it) and the bell's unread count together. Nothing is
+    cached between requests: a session revoked or an account disabled a moment ago is refused on the very next
+    request."""
+    global _TOKEN_STATEMENT
+    if _TOKEN_STATEMENT is None:
+        _TOKEN_STATEMENT = _token_statement()
+    row = db.session.execute(_TOKEN_STATEMENT, {"token_hash": _digest(token)}).first()
     if row is None:
         return None
     user, unread_count = row
