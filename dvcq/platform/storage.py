@@ -17,8 +17,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import queue
 import re
 import tempfile
+import threading
 import uuid
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -28,6 +30,10 @@ from urllib.parse import parse_qs, unquote, urlparse
 CHUNK = 1024 * 1024
 # A staged file asks the kernel to start writing it out every this many bytes (0: never; not on every platform).
 WRITEBACK_EVERY = 8 * 1024 * 1024 if hasattr(os, "posix_fadvise") else 0
+# A staged file past this size hashes in a helper thread (hashlib releases the GIL), overlapping the SHA-256 with
+# reading the request; at most HASH_QUEUE blocks wait for it, so memory stays bounded.
+HASH_THREAD_AFTER = 4 * 1024 * 1024
+HASH_QUEUE = 4
 # Staged files without a name until committed (Linux: O_TMPFILE, named by linking /proc/self/fd/N).
 ANONYMOUS_FILES = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$")
@@ -85,15 +91,17 @@ class Storage(ABC):
 
 
 class StagedFile:
-    """A file being written into storage, not yet under its key: `write` counts, hashes and keeps the first
-    `head_size` bytes; past `limit` bytes it only counts (nothing more is written: the caller refuses the file by
-    `size`). Readable and seekable like a file (it is one), so it can stand in for Werkzeug's spooled upload."""
+    """A file being written into storage, not yet under its key: `write` counts, hashes (past HASH_THREAD_AFTER in a
+    helper thread, overlapping with the caller's reading) and keeps the first `head_size` bytes; past `limit` bytes
+    it only counts (nothing more is written: the caller refuses the file by `size`). Readable and seekable like a
+    file (it is one), so it can stand in for Werkzeug's spooled upload."""
 
     def __init__(self, storage: LocalStorage, key: str, temp: str | None, fd: int, limit: int | None, head_size: int):
         self.storage, self.key, self.temp = storage, key, temp
         self.limit, self.head_size = limit, head_size
         self.file = os.fdopen(fd, "w+b", buffering=0)  # raw FileIO: a write is one os.write, no extra copy
         self.size, self._sha256, self._head = 0, hashlib.sha256(), bytearray()
+        self._hasher: _Hasher | None = None
         self.committed = self.discarded = False
 
     def write(self, data) -> int:
@@ -113,7 +121,12 @@ class StagedFile:
         view = memoryview(data)
         while view:  # a raw write may be short
             view = view[self.file.write(view) :]
-        self._sha256.update(data)
+        if self._hasher is not None:
+            self._hasher.add(bytes(data))  # a copy: the caller may reuse its buffer as soon as we return
+        else:
+            self._sha256.update(data)
+            if HASH_THREAD_AFTER and self.size + len(data) > HASH_THREAD_AFTER:
+                self._hasher = _Hasher(self._sha256)
         before, self.size = self.size, self.size + len(data)
         if WRITEBACK_EVERY and before // WRITEBACK_EVERY != self.size // WRITEBACK_EVERY:
             self._start_writeback()
@@ -134,7 +147,13 @@ class StagedFile:
         return self.limit is not None and self.size > self.limit
 
     def sha256(self) -> str:
+        self._stop_hashing()
         return self._sha256.hexdigest()
+
+    def _stop_hashing(self) -> None:
+        if self._hasher is not None:
+            hasher, self._hasher = self._hasher, None
+            hasher.finish()
 
     # the file API Werkzeug's FileStorage and zipfile need
     def read(self, n: int = -1) -> bytes:
@@ -168,6 +187,8 @@ class StagedFile:
 
     def discard(self) -> None:
         """Remove the staged bytes (idempotent; a committed file is the storage's now and stays)."""
+        with contextlib.suppress(Exception):
+            self._stop_hashing()
         if not self.file.closed:
             self.file.close()
         if not self.committed and not self.discarded:
@@ -175,6 +196,33 @@ class StagedFile:
             if self.temp is not None:  # an anonymous file is gone once closed
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(self.temp)
+
+
+class _Hasher:
+    """SHA-256 of the blocks given to `add`, in order, in a daemon thread; `finish` waits for the last one."""
+
+    def __init__(self, sha256):
+        self.sha256, self.error = sha256, None
+        self.blocks: queue.Queue = queue.Queue(maxsize=HASH_QUEUE)
+        self.thread = threading.Thread(target=self._run, name="dvcq-upload-sha256", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (block := self.blocks.get()) is not None:
+            if self.error is None:
+                try:
+                    self.sha256.update(block)
+                except BaseException as err:  # noqa: BLE001 — reported by finish()
+                    self.error = err
+
+    def add(self, block: bytes) -> None:
+        self.blocks.put(block)
+
+    def finish(self) -> None:
+        self.blocks.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise RuntimeError("SHA-256 của tệp tải lên không tính được.") from self.error
 
 
 def _link_anonymous(fd: int, final: Path) -> None:

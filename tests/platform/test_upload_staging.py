@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -164,6 +165,7 @@ def test_an_upload_is_written_once_into_storage_with_the_sha256_and_size_of_the_
 
     monkeypatch.setattr(LocalStorage, "save", no_second_copy)
     monkeypatch.setattr(storage_module, "WRITEBACK_EVERY", 1024 * 1024)  # the early writeback on the way, too
+    monkeypatch.setattr(storage_module, "HASH_THREAD_AFTER", 512 * 1024)  # and the hashing thread
     seen_while_writing = []
     original_write = StagedFile.write
 
@@ -323,4 +325,25 @@ def test_a_worker_killed_half_way_through_staging_leaves_no_file(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], cwd=Path(__file__).parents[2], check=False)
     assert done.returncode == -signal.SIGKILL
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+@pytest.mark.parametrize("finish", ["sha256", "discard"])
+def test_the_hashing_thread_hashes_a_reused_buffer_in_order_and_never_outlives_the_staged_file(
+    tmp_path, monkeypatch, finish
+):
+    monkeypatch.setattr(storage_module, "HASH_THREAD_AFTER", 64 * 1024)
+    staged = LocalStorage(tmp_path).stage()
+    buffer, expected = bytearray(100_000), hashlib.sha256()
+    for _ in range(40):  # the parser reuses one buffer: the thread must hash what was written, not what is there now
+        buffer[:] = os.urandom(len(buffer))
+        expected.update(buffer)
+        staged.write(memoryview(buffer))
+    assert any(t.name == "dvcq-upload-sha256" for t in threading.enumerate())
+    if finish == "sha256":
+        assert staged.sha256() == expected.hexdigest()
+        staged.discard()
+    else:
+        staged.discard()
+    assert not any(t.name == "dvcq-upload-sha256" for t in threading.enumerate())
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
