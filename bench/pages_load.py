@@ -15,6 +15,9 @@ Default database: dvcq_bench_province on DVCQ_BENCH_DATABASE_URL's server when t
     click) — its p95 is the figure for the target p95 ≤ 200 ms, no error;
   * "saturation": 50 users with no pause — requests per second, compared with /healthz the same way
     (target: the results table ≥ 25 % of /healthz).
+`--warmup S` first runs S seconds of unmeasured requests per page (every worker has then built its per-process
+caches: the dashboard of the data version, the published results table); without it the first requests of the
+"users" pass include those builds.
 The client is Python threads with `http.client` (a connection per request: gunicorn's sync workers close it anyway),
 bounded by time; loopback only. Logins go through the form with its CSRF token.
 """
@@ -213,6 +216,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--think", type=float, default=1.0)
     parser.add_argument(
+        "--warmup",
+        type=float,
+        default=0,
+        help="seconds of unmeasured requests per page before its passes (every worker's caches built); default 0",
+    )
+    parser.add_argument(
         "--config", default=str(DEFAULT_CONFIG), help="gunicorn config file (default: production's), or 'none'"
     )
     parser.add_argument("--workers", type=int, default=None, help="workers (default: the config's; 2 with none)")
@@ -251,12 +260,16 @@ def main() -> None:
         ]
         print(
             f"{label} on {HOST}:{port}, {args.database_url.split('@')[-1]}, "
-            f"{len(officers)} users, {args.seconds:.0f} s per pass; load {os.getloadavg()[0]:.2f}"
+            f"{len(officers)} users, {args.seconds:.0f} s per pass"
+            + (f" after {args.warmup:.0f} s of unmeasured warm-up per page" if args.warmup else ", no warm-up")
+            + f"; load {os.getloadavg()[0]:.2f}"
         )
         print(f"{'page':<36} {'users (think ' + str(args.think) + ' s)':>34} {'saturation (no think)':>34}")
         reference = None
         for label, clients, path_of in scenarios:
             clients = clients[: args.users]
+            if args.warmup:
+                run_pass(clients, path_of, args.warmup, 0)  # not measured: caches of every worker built
             paced = run_pass(clients, path_of, args.seconds, args.think)
             flat = run_pass(clients, path_of, args.seconds, 0)
             if reference is None:
