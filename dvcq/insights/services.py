@@ -855,7 +855,7 @@ def _data_version_statement():
         units(func.count(Unit.id)),
         units(func.coalesce(func.sum(Unit.version), 0)),
         select(func.count(UnitLineage.id)).scalar_subquery(),
-    ).execution_options(authority_wide=True)
+    )
 
 
 _DATA_VERSION = None
@@ -869,4 +869,5 @@ def data_version(authority_id: int) -> tuple:
     global _DATA_VERSION
     if _DATA_VERSION is None:
         _DATA_VERSION = _data_version_statement()
-    return tuple(db.session.execute(_DATA_VERSION, {"authority_id": authority_id}).one())
+    # Core execution on the session's connection: only numbers come back (every condition names the authority).
+    return tuple(db.session.connection().execute(_DATA_VERSION, {"authority_id": authority_id}).one())

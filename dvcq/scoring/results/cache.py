@@ -165,7 +165,10 @@ def data_key(authority_id: int, year: int) -> DataKey:
     global _KEY_STATEMENT
     if _KEY_STATEMENT is None:
         _KEY_STATEMENT = _key_statement()
-    row = db.session.execute(_KEY_STATEMENT, {"authority_id": authority_id, "year": year, "previous": year - 1}).one()
+    # Core execution on the session's connection: only numbers come back, no ORM entity to load or filter (every
+    # condition above names the authority itself).
+    params = {"authority_id": authority_id, "year": year, "previous": year - 1}
+    row = db.session.connection().execute(_KEY_STATEMENT, params).one()
     status = row[0]
     return DataKey(str(status) if status is not None else None, tuple(row))
 
