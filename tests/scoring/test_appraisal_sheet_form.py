@@ -77,3 +77,35 @@ def test_the_units_home_card_leaves_out_a_published_years_assessment(world, brow
         db.session.commit()
     page = browser.get("/").get_data(as_text=True)
     assert "Kết quả thẩm định đã chốt" not in page and f"/giai-trinh/{camp.assessment_ids['a']}" not in page
+
+
+def test_the_sheets_progress_counts_the_appraised_items_whole_sheet_or_one_area(world, browser):
+    camp = build_campaign(world)
+    with scoped(Scope(world.district_id)):
+        services.assign(_user("thuongtruc"), camp.id, _user("thamdinh").id, world.a_id, None)
+        services.assign(_user("thuongtruc"), camp.id, _user("thamdinh2").id, world.a_id, _area_id(camp, "2"))
+    with scoped(SYSTEM):
+        item = db.session.get(ItemScore, camp.item_ids[("a", "2.1")])
+        item.appraised_score = item.self_score
+        db.session.commit()
+    expected = "1/4"
+    with scoped(SYSTEM):
+        done, total = services.progress(camp.id)[camp.assessment_ids["a"]]
+    assert f"{done}/{total}" == expected
+    for login in ("thamdinh", "thamdinh2"):  # every area; one area only: the same count of the whole unit
+        browser.login(login)
+        page = browser.get(f"/tham-dinh/ho-so/{camp.assessment_ids['a']}").get_data(as_text=True)
+        assert f'data-testid="progress">{expected}<' in page
+        browser.logout()
+
+
+def _area_id(camp, code: str) -> int:
+    from dvcq.scoring.models import Campaign, CriteriaNode
+
+    with scoped(SYSTEM):
+        version_id = db.session.get(Campaign, camp.id).criteria_version_id
+        return db.session.execute(
+            select(CriteriaNode.id).where(
+                CriteriaNode.version_id == version_id, CriteriaNode.code == code, CriteriaNode.parent_id.is_(None)
+            )
+        ).scalar_one()
