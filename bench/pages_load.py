@@ -5,9 +5,11 @@ main pages, against the trivial `/healthz` route served the same way in the same
     python bench/pages_load.py [--database-url URL] [--users 50] [--seconds 10] [--think 1.0]
                                [--config deploy/gunicorn.conf.py | --config none --workers 2]
 
-Server: by default gunicorn runs with the production settings, `deploy/gunicorn.conf.py` (gthread workers, 2×cores+1
-of them, 4 threads each, access log on) — the pages are measured the way they are deployed, and /healthz with the
-same settings in the same run. `--config none` gives the earlier set-up: `-w --workers` sync workers, no access log.
+Server: by default `gunicorn -w 2 wsgi:app` (sync workers, no access log), as in the figures so far.
+`--config deploy/gunicorn.conf.py` serves the way production does (preloaded app, gthread workers, 2×cores+1 of them
+with 4 threads each, access log on; /healthz the same way in the same run). On the 2-core bench machine, shared with
+the load client, that was slower at the p95 than two sync workers (20 requests in flight share 2 cores: a burst
+finishes late for everyone), so it is not the default.
 
 Default database: dvcq_bench_province on DVCQ_BENCH_DATABASE_URL's server when that is set, else the SQLite file of
 `generate.py`. Two passes per page:
@@ -222,7 +224,7 @@ def main() -> None:
         help="seconds of unmeasured requests per page before its passes (every worker's caches built); default 0",
     )
     parser.add_argument(
-        "--config", default=str(DEFAULT_CONFIG), help="gunicorn config file (default: production's), or 'none'"
+        "--config", default="none", help=f"a gunicorn config file (production's: {DEFAULT_CONFIG}); default none: -w 2"
     )
     parser.add_argument("--workers", type=int, default=None, help="workers (default: the config's; 2 with none)")
     args = parser.parse_args()
