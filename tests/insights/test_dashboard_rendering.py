@@ -55,3 +55,43 @@ def test_the_sections_are_rendered_once_per_data_version_and_the_page_around_the
         assert figure(page, "fig-box")["data"][0]["x"][0] == "2021"
     finally:
         stop()
+
+
+def test_lost_items_summed_by_the_database_count_only_the_chosen_units_and_years(app, world, history):
+    """The per-item sums come from one GROUP BY; a frame that leaves out one unit's year (not every unit in every
+    year) must leave out its item scores too, exactly as summing the rows one by one."""
+    from collections import Counter, defaultdict
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from dvcq.insights import services
+    from dvcq.scoring.models import Assessment, Campaign, CriteriaNode, ItemScore, NodeKind
+
+    with scoped(SYSTEM):
+        frame = services.results_frame(world.district_id)
+        scored = db.session.execute(
+            select(Assessment.unit_id, Campaign.year)
+            .join(Campaign, Campaign.id == Assessment.campaign_id)
+            .where(Campaign.status == "published")
+        ).all()
+        dropped = scored[0]
+        part = frame[~((frame["unit_id"] == dropped[0]) & (frame["year"] == dropped[1]))]
+        assert len(part) == len(frame) - 1
+        lost, units = defaultdict(Decimal), Counter()
+        rows = db.session.execute(
+            select(Assessment.unit_id, Campaign.year, CriteriaNode.code, CriteriaNode.max_points, ItemScore.final_score)
+            .join(ItemScore.node)
+            .join(Assessment, Assessment.id == ItemScore.assessment_id)
+            .join(Campaign, Campaign.id == Assessment.campaign_id)
+            .where(CriteriaNode.kind != NodeKind.BONUS, Campaign.status == "published")
+        ).all()
+        for unit_id, year, code, maximum, final in rows:
+            if (unit_id, year) != tuple(dropped) and final is not None:
+                lost[code] += maximum - final
+                units[code] += 1
+        table = services.lost_items_frame(world.district_id, part)
+    assert table.to_dict("records"), "the history has lost points"
+    for record in table.to_dict("records"):
+        assert record["total_lost"] == lost[record["code"]]
+        assert record["units"] == units[record["code"]]
