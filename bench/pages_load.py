@@ -17,9 +17,10 @@ Default database: dvcq_bench_province on DVCQ_BENCH_DATABASE_URL's server when t
     click) — its p95 is the figure for the target p95 ≤ 200 ms, no error;
   * "saturation": 50 users with no pause — requests per second, compared with /healthz the same way
     (target: the results table ≥ 25 % of /healthz).
-`--warmup S` first runs S seconds of unmeasured requests per page (every worker has then built its per-process
-caches: the dashboard of the data version, the published results table); without it the first requests of the
-"users" pass include those builds.
+`--warmup S` (default 2) first runs S seconds of unmeasured requests per page, as on a server that has been up
+(every worker has built its per-process caches — the dashboard of the data version, the published results table —
+and holds its database connections); `--warmup 0` measures a cold start. In the "users" pass each user's first
+request comes at a random moment of the first think time, as people's clicks do, not all in the same millisecond.
 The client is Python threads with `http.client` (a connection per request: gunicorn's sync workers close it anyway),
 bounded by time; loopback only. Logins go through the form with its CSRF token.
 """
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import random
 import re
 import signal
 import socket
@@ -96,6 +98,10 @@ def run_pass(clients: list[Client], path_of, seconds: float, think: float) -> di
     def user(i: int, client: Client) -> None:
         local, bad = [], []
         path = path_of(i)
+        if think:
+            # People do not all click at the same millisecond: each user's first request comes at a random moment of
+            # the first think time (then request, read, request…). The saturation pass (no think) starts all at once.
+            time.sleep(random.Random(i).uniform(0, think))
         while time.perf_counter() < deadline:
             start = time.perf_counter()
             try:
@@ -220,8 +226,9 @@ def main() -> None:
     parser.add_argument(
         "--warmup",
         type=float,
-        default=0,
-        help="seconds of unmeasured requests per page before its passes (every worker's caches built); default 0",
+        default=2,
+        help="seconds of unmeasured requests per page before its passes (a server that has been up: every worker's "
+        "caches built, connections open); default 2; 0 measures a cold start",
     )
     parser.add_argument(
         "--config", default="none", help=f"a gunicorn config file (production's: {DEFAULT_CONFIG}); default none: -w 2"
