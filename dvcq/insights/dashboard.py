@@ -14,9 +14,6 @@ JSON and a dozen tables again.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -24,6 +21,7 @@ import pandas as pd
 from dvcq.insights import charts, services
 from dvcq.insights.services import Filters
 from dvcq.insights.tables import Table, rank_label, signed
+from dvcq.platform.cache import SingleFlightLRU
 from dvcq.platform.formatting import points
 
 CACHE_SIZE = 64
@@ -73,56 +71,7 @@ class Dashboard:
         return next(s for s in self.sections if s.key == key)
 
 
-class LRUCache:
-    """A small thread-safe LRU: `get_or_build(key, build)`; `hits`/`misses` for tests and the curious.
-
-    Single flight: the first request for a missing key builds it while the others asking for the same key wait for
-    that build (gthread workers serve several requests at once; a cold dashboard costs most of a second of CPU, and
-    twenty threads building the same one at once would starve every other page)."""
-
-    def __init__(self, size: int = CACHE_SIZE):
-        self.size = size
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-        self._building: dict = {}  # key → the lock its builder holds
-        self.hits = self.misses = 0
-
-    def _get(self, key):
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                self.hits += 1
-                return True, self._items[key]
-            return False, None
-
-    def get_or_build(self, key, build: Callable):
-        found, value = self._get(key)
-        if found:
-            return value
-        with self._lock:
-            building = self._building.setdefault(key, threading.Lock())
-        with building:
-            found, value = self._get(key)  # built by the request we waited for
-            if not found:
-                value = build()
-                with self._lock:
-                    self.misses += 1
-                    self._items[key] = value
-                    self._items.move_to_end(key)
-                    while len(self._items) > self.size:
-                        self._items.popitem(last=False)
-        with self._lock:
-            if self._building.get(key) is building:
-                del self._building[key]
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self.hits = self.misses = 0
-
-
-cache = LRUCache()
+cache = SingleFlightLRU(CACHE_SIZE)
 
 
 def dashboard(authority_id: int, filters: Filters) -> Dashboard:

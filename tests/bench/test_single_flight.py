@@ -6,15 +6,11 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
-
-from dvcq.insights.dashboard import LRUCache
-from dvcq.scoring.results.cache import LRU
+from dvcq.platform.cache import SingleFlightLRU
 
 
-@pytest.mark.parametrize("cache_class", [LRUCache, LRU])
-def test_concurrent_requests_for_a_missing_entry_build_it_once(cache_class):
-    cache = cache_class(size=4)
+def test_concurrent_requests_for_a_missing_entry_build_it_once():
+    cache = SingleFlightLRU(size=4)
     builds = []
 
     def build():

@@ -24,8 +24,6 @@ request. Each gunicorn worker keeps its own cache (on the app object); nothing n
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,6 +32,7 @@ from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import String, bindparam, cast, func, select
 
+from dvcq.platform.cache import SingleFlightLRU
 from dvcq.platform.extensions import db
 from dvcq.scoring.models import Campaign, CampaignStatus, Decision, UnitResult
 from dvcq.tenants.models import Unit, UnitGroup
@@ -42,69 +41,16 @@ CACHE_SIZE = 128
 ROWS_TEMPLATE = "results/_year_rows.html"
 
 
-class LRU:
-    """A small thread-safe LRU (gthread workers serve several requests at once); `hits`/`misses` for tests.
-
-    Single flight: the first request for a missing key builds it while the others asking for the same key wait for
-    that build, instead of all building the same table at once."""
-
-    def __init__(self, size: int = CACHE_SIZE):
-        self.size = size
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-        self._building: dict = {}  # key → the lock its builder holds
-        self.hits = self.misses = 0
-
-    def get(self, key):
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-                self.hits += 1
-            return value
-
-    def get_or_build(self, key, build: Callable):
-        """The cached value, or `build()`'s (kept unless None)."""
-        value = self.get(key)
-        if value is not None:
-            return value
-        with self._lock:
-            building = self._building.setdefault(key, threading.Lock())
-        with building:
-            value = self.get(key)  # built by the request we waited for
-            if value is None:
-                value = build()
-                if value is not None:
-                    with self._lock:
-                        self.misses += 1
-                        self._items[key] = value
-                        self._items.move_to_end(key)
-                        while len(self._items) > self.size:
-                            self._items.popitem(last=False)
-        with self._lock:
-            if self._building.get(key) is building:
-                del self._building[key]
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self.hits = self.misses = 0
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
 EXTENSION = "dvcq.results_table_cache"
 
 
-def cache_of(app=None) -> LRU:
+def cache_of(app=None) -> SingleFlightLRU:
     """The application's cache: one per app object (a process serves one app; each test builds its own app, so a
     table from another test's database can never be served)."""
     app = app or current_app._get_current_object()
     cache = app.extensions.get(EXTENSION)
     if cache is None:
-        cache = app.extensions.setdefault(EXTENSION, LRU())
+        cache = app.extensions.setdefault(EXTENSION, SingleFlightLRU(CACHE_SIZE))
     return cache
 
 
