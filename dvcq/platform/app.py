@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dvcq.platform import errors, formatting, security, settings
+from dvcq.platform import errors, formatting, security, settings, transactions
 from dvcq.platform.extensions import _locale, babel, csrf, db, limiter, login_manager, migrate
 from dvcq.platform.tenancy import Scope, reset_scope, set_scope
 from dvcq.platform.uploads import UploadRequest
@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
+    transactions.init_app(app)  # a request that only read commits: PostgreSQL keeps its prepared statements
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

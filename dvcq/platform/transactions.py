@@ -1,0 +1,74 @@
+"""A request that only read ends its transaction with COMMIT instead of ROLLBACK.
+
+Why: psycopg forgets every prepared statement on ROLLBACK (the rolled-back transaction might have dropped and
+recreated what they refer to). Flask-SQLAlchemy ends each request by closing the session, which rolls back; so on
+PostgreSQL the statements every page repeats (the session lookup, the cache keys, the pages' own queries) were parsed
+and planned afresh on every request and never reached psycopg's automatic preparation (from a statement's 5th
+execution on a connection). Committing a transaction that wrote nothing is the same as rolling it back, and keeps them.
+
+"Only read" is decided conservatively: nothing but SELECT statements went to the database in this transaction
+(flushes, Core INSERT/UPDATE/DELETE, and any text statement that is not a plain SELECT count as writes), the session
+holds no pending change, the request raised nothing, and the session was opened by this request. Anything else is
+left to the usual rollback.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, g, request_started
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from dvcq.platform.extensions import db
+
+WROTE = "dvcq_wrote"  # Connection.info: a statement other than SELECT ran in the current transaction
+CONNECTIONS = "dvcq_connections"  # Session.info: the connections of the session's current transaction
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_writes(conn, cursor, statement, parameters, context, executemany) -> None:
+    if statement.lstrip()[:6].upper() != "SELECT":
+        conn.info[WROTE] = True
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _forget_writes(conn) -> None:
+    conn.info.pop(WROTE, None)
+
+
+@event.listens_for(Session, "after_begin")
+def _remember_connection(session, transaction, connection) -> None:
+    session.info.setdefault(CONNECTIONS, []).append(connection)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_connections(session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction: its connections are given back
+        session.info.pop(CONNECTIONS, None)
+
+
+def only_read(session: Session) -> bool:
+    """True when the session's transaction has connections, none of which wrote, and nothing is pending."""
+    if session.new or session.dirty or session.deleted:
+        return False
+    connections = session.info.get(CONNECTIONS)
+    return bool(connections) and not any(conn.info.get(WROTE) for conn in connections)
+
+
+def init_app(app: Flask) -> None:
+    def note_session_is_ours(sender, **extra) -> None:
+        # Only a session this request opens is ours to end: a test (or a script) that holds an app context around a
+        # request shares its session with it, and committing that would expire the caller's objects.
+        g._dvcq_session_is_ours = not db.session.registry.has()
+
+    request_started.connect(note_session_is_ours, app, weak=False)
+
+    @app.teardown_request
+    def _commit_reads(exc=None):
+        ours = g.pop("_dvcq_session_is_ours", False)
+        if not ours or exc is not None or not db.session.registry.has():
+            return
+        session = db.session()
+        if only_read(session):
+            session.commit()
