@@ -5,7 +5,7 @@ timing: it fails the same way on any machine."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, scoped
@@ -13,6 +13,7 @@ from dvcq.scoring.models import Assessment, Campaign
 from dvcq.scoring.results import cache as results_cache
 from dvcq.tenants.models import User
 from tests.bench.test_generate import generate
+from tests.statements import get_counting
 
 SIZES = {
     "small": {"communes": 6, "groups": 1, "years": 1, "areas": 2, "leaves_per_area": 2},
@@ -43,13 +44,7 @@ def _statements(client, url: str, *, cold: bool = False) -> int:
     client.get(url)  # warm: first-request work (caches, lazy imports) is not what is pinned
     if cold:
         results_cache.cache_of(client.application).clear()
-    seen = []
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
+    seen, response = get_counting(client, url)
     assert response.status_code == 200
     return len(seen)
 

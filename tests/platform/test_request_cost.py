@@ -4,13 +4,14 @@ very next request."""
 
 from __future__ import annotations
 
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from dvcq.platform.auth import services
 from dvcq.platform.extensions import db
 from dvcq.platform.notifications import notify, unread_count
 from dvcq.platform.tenancy import SYSTEM, scoped
 from dvcq.tenants.models import User, UserSession
+from tests.statements import get_counting
 
 
 def _user(login: str) -> User:
@@ -18,13 +19,7 @@ def _user(login: str) -> User:
 
 
 def _statements(client, url: str) -> tuple[int, str]:
-    seen = []
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
+    seen, response = get_counting(client, url)
     assert response.status_code == 200
     return len(seen), response.get_data(as_text=True)
 
