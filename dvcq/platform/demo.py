@@ -4,11 +4,13 @@ kept, what is missing is added. Each area adds its own demo data through `demo_s
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from dvcq.platform.auth.passwords import hash_password
 from dvcq.platform.extensions import db
+from dvcq.platform.formatting import vn_date
 from dvcq.tenants.models import Role, Unit, UnitKind, User
 from dvcq.tenants.services import create_user
 
@@ -44,6 +46,14 @@ AGENCIES = [
     ("BATO-GD", "Phòng Giáo dục và Đào tạo"),
 ]
 GROUP_COMMUNES, GROUP_AGENCIES = "Khối xã", "Khối cơ quan"
+# A merger the demo shows (unit profiles, the dashboard's merged lines, the units page): Xã Ba Thành of today was
+# formed on 01/01/2023 from two former communes, which ended the day before and keep their 2022 results.
+MERGED = "BATO-BTH"
+MERGED_ON = date(2023, 1, 1)
+FORMER_COMMUNES = [
+    ("BATO-BCHU", "Xã Ba Chùa", UnitKind.XA),
+    ("BATO-BHA", "Xã Ba Hà", UnitKind.XA),
+]
 # (login, full name, role, unit code, title)
 AUTHORITY_USERS = [
     ("quantri", "Nguyễn Văn Quản", Role.ADMIN, "BATO", "Chuyên viên Phòng Nội vụ"),
@@ -64,20 +74,35 @@ def demo_seeder(fn: Callable[[], None]) -> Callable[[], None]:
 
 
 def _seed_units() -> dict[str, Unit]:
-    """The demo tree through the same importer as `dvcq units import`; only units whose code is missing are added
-    (an administrator's later edits are kept)."""
+    """The demo tree through the same importer as `dvcq units import`, the merger included; only units whose code is
+    missing are added (an administrator's later edits are kept), and the merged commune when a former one is."""
     from dvcq.tenants.imports import import_units_table
 
+    since, former_until = "01/01/2020", vn_date(MERGED_ON - timedelta(days=1))
+    former_codes = ", ".join(code for code, _, _ in FORMER_COMMUNES)
+
+    def commune(code: str, name: str, kind: UnitKind) -> list[str]:
+        if code == MERGED:
+            return [code, name, kind.label, DISTRICT[0], GROUP_COMMUNES, vn_date(MERGED_ON), "", former_codes]
+        return [code, name, kind.label, DISTRICT[0], GROUP_COMMUNES, since, "", ""]
+
     wanted = [
-        (*PROVINCE, "tỉnh", "", ""),
-        (*DISTRICT, "huyện", PROVINCE[0], ""),
-        *[(code, name, kind.label, DISTRICT[0], GROUP_COMMUNES) for code, name, kind in COMMUNES],
-        *[(code, name, "cơ quan", DISTRICT[0], GROUP_AGENCIES) for code, name in AGENCIES],
+        [*PROVINCE, "tỉnh", "", "", since, "", ""],
+        [*DISTRICT, "huyện", PROVINCE[0], "", since, "", ""],
+        *[
+            [code, name, kind.label, DISTRICT[0], GROUP_COMMUNES, since, former_until, ""]
+            for code, name, kind in FORMER_COMMUNES
+        ],
+        *[commune(*row) for row in COMMUNES],
+        *[[code, name, "cơ quan", DISTRICT[0], GROUP_AGENCIES, since, "", ""] for code, name in AGENCIES],
     ]
     existing = set(db.session.execute(select(Unit.code)).scalars())
-    missing = [[*row, "01/01/2020"] for row in wanted if row[0] not in existing]
+    missing = [row for row in wanted if row[0] not in existing]
+    if any(row[0] in {code for code, _, _ in FORMER_COMMUNES} for row in missing):  # the merger comes whole
+        missing += [row for row in wanted if row[0] == MERGED and row not in missing]
     if missing:
-        header = ["Mã đơn vị", "Tên đơn vị", "Loại", "Mã đơn vị cấp trên", "Khối", "Ngày hiệu lực"]
+        header = ["Mã đơn vị", "Tên đơn vị", "Loại", "Mã đơn vị cấp trên", "Khối"]
+        header += ["Ngày hiệu lực", "Ngày hết hiệu lực", "Mã đơn vị tiền thân"]
         import_units_table([header, *missing], actor=None, source="dữ liệu mẫu")
     return {u.code: u for u in db.session.execute(select(Unit)).scalars()}
 

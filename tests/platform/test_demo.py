@@ -1,7 +1,9 @@
-"""`dvcq demo`: Huyện Ba Tơ with its 19 communes and 5 agencies, a user for every role, the logins printed; running
-it again changes nothing."""
+"""`dvcq demo`: Huyện Ba Tơ with its 19 communes and 5 agencies (one of them formed by a merger), a user for every
+role, the logins printed; running it again changes nothing."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -51,8 +53,22 @@ def test_demo_seeds_ba_to_prints_the_logins_and_running_it_again_changes_nothing
     result = run_demo(runner)
     district = db.session.execute(select(Unit).where(Unit.name == "Huyện Ba Tơ")).scalar_one()
     assert district.kind == UnitKind.HUYEN and district.parent.name == "Tỉnh Quảng Ngãi"
-    communes, agencies = members("Khối xã"), members("Khối cơ quan")
+    in_force = [u for u in members("Khối xã") if u.active_on(date(2026, 11, 26))]
+    former = [u for u in members("Khối xã") if u not in in_force]
+    communes, agencies = in_force, members("Khối cơ quan")
     assert len(communes) == 19 and len(agencies) == 5
+    # the merger: two former communes ended on 31/12/2022 and Xã Ba Thành, formed the next day, is their successor
+    assert sorted((u.name, u.valid_to) for u in former) == [
+        ("Xã Ba Chùa", date(2022, 12, 31)),
+        ("Xã Ba Hà", date(2022, 12, 31)),
+    ]
+    merged = next(u for u in communes if u.code == "BATO-BTH")
+    assert merged.valid_from == date(2023, 1, 1)
+    links = db.session.execute(select(UnitLineage).where(UnitLineage.successor_id == merged.id)).scalars().all()
+    assert sorted((link.predecessor.name, link.effective_on) for link in links) == [
+        ("Xã Ba Chùa", date(2023, 1, 1)),
+        ("Xã Ba Hà", date(2023, 1, 1)),
+    ]
     assert {u.kind for u in communes} == {UnitKind.XA, UnitKind.THI_TRAN}
     assert {u.kind for u in agencies} == {UnitKind.CO_QUAN}
     assert all(u.authority_id == district.id and u.parent_id == district.id for u in communes + agencies)
@@ -62,7 +78,7 @@ def test_demo_seeds_ba_to_prints_the_logins_and_running_it_again_changes_nothing
     assert {u.role for u in users} == set(Role)
     assert len([u for u in users if u.role == Role.OFFICER]) == 19
     # every unit and every account was created through the services, so each has its audit record
-    assert db.session.execute(select(func.count()).where(AuditRecord.action == "unit.created")).scalar_one() == 26
+    assert db.session.execute(select(func.count()).where(AuditRecord.action == "unit.created")).scalar_one() == 28
     assert db.session.execute(select(func.count()).where(AuditRecord.action == "user.created")).scalar_one() == len(
         users
     )

@@ -9,6 +9,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from dvcq.insights.services import unit_profile
 from dvcq.platform.audit import AuditRecord
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, scoped
@@ -313,7 +314,21 @@ def test_the_demo_has_three_years_of_ba_to_with_the_real_case_in_2023(only_units
             .scalars()
             .all()
         )
-        assert len(rows) == 3 * 24
+        # 2022 had 20 communes: the two that merged into Xã Ba Thành on 01/01/2023 take its place that year
+        assert len(rows) == 3 * 24 + 1
+        communes_2022 = [r for r in rows if r.year == 2022 and r.group_name == "Khối xã"]
+        assert len(communes_2022) == 20 and {r.rank_of for r in communes_2022} == {20}
+        assert {r.unit.name for r in communes_2022} >= {"Xã Ba Chùa", "Xã Ba Hà"}
+        ba_thanh = sorted(r.year for r in rows if r.unit.code == "BATO-BTH")
+        assert ba_thanh == [2023, 2024]
+        profile = unit_profile(db.session.execute(select(Unit).where(Unit.code == "BATO-BTH")).scalar_one())
+        history = [(row[0], row[-1]) for row in profile.history_table.rows]
+        assert history == [
+            ("2024", ""),
+            ("2023", ""),
+            ("2022", "(đơn vị tiền thân: Xã Ba Chùa)"),
+            ("2022", "(đơn vị tiền thân: Xã Ba Hà)"),
+        ]
         ba_dong = next(r for r in rows if r.year == 2023 and r.unit.code == "BATO-BDO")
         assert (ba_dong.self_total, ba_dong.appraised_total, ba_dong.rank, ba_dong.rank_of) == (
             D("97.00"),

@@ -1,5 +1,5 @@
 """The demo district's past results (2022–2024) for its 19 communes and 5 agencies, imported through the Past results
-importer. Scores are made up but plausible — deterministic, so every demo shows the same history — around the real
+importer; for 2022, the two former communes that merged into Xã Ba Thành on 01/01/2023 take its place. Scores are made up but plausible — deterministic, so every demo shows the same history — around the real
 case this project started from: Xã Ba Động self-scored 97,00 in 2023, was appraised 85,50, rank 02/19."""
 
 from __future__ import annotations
@@ -9,7 +9,17 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from dvcq.platform.demo import AGENCIES, COMMUNES, DISTRICT, GROUP_AGENCIES, GROUP_COMMUNES, demo_seeder
+from dvcq.platform.demo import (
+    AGENCIES,
+    COMMUNES,
+    DISTRICT,
+    FORMER_COMMUNES,
+    GROUP_AGENCIES,
+    GROUP_COMMUNES,
+    MERGED,
+    MERGED_ON,
+    demo_seeder,
+)
 from dvcq.platform.extensions import db
 from dvcq.scoring.models import Campaign, CriteriaVersion, UnitResult
 from dvcq.tenants.models import Unit
@@ -54,7 +64,15 @@ def past_results_table() -> list[list[str]]:
                 appraised = _clamp(appraised, "60", cap)
                 over = _quarter(rng.choice((0.5, 1.5, 2.5, 4.0, 6.0, 9.0)) + rng.uniform(0, 2))
                 self_score = _clamp(appraised + over, "60", "97")
+            if code == MERGED and year < MERGED_ON.year:
+                continue  # formed by the merger: that year belongs to its former communes (below)
             table.append([str(year), code, name, group, f"{self_score:.2f}", f"{appraised:.2f}", "", ""])
+    former = random.Random(20221231)  # its own draws: the other units' figures stay as they were before the merger
+    for code, name, _ in FORMER_COMMUNES:
+        for year in range(YEARS[0], MERGED_ON.year):
+            appraised = _clamp(_quarter(former.uniform(66, 80)), "60", "95")
+            self_score = _clamp(appraised + _quarter(former.uniform(1.5, 6)), "60", "97")
+            table.append([str(year), code, name, GROUP_COMMUNES, f"{self_score:.2f}", f"{appraised:.2f}", "", ""])
     return table
 
 
