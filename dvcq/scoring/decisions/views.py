@@ -5,6 +5,7 @@ deserves."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
@@ -137,31 +138,45 @@ def create_draft(campaign_id: int):
     return redirect(url_for("decisions.campaign", campaign_id=campaign_id))
 
 
+def _act(
+    decision_id: int,
+    call: Callable[[], object],
+    done: str | Callable[[object], str],
+    category: str = "success",
+    **forms,
+):
+    """The shape of every POST on a decision: act through the service, then back to the campaign's decision page
+    with a flash — or that page again with the refusal and the forms as they were sent."""
+    campaign_id = services.decision_for(current_user, decision_id).campaign_id
+    try:
+        outcome = call()
+    except ServiceError as err:
+        return _refused(err, campaign_id, **forms)
+    flash(done(outcome) if callable(done) else done, category)
+    return redirect(url_for("decisions.campaign", campaign_id=campaign_id))
+
+
 @bp.route("/<int:decision_id>/luu", methods=["POST"])
 @roles_required(Role.SECRETARIAT)
 def save(decision_id: int):
-    decision = services.decision_for(current_user, decision_id)
-    campaign_id = decision.campaign_id
     form = DecisionForm()
-    try:
-        services.update(current_user, decision_id, form.version.data, **form.fields_for_service())
-    except ServiceError as err:
-        return _refused(err, campaign_id, form=form)
-    flash("Đã lưu dự thảo quyết định.", "success")
-    return redirect(url_for("decisions.campaign", campaign_id=campaign_id))
+    return _act(
+        decision_id,
+        lambda: services.update(current_user, decision_id, form.version.data, **form.fields_for_service()),
+        "Đã lưu dự thảo quyết định.",
+        form=form,
+    )
 
 
 @bp.route("/<int:decision_id>/xem-truoc", methods=["POST"])
 @roles_required(Role.SECRETARIAT)
 def preview(decision_id: int):
-    decision = services.decision_for(current_user, decision_id)
-    campaign_id = decision.campaign_id
-    try:
-        services.preview(current_user, decision_id)
-    except ServiceError as err:
-        return _refused(err, campaign_id)
-    flash("Đang tạo bản xem trước; đường dẫn tải về hiện ra khi xong.", "info")
-    return redirect(url_for("decisions.campaign", campaign_id=campaign_id))
+    return _act(
+        decision_id,
+        lambda: services.preview(current_user, decision_id),
+        "Đang tạo bản xem trước; đường dẫn tải về hiện ra khi xong.",
+        "info",
+    )
 
 
 @bp.route("/<int:decision_id>/xem-truoc/<job_id>")
@@ -184,53 +199,42 @@ def preview_download(decision_id: int, job_id: str):
 @bp.route("/<int:decision_id>/ban-hanh", methods=["POST"])
 @roles_required(Role.SECRETARIAT)
 def issue(decision_id: int):
-    decision = services.decision_for(current_user, decision_id)
-    campaign_id = decision.campaign_id
     form = VersionForm()
-    try:
-        issued = services.issue(current_user, decision_id, form.version.data)
-    except ServiceError as err:
-        return _refused(err, campaign_id)
-    flash(
-        f"Đã ban hành Quyết định số {issued.number}. Kết quả đã được công bố tới các đơn vị và được khoá; "
-        "tệp quyết định đang được tạo.",
-        "success",
+    return _act(
+        decision_id,
+        lambda: services.issue(current_user, decision_id, form.version.data),
+        lambda issued: (
+            f"Đã ban hành Quyết định số {issued.number}. Kết quả đã được công bố tới các đơn vị và được khoá; "
+            "tệp quyết định đang được tạo."
+        ),
     )
-    return redirect(url_for("decisions.campaign", campaign_id=campaign_id))
 
 
 @bp.route("/<int:decision_id>/tao-lai", methods=["POST"])
 @roles_required(Role.SECRETARIAT)
 def regenerate(decision_id: int):
-    decision = services.decision_for(current_user, decision_id)
-    campaign_id = decision.campaign_id
-    try:
-        services.regenerate(current_user, decision_id)
-    except ServiceError as err:
-        return _refused(err, campaign_id)
-    flash("Đang tạo lại tệp quyết định.", "info")
-    return redirect(url_for("decisions.campaign", campaign_id=campaign_id))
+    return _act(
+        decision_id, lambda: services.regenerate(current_user, decision_id), "Đang tạo lại tệp quyết định.", "info"
+    )
 
 
 @bp.route("/<int:decision_id>/dieu-chinh", methods=["POST"])
 @roles_required(Role.SECRETARIAT)
 def amend(decision_id: int):
-    decision = services.decision_for(current_user, decision_id)
-    campaign_id = decision.campaign_id
     form = AmendmentForm()
-    try:
-        new = services.amend(
+    return _act(
+        decision_id,
+        lambda: services.amend(
             current_user,
             decision_id,
             changes=form.changes.data or "",
             reason=form.reason.data or "",
             number=form.number.data or "",
             signed_on=form.signed_on.data or None,
-        )
-    except ServiceError as err:
-        return _refused(err, campaign_id, amend_form=form)
-    flash(f"Đã ban hành Quyết định điều chỉnh số {new.number}; kết quả đã được tính lại.", "success")
-    return redirect(url_for("decisions.campaign", campaign_id=campaign_id))
+        ),
+        lambda new: f"Đã ban hành Quyết định điều chỉnh số {new.number}; kết quả đã được tính lại.",
+        amend_form=form,
+    )
 
 
 @bp.route("/<int:decision_id>/tai-ve/<kind>")
