@@ -23,6 +23,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -30,6 +31,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from pages_load import HOST, Client, default_url, free_port  # noqa: E402
 
 CHUNK = 1024 * 1024
+FILENAME = "Báo cáo lớn.pdf"
 STORAGE = Path("/tmp/dvcq-bench-instance/evidence")
 
 
@@ -59,7 +61,7 @@ def body_parts(token: str, size: int, boundary: str):
     head = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
         f'--{boundary}\r\nContent-Disposition: form-data; name="description"\r\n\r\nBáo cáo đo hiệu năng\r\n'
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="Báo cáo lớn.pdf"\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{FILENAME}"\r\n'
         "Content-Type: application/pdf\r\n\r\n"
     ).encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
@@ -70,11 +72,29 @@ def body_parts(token: str, size: int, boundary: str):
         sent = 0
         while sent < size:
             n = min(CHUNK, size - sent)
-            yield block[:n] if sent else block[:n]
+            yield block[:n]
             sent += n
         yield b"\n%%EOF\n" + tail
 
     return len(head) + size + len(b"\n%%EOF\n") + len(tail), gen()
+
+
+def remove_bench_uploads(client, token: str) -> int:
+    """Delete, through the app (row and stored file), every upload this benchmark left in the unit's library — this
+    run's and any earlier run's — so the shared benchmark databases and storage do not grow by 100 MB a run."""
+    _, page, _ = client.request("GET", "/tai-lieu/")
+    pattern = r'action="/tai-lieu/(\d+)/xoa" data-confirm="Xoá tệp «' + re.escape(FILENAME) + "»"
+    ids = re.findall(pattern, page.decode())
+    for evidence_id in ids:
+        status, _, _ = client.request(
+            "POST",
+            f"/tai-lieu/{evidence_id}/xoa",
+            urlencode({"csrf_token": token}),
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        if status != 302:
+            print(f"  (could not delete the benchmark's upload {evidence_id}: HTTP {status})")
+    return len(ids)
 
 
 def disk_reference(size: int) -> float:
@@ -127,6 +147,8 @@ def main() -> None:
         client.login("canbo.0001")
         _, page, _ = client.request("GET", "/tai-lieu/tai-len")
         token = re.search(rb'name="csrf-token" content="([^"]+)"', page).group(1).decode()
+        if earlier := remove_bench_uploads(client, token):
+            print(f"  (deleted {earlier} upload(s) left by earlier runs)")
         try:  # reset the worker's peak to its current RSS, so the peak measured is the upload's own
             Path(f"/proc/{pid}/clear_refs").write_text("5")
         except OSError:
@@ -170,6 +192,7 @@ def main() -> None:
         )
         print(f"  worker CPU time for the upload: {worker_cpu:.2f} s")
         print(f"  load average: {os.getloadavg()[0]:.2f}")
+        remove_bench_uploads(client, token)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=10)
