@@ -132,6 +132,33 @@ def _units(authority: Unit, communes: int, group_count: int, code: str) -> list[
     return sorted((uid, gid, int(c.rsplit("-", 1)[1])) for uid, gid, c in found)
 
 
+def authority_with_communes(code: str, communes: int, commune_name: str = "Xã Thử Tải") -> tuple[Unit, list[Unit]]:
+    """A province authority with one group, «Khối xã», and its communes `<code>-001`…, straight from the models and
+    flushed (for the scripts that then open a campaign through the services)."""
+    authority = Unit(code=code, name="Tỉnh Thử Tải", kind=UnitKind.TINH, valid_from=date(2020, 1, 1))
+    db.session.add(authority)
+    db.session.flush()
+    authority.authority_id = authority.id
+    group = UnitGroup(authority_id=authority.id, name="Khối xã")
+    db.session.add(group)
+    db.session.flush()
+    units = [
+        Unit(
+            code=f"{code}-{i:03d}",
+            name=f"{commune_name} {i:03d}",
+            kind=UnitKind.XA,
+            parent_id=authority.id,
+            authority_id=authority.id,
+            group_id=group.id,
+            valid_from=date(2020, 1, 1),
+        )
+        for i in range(1, communes + 1)
+    ]
+    db.session.add_all(units)
+    db.session.flush()
+    return authority, units
+
+
 def criteria_version(
     authority_id: int, areas: int, leaves_per_area: int, now: datetime, name: str | None = None
 ) -> tuple[int, list[tuple[int, int]]]:

@@ -26,7 +26,7 @@ def main() -> None:
     os.environ.setdefault("STORAGE_URL", f"file://{workdir}/evidence")
 
     from flask_migrate import upgrade
-    from generate import criteria_version
+    from generate import authority_with_communes, criteria_version
     from sqlalchemy import func, select
 
     from dvcq.platform.app import create_app
@@ -35,33 +35,14 @@ def main() -> None:
     from dvcq.platform.tenancy import SYSTEM, Scope, scoped
     from dvcq.scoring.campaigns import services
     from dvcq.scoring.models import CampaignStatus, CriteriaVersion, ItemScore, VersionStatus
-    from dvcq.tenants.models import Role, Unit, UnitGroup, UnitKind, User
+    from dvcq.tenants.models import Role, User
 
     app = create_app()
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         with scoped(SYSTEM):
             stamp = datetime.now(UTC).strftime("%H%M%S%f")
-            authority = Unit(code=f"BENCH{stamp}", name="Tỉnh Thử Tải", kind=UnitKind.TINH, valid_from=date(2020, 1, 1))
-            db.session.add(authority)
-            db.session.flush()
-            authority.authority_id = authority.id
-            group = UnitGroup(authority_id=authority.id, name="Khối xã")
-            db.session.add(group)
-            db.session.flush()
-            units = [
-                Unit(
-                    code=f"{authority.code}-{i:03d}",
-                    name=f"Xã Thử {i:03d}",
-                    kind=UnitKind.XA,
-                    parent_id=authority.id,
-                    authority_id=authority.id,
-                    group_id=group.id,
-                    valid_from=date(2020, 1, 1),
-                )
-                for i in range(args.units)
-            ]
-            db.session.add_all(units)
+            authority, units = authority_with_communes(f"BENCH{stamp}", args.units, "Xã Thử")
             secretariat = User(
                 login=f"bench.{stamp}",
                 full_name="Thường trực thử tải",

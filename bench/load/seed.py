@@ -25,40 +25,20 @@ def main() -> None:
     from flask_migrate import upgrade
     from sqlalchemy import select
 
-    from bench.generate import criteria_version
+    from bench.generate import authority_with_communes, criteria_version
     from dvcq.platform.app import create_app
     from dvcq.platform.auth.passwords import hash_password
     from dvcq.platform.extensions import db
     from dvcq.platform.tenancy import SYSTEM, Scope, scoped
     from dvcq.scoring.campaigns import services
     from dvcq.scoring.models import Assessment, CampaignStatus, ItemScore
-    from dvcq.tenants.models import Role, Unit, UnitGroup, UnitKind, User
+    from dvcq.tenants.models import Role, User
 
     app = create_app()
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         with scoped(SYSTEM):
-            authority = Unit(code="TAI", name="Tỉnh Thử Tải", kind=UnitKind.TINH, valid_from=date(2020, 1, 1))
-            db.session.add(authority)
-            db.session.flush()
-            authority.authority_id = authority.id
-            group = UnitGroup(authority_id=authority.id, name="Khối xã")
-            db.session.add(group)
-            db.session.flush()
-            units = [
-                Unit(
-                    code=f"TAI-{i:03d}",
-                    name=f"Xã Thử Tải {i:03d}",
-                    kind=UnitKind.XA,
-                    parent_id=authority.id,
-                    authority_id=authority.id,
-                    group_id=group.id,
-                    valid_from=date(2020, 1, 1),
-                )
-                for i in range(1, args.units + 1)
-            ]
-            db.session.add_all(units)
-            db.session.flush()
+            authority, units = authority_with_communes("TAI", args.units)
             hashed = hash_password(PASSWORD)
             officers = [
                 User(
