@@ -13,7 +13,15 @@ import pytest
 from playwright.sync_api import expect
 
 from dvcq.scoring.models import AssessmentStatus
-from tests.e2e.conftest import chromium, live_server, login, logout, page, traffic  # noqa: F401 — shared fixtures
+from tests.e2e.conftest import (  # noqa: F401 — shared fixtures
+    assert_stacks_on_a_phone,
+    chromium,
+    live_server,
+    login,
+    logout,
+    page,
+    traffic,
+)
 from tests.scoring.campaign_factories import assessment_of, item_of, open_campaign
 
 pytestmark = pytest.mark.e2e
@@ -112,22 +120,7 @@ def test_a_second_persons_save_shows_the_conflict_and_overwrites_nothing(
 def test_on_a_phone_the_list_of_assessments_stacks_instead_of_scrolling_sideways(page, world, traffic):  # noqa: F811
     open_campaign(world)
     login(page, world.officer_a)
-    page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/tu-danh-gia/")
-    wrap = page.locator(".table-wrap.stack")
-    deadline = wrap.locator("td[data-label='Hạn nộp']").first
-    expect(deadline).to_be_visible()
-    expect(wrap.locator("td[data-label='Nộp lúc']").first).to_have_text("Chưa nộp")
-    # nothing scrolls sideways: not the page, not the list
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    assert wrap.evaluate("e => e.scrollWidth <= e.clientWidth")
-    assert deadline.evaluate("e => e.getBoundingClientRect().right") <= 390
-    # each cell shows its heading, since the table's own heading row is out of sight
-    assert deadline.evaluate("e => getComputedStyle(e, '::before').content") == '"Hạn nộp"'
-    assert wrap.locator("thead").evaluate("e => e.getBoundingClientRect().height") <= 1
-    # on a desk it is a plain table again, headings on top and none repeated in the cells
-    page.set_viewport_size({"width": 1200, "height": 800})
-    expect(wrap.locator("thead th").nth(2)).to_have_text("Hạn nộp")
-    assert wrap.locator("thead").evaluate("e => e.getBoundingClientRect().height") > 10
-    assert deadline.evaluate("e => getComputedStyle(e, '::before').content") == "none"
+    expect(page.locator("td[data-label='Nộp lúc']").first).to_have_text("Chưa nộp")
+    assert_stacks_on_a_phone(page, ".table-wrap.stack")
     assert traffic.console_errors == []
