@@ -133,39 +133,32 @@ def logout(page) -> None:
         page.click("header form button[type=submit]")
 
 
-def assert_stacks_on_a_phone(page, wrap_selector: str, width: int = 390) -> None:
-    """On a phone, the list in `wrap_selector` (a `.table-wrap.stack`) is shown one card a row: nothing scrolls
-    sideways, the heading row is out of sight, and every cell shows its heading (data-label) fully inside the cell."""
+def assert_stacks_on_a_phone(page, table: str, width: int = 390) -> None:
+    """On a phone, the list `table` (a `table.stack`) is shown one card a row: nothing scrolls sideways, its heading
+    row is out of sight, every cell with a heading (data-label) shows it, and a heading of two lines makes its cell
+    taller instead of running into the next one. On a desk it is a plain table again."""
     size = page.viewport_size
     page.set_viewport_size({"width": width, "height": 844})
     try:
-        wrap = page.locator(wrap_selector)
         assert page.evaluate("document.documentElement.scrollWidth") <= width
-        assert wrap.evaluate("e => e.scrollWidth <= e.clientWidth")
-        assert wrap.locator("thead").evaluate("e => e.getBoundingClientRect().height") <= 1
-        cells = wrap.evaluate(
-            """e => [...e.querySelectorAll('tbody td')].map(td => ({
-                 label: td.dataset.label || '',
-                 shown: getComputedStyle(td, '::before').content,
-                 right: td.getBoundingClientRect().right,
-                 height: td.getBoundingClientRect().height}))"""
-        )
-        assert cells and all(c["shown"] == f'"{c["label"]}"' and c["label"] for c in cells)
-        assert max(c["right"] for c in cells) <= width
-        # a heading of two lines (e.g. «Cơ quan ban hành») makes its cell taller instead of running into the next one
-        tallest = page.evaluate(
-            """sel => Math.max(...[...document.querySelectorAll(sel + ' tbody td')].map(td => {
+        assert page.locator(table).evaluate("t => t.parentElement.scrollWidth <= t.parentElement.clientWidth")
+        assert page.locator(table).locator("thead").evaluate("e => e.getBoundingClientRect().height") <= 1
+        cells = page.locator(table).evaluate(
+            """t => [...t.querySelectorAll('tbody td[data-label]')].map(td => {
                  const probe = document.createElement('span');
                  probe.style.cssText = 'position:absolute;visibility:hidden;width:6.4rem';
                  probe.textContent = td.dataset.label; td.appendChild(probe);
-                 const over = probe.getBoundingClientRect().height - td.clientHeight; probe.remove(); return over;
-               }))""",
-            wrap_selector,
+                 const cell = {label: td.dataset.label, shown: getComputedStyle(td, '::before').content,
+                               right: td.getBoundingClientRect().right, hidden: td.offsetParent === null,
+                               over: probe.getBoundingClientRect().height - td.clientHeight};
+                 probe.remove(); return cell; })"""
         )
-        assert tallest <= 0
+        shown = [c for c in cells if not c["hidden"]]
+        assert shown and all(c["shown"] == f'"{c["label"]}"' for c in shown)
+        assert max(c["right"] for c in shown) <= width
+        assert max(c["over"] for c in shown) <= 0
     finally:
         page.set_viewport_size(size)
-    # on a desk it is a plain table again: headings on top, none repeated in the cells
-    assert page.locator(wrap_selector).locator("thead").evaluate("e => e.getBoundingClientRect().height") > 10
-    first = page.locator(wrap_selector).locator("tbody td").first
+    assert page.locator(table).locator("thead").evaluate("e => e.getBoundingClientRect().height") > 10
+    first = page.locator(table).locator("tbody td[data-label]").first
     assert first.evaluate("e => getComputedStyle(e, '::before').content") == "none"

@@ -11,7 +11,15 @@ from playwright.sync_api import expect
 
 from dvcq.plans import services
 from dvcq.platform.extensions import db
-from tests.e2e.conftest import chromium, live_server, login, logout, page, traffic  # noqa: F401 — shared fixtures
+from tests.e2e.conftest import (  # noqa: F401 — shared fixtures
+    assert_stacks_on_a_phone,
+    chromium,
+    live_server,
+    login,
+    logout,
+    page,
+    traffic,
+)
 from tests.plans.plan_factories import as_authority, as_unit, published_2025, user
 
 pytestmark = pytest.mark.e2e
@@ -74,6 +82,9 @@ def test_commune_drafts_assigns_submits_reports_and_the_district_follows_up(page
     with page.expect_navigation():
         page.click("[data-testid=submit-report]")
     expect(page.locator("[data-testid=narrative]")).to_have_text("Đã tổ chức 02 hội nghị đối thoại với Nhân dân.")
+    page.goto(plan_url)  # on a phone the plan's targets and its reports are cards
+    assert_stacks_on_a_phone(page, "[data-testid=outcomes]")
+    assert_stacks_on_a_phone(page, "[data-testid=reports] table")
     logout(page)
 
     login(page, world.secretariat)
@@ -84,6 +95,7 @@ def test_commune_drafts_assigns_submits_reports_and_the_district_follows_up(page
     b_q1 = table.locator("tr[data-unit='Xã Bình Đông'] td[data-period=q1]")
     expect(b_q1).to_have_attribute("data-state", "missing")
     expect(b_q1).to_contain_text("Quá hạn, chưa nộp")
+    assert_stacks_on_a_phone(page, "[data-testid=follow-up]")
     with page.expect_navigation():
         a_q1.locator("a").click()
     expect(page.locator("[data-testid=narrative]")).to_contain_text("02 hội nghị đối thoại")

@@ -122,5 +122,5 @@ def test_on_a_phone_the_list_of_assessments_stacks_instead_of_scrolling_sideways
     login(page, world.officer_a)
     page.goto("/tu-danh-gia/")
     expect(page.locator("td[data-label='Nộp lúc']").first).to_have_text("Chưa nộp")
-    assert_stacks_on_a_phone(page, ".table-wrap.stack")
+    assert_stacks_on_a_phone(page, "table.stack")
     assert traffic.console_errors == []
