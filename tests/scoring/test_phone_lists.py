@@ -1,5 +1,5 @@
-"""A unit's result page in a real browser, on a phone: the items it lost points on are cards, the reasons under
-their heading, and nothing scrolls sideways."""
+"""On a phone, in a real browser: the items a unit lost points on are cards with their reasons under their heading, and
+the criteria versions are cards; nothing scrolls sideways."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from dvcq.platform.tenancy import SYSTEM, scoped
 from dvcq.scoring.results import services
 from tests.e2e.conftest import assert_stacks_on_a_phone, chromium, live_server, login, page, traffic  # noqa: F401
+from tests.scoring.campaign_factories import open_campaign
 from tests.scoring.results_factories import real_case_group
 
 pytestmark = pytest.mark.e2e
@@ -28,4 +29,16 @@ def test_on_a_phone_the_lost_items_are_cards_with_their_reasons(page, world, tra
     # the reasons take the card's whole width, their heading on a line of its own above them
     assert why.evaluate("e => getComputedStyle(e, '::before').display") == "block"
     assert why.evaluate("e => e.getBoundingClientRect().width") > 300
+    assert traffic.console_errors == []
+
+
+def test_on_a_phone_the_criteria_versions_are_cards(page, world, traffic):  # noqa: F811
+    open_campaign(world)
+    login(page, world.secretariat)
+    page.goto("/tieu-chi/")
+    assert_stacks_on_a_phone(page, "[data-testid=versions]")
+    page.set_viewport_size({"width": 390, "height": 844})
+    name = page.locator("[data-testid=versions] tbody td").first  # the version's name: a whole line, in bold
+    assert name.evaluate("e => getComputedStyle(e, '::before').content") == "none"
+    assert name.evaluate("e => getComputedStyle(e).fontWeight") == "600"
     assert traffic.console_errors == []
