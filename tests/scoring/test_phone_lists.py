@@ -42,3 +42,17 @@ def test_on_a_phone_the_criteria_versions_are_cards(page, world, traffic):  # no
     assert name.evaluate("e => getComputedStyle(e, '::before').content") == "none"
     assert name.evaluate("e => getComputedStyle(e).fontWeight") == "600"
     assert traffic.console_errors == []
+
+
+def test_on_a_phone_the_years_of_results_are_cards_with_their_links_in_sight(page, world, traffic):  # noqa: F811
+    campaign_id, _, _ = real_case_group(world)
+    with scoped(SYSTEM):
+        services.compute(campaign_id)
+    login(page, world.secretariat)
+    page.goto("/ket-qua/")
+    assert_stacks_on_a_phone(page, "[data-testid=years]")
+    page.set_viewport_size({"width": 390, "height": 844})
+    link = page.locator("[data-testid=years] a", has_text="Bảng kết quả").first
+    expect(link).to_be_visible()
+    assert link.evaluate("e => e.getBoundingClientRect().right") <= 390
+    assert traffic.console_errors == []
