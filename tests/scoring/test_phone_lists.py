@@ -1,15 +1,29 @@
-"""On a phone, in a real browser: the items a unit lost points on are cards with their reasons under their heading, and
-the criteria versions are cards; nothing scrolls sideways."""
+"""On a phone, in a real browser, lists are cards (table.stack) and nothing scrolls sideways: a unit's lost items with
+their reasons, the years of results, the criteria versions, and the staff's lists."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import expect
 
-from dvcq.platform.tenancy import SYSTEM, scoped
+from dvcq.platform.extensions import db
+from dvcq.platform.tenancy import SYSTEM, Scope, scoped
+from dvcq.scoring.appraisal import services as appraisal
+from dvcq.scoring.models import Explanation
 from dvcq.scoring.results import services
-from tests.e2e.conftest import assert_stacks_on_a_phone, chromium, live_server, login, page, traffic  # noqa: F401
-from tests.scoring.campaign_factories import open_campaign
+from tests.e2e.conftest import (  # noqa: F401 — shared fixtures
+    assert_stacks_on_a_phone,
+    chromium,
+    live_server,
+    login,
+    logout,
+    page,
+    traffic,
+)
+from tests.scoring.appraisal_factories import build_campaign
+from tests.scoring.campaign_factories import open_campaign, user
 from tests.scoring.results_factories import real_case_group
 
 pytestmark = pytest.mark.e2e
@@ -55,4 +69,34 @@ def test_on_a_phone_the_years_of_results_are_cards_with_their_links_in_sight(pag
     link = page.locator("[data-testid=years] a", has_text="Bảng kết quả").first
     expect(link).to_be_visible()
     assert link.evaluate("e => e.getBoundingClientRect().right") <= 390
+    assert traffic.console_errors == []
+
+
+def test_on_a_phone_the_staff_lists_are_cards(page, world, traffic):  # noqa: F811
+    """The appraiser's units, the units' explanations, the campaigns and the decisions: each a card on a phone."""
+    camp = build_campaign(world)
+    with scoped(Scope(world.district_id)):
+        appraisal.assign(user(world.secretariat), camp.id, user(world.appraiser).id, world.a_id, None)
+    with scoped(SYSTEM):
+        db.session.add(
+            Explanation(
+                unit_id=world.a_id,
+                item_id=camp.item_ids[("a", "1.1")],
+                text="Đã có biên bản, lưu tại văn phòng.",
+                created_at=datetime.now(UTC).replace(tzinfo=None),
+            )
+        )
+        db.session.commit()
+    login(page, world.appraiser)
+    page.goto("/tham-dinh/")
+    assert_stacks_on_a_phone(page, "main table.stack")
+    page.goto("/tham-dinh/giai-trinh/")
+    expect(page.locator("[data-testid=explanations]")).to_contain_text("Xã An Bình")
+    assert_stacks_on_a_phone(page, "[data-testid=explanations]")
+    logout(page)
+    login(page, world.secretariat)
+    page.goto("/ky-danh-gia/")
+    assert_stacks_on_a_phone(page, "[data-testid=campaigns]")
+    page.goto("/quyet-dinh/")
+    assert_stacks_on_a_phone(page, "[data-testid=decisions]")
     assert traffic.console_errors == []

@@ -235,3 +235,14 @@ def unanswered_count(campaign_id: int) -> int:
         .join(Assessment, Assessment.id == ItemScore.assessment_id)
         .where(Assessment.campaign_id == campaign_id, Explanation.answered_at.is_(None))
     ).scalar_one()
+
+
+def for_staff(user) -> list[Explanation]:
+    """The explanations of the campaigns in appraisal or in the explanation round, unanswered first; an appraiser
+    sees only those of the units and areas assigned to them."""
+    active = (CampaignStatus.APPRAISAL, CampaignStatus.EXPLANATION)
+    rows = db.session.execute(select(Explanation).order_by(Explanation.answered_at.is_not(None), Explanation.id))
+    found = [e for e in rows.scalars() if e.item.assessment.campaign.status in active]
+    if user.role == Role.APPRAISER:
+        found = [e for e in found if may_appraise(user, e.item.assessment, e.item.node.code)]
+    return found

@@ -385,8 +385,4 @@ def explanation(explanation_id: int):
 @bp.route("/tham-dinh/giai-trinh/")
 @roles_required(Role.APPRAISER, Role.SECRETARIAT, Role.LEADERSHIP)
 def explanations_list():
-    rows = db.session.execute(select(Explanation).order_by(Explanation.answered_at.is_not(None), Explanation.id))
-    rows = [e for e in rows.scalars() if e.item.assessment.campaign.status in ACTIVE]
-    if current_user.role == Role.APPRAISER:
-        rows = [e for e in rows if services.may_appraise(current_user, e.item.assessment, e.item.node.code)]
-    return render_template("appraisal/explanations.html", rows=rows)
+    return render_template("appraisal/explanations.html", rows=explanations.for_staff(current_user))
