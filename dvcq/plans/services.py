@@ -136,6 +136,16 @@ def _levels(version_id: int) -> list[ClassificationLevel]:
     )
 
 
+def levels_of(plan: ImprovementPlan) -> list[ClassificationLevel]:
+    """The classification levels of the criteria version the plan's baseline campaign used, best first."""
+    return _levels(_campaign(plan).criteria_version_id)
+
+
+def all_plans() -> list[ImprovementPlan]:
+    """Every plan the caller's scope may see (the authority's, for its staff)."""
+    return list(db.session.execute(select(ImprovementPlan)).scalars())
+
+
 def users_of(unit_id: int, *roles: Role) -> list[User]:
     return list(
         db.session.execute(

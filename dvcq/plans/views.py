@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from dvcq.plans import documents, services
 from dvcq.plans.models import ImprovementPlan, Period, PlanStatus, TaskKind, TaskStatus
-from dvcq.platform.extensions import db
 from dvcq.platform.formatting import vn_date
 from dvcq.platform.home import home_cards, nav_item
 from dvcq.platform.permissions import AUTHORITY_STAFF, UNIT_STAFF, roles_required
 from dvcq.platform.tenancy import get_or_404
-from dvcq.scoring.models import ClassificationLevel, Evidence
+from dvcq.scoring.evidence import services as evidence_services
 from dvcq.tenants.models import Role
 
 bp = Blueprint(
@@ -63,7 +61,7 @@ def _cards(user) -> list[dict]:
             }
         ]
     if user.role == Role.SECRETARIAT:
-        plans = list(db.session.execute(select(ImprovementPlan)).scalars())
+        plans = services.all_plans()
         waiting = sum(1 for p in plans if p.status == PlanStatus.SUBMITTED)
         late = sum(
             1
@@ -112,11 +110,7 @@ def draft():
 def show(plan_id: int):
     plan = _plan(plan_id)
     on = services.today()
-    levels = db.session.execute(
-        select(ClassificationLevel)
-        .where(ClassificationLevel.version_id == services._campaign(plan).criteria_version_id)
-        .order_by(ClassificationLevel.order)
-    ).scalars()
+    levels = services.levels_of(plan)
     staff = services.users_of(plan.unit_id, *UNIT_STAFF)
     return render_template(
         "plans/plan.html",
@@ -217,7 +211,7 @@ def report(plan_id: int, period: str):
     report = services.report_of(plan, period_)
     evidence = []
     if current_user.unit_id == plan.unit_id:
-        evidence = list(db.session.execute(select(Evidence).order_by(Evidence.uploaded_at.desc()).limit(200)).scalars())
+        evidence = evidence_services.recent(current_user, plan.unit_id)
     chosen = {int(i) for i in (report.evidence_ids.split(",") if report and report.evidence_ids else [])}
     return render_template(
         "plans/report.html",

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from dvcq.platform import audit
 from dvcq.platform.errors import Conflict, Forbidden, NotFound, ServiceError
@@ -461,3 +462,67 @@ def close_appraisal(actor, campaign_id: int, version: int) -> Campaign:
     )
     db.session.commit()
     return campaign
+
+
+# ---- what the appraisal pages list ------------------------------------------------------------------------------
+
+ACTIVE = (CampaignStatus.APPRAISAL, CampaignStatus.EXPLANATION)
+VISIBLE_TO_UNIT = (AssessmentStatus.RELEASED, AssessmentStatus.FINAL)
+
+
+def active_campaigns() -> list[Campaign]:
+    """The campaigns in appraisal or in the explanation round, newest year first."""
+    stmt = select(Campaign).where(Campaign.status.in_(ACTIVE)).order_by(Campaign.year.desc())
+    return list(db.session.execute(stmt).scalars())
+
+
+def assessments_of(campaign: Campaign) -> list[Assessment]:
+    """The campaign's assessments by group, then unit code."""
+    stmt = (
+        select(Assessment)
+        .join(Unit, Unit.id == Assessment.unit_id)
+        .where(Assessment.campaign_id == campaign.id)
+        .order_by(Assessment.group_id, Unit.code)
+    )
+    return list(db.session.execute(stmt).scalars())
+
+
+def released_to_unit() -> list[Assessment]:
+    """The unit's assessments whose appraisal it may see (released or final) in campaigns not yet published, each
+    with its campaign, in ONE statement."""
+    stmt = (
+        select(Assessment)
+        .join(Assessment.campaign)
+        .options(contains_eager(Assessment.campaign))
+        .where(Assessment.status.in_(VISIBLE_TO_UNIT), Campaign.status != CampaignStatus.PUBLISHED)
+    )
+    return list(db.session.execute(stmt).scalars())
+
+
+def assignments(campaign: Campaign) -> list[AppraisalAssignment]:
+    stmt = (
+        select(AppraisalAssignment)
+        .where(AppraisalAssignment.campaign_id == campaign.id)
+        .order_by(AppraisalAssignment.appraiser_id)
+    )
+    return list(db.session.execute(stmt).scalars())
+
+
+def appraisers_of(campaign: Campaign) -> list[User]:
+    """The authority's active appraisers, by name."""
+    stmt = (
+        select(User)
+        .where(User.unit_id == campaign.authority_id, User.role == Role.APPRAISER, User.active.is_(True))
+        .order_by(User.full_name)
+    )
+    return list(db.session.execute(stmt).scalars())
+
+
+def areas_of(campaign: Campaign) -> list[CriteriaNode]:
+    """The top-level criteria (areas) of the campaign's version, in order."""
+    stmt = (
+        select(CriteriaNode)
+        .where(CriteriaNode.version_id == campaign.criteria_version_id, CriteriaNode.parent_id.is_(None))
+        .order_by(CriteriaNode.position)
+    )
+    return list(db.session.execute(stmt).scalars())

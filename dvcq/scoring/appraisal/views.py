@@ -8,8 +8,6 @@ import functools
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
 
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
@@ -23,30 +21,20 @@ from dvcq.scoring.models import (
     Assessment,
     AssessmentStatus,
     Campaign,
-    CampaignStatus,
-    CriteriaNode,
     Explanation,
 )
-from dvcq.tenants.models import Role, Unit, User
+from dvcq.tenants.models import Role
 
 bp = Blueprint("appraisal", __name__, template_folder="templates")
 nav_item("Thẩm định", "appraisal.index", (Role.APPRAISER,))
-ACTIVE = (CampaignStatus.APPRAISAL, CampaignStatus.EXPLANATION)
-VISIBLE_TO_UNIT = (AssessmentStatus.RELEASED, AssessmentStatus.FINAL)
-
-
-def _active_campaigns() -> list[Campaign]:
-    return list(
-        db.session.execute(select(Campaign).where(Campaign.status.in_(ACTIVE)).order_by(Campaign.year.desc())).scalars()
-    )
 
 
 @home_cards
 def _cards(user):
     cards = []
     if user.role == Role.APPRAISER:
-        for campaign in _active_campaigns():
-            mine = [a for a in _assessments(campaign) if services.may_appraise(user, a)]
+        for campaign in services.active_campaigns():
+            mine = [a for a in services.assessments_of(campaign) if services.may_appraise(user, a)]
             done = services.progress(campaign.id)
             left = sum(1 for a in mine if done.get(a.id, (0, 0))[0] < done.get(a.id, (0, 0))[1])
             cards.append(
@@ -58,7 +46,7 @@ def _cards(user):
                 }
             )
     elif user.role == Role.SECRETARIAT:
-        for campaign in _active_campaigns():
+        for campaign in services.active_campaigns():
             cards.append(
                 {
                     "title": f"Thẩm định — {campaign.name}",
@@ -69,12 +57,7 @@ def _cards(user):
             )
     elif user.role in UNIT_STAFF:
         # One statement: the campaign comes with its assessment (every past year's was a query of its own).
-        for assessment in db.session.execute(
-            select(Assessment)
-            .join(Assessment.campaign)
-            .options(contains_eager(Assessment.campaign))
-            .where(Assessment.status.in_(VISIBLE_TO_UNIT), Campaign.status != CampaignStatus.PUBLISHED)
-        ).scalars():
+        for assessment in services.released_to_unit():
             link = url_for("appraisal.unit_result", assessment_id=assessment.id)
             if assessment.status == AssessmentStatus.FINAL:
                 card = {
@@ -94,24 +77,17 @@ def _cards(user):
     return cards
 
 
-def _assessments(campaign: Campaign) -> list[Assessment]:
-    return list(
-        db.session.execute(
-            select(Assessment)
-            .join(Unit, Unit.id == Assessment.unit_id)
-            .where(Assessment.campaign_id == campaign.id)
-            .order_by(Assessment.group_id, Unit.code)
-        ).scalars()
-    )
-
-
 @bp.route("/tham-dinh/")
 @roles_required(Role.APPRAISER)
 def index():
     work = []
-    for campaign in _active_campaigns():
+    for campaign in services.active_campaigns():
         done = services.progress(campaign.id)
-        rows = [(a, *done.get(a.id, (0, 0))) for a in _assessments(campaign) if services.may_appraise(current_user, a)]
+        rows = [
+            (a, *done.get(a.id, (0, 0)))
+            for a in services.assessments_of(campaign)
+            if services.may_appraise(current_user, a)
+        ]
         work.append((campaign, rows))
     return render_template("appraisal/index.html", work=work)
 
@@ -218,42 +194,13 @@ def assignments(campaign_id: int):
             db.session.rollback()
             flash(err.message, "error")
         return redirect(url_for("appraisal.assignments", campaign_id=campaign.id)), 303
-    from dvcq.scoring.models import AppraisalAssignment
-
-    rows = (
-        db.session.execute(
-            select(AppraisalAssignment)
-            .where(AppraisalAssignment.campaign_id == campaign.id)
-            .order_by(AppraisalAssignment.appraiser_id)
-        )
-        .scalars()
-        .all()
-    )
-    appraisers = (
-        db.session.execute(
-            select(User)
-            .where(User.unit_id == campaign.authority_id, User.role == Role.APPRAISER, User.active.is_(True))
-            .order_by(User.full_name)
-        )
-        .scalars()
-        .all()
-    )
-    areas = (
-        db.session.execute(
-            select(CriteriaNode)
-            .where(CriteriaNode.version_id == campaign.criteria_version_id, CriteriaNode.parent_id.is_(None))
-            .order_by(CriteriaNode.position)
-        )
-        .scalars()
-        .all()
-    )
     return render_template(
         "appraisal/assignments.html",
         campaign=campaign,
-        rows=rows,
-        appraisers=appraisers,
-        areas=areas,
-        units=[a.unit for a in _assessments(campaign)],
+        rows=services.assignments(campaign),
+        appraisers=services.appraisers_of(campaign),
+        areas=services.areas_of(campaign),
+        units=[a.unit for a in services.assessments_of(campaign)],
         workload=services.workload(campaign.id),
     )
 
@@ -301,7 +248,7 @@ def review(campaign_id: int):
 def _released_to_unit(assessment_id: int) -> Assessment:
     """The unit's own assessment, visible once released; before that it answers 404 like a missing one."""
     assessment = get_or_404(Assessment, assessment_id)
-    if assessment.status not in VISIBLE_TO_UNIT:
+    if assessment.status not in services.VISIBLE_TO_UNIT:
         abort(404)
     return assessment
 

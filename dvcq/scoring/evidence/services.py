@@ -425,6 +425,23 @@ def library(actor, unit_id: int) -> list[Evidence]:
     return list(db.session.execute(stmt).scalars())
 
 
+def library_size(unit_id: int) -> int:
+    """How many files the unit's library holds."""
+    return db.session.execute(select(func.count(Evidence.id)).where(Evidence.unit_id == unit_id)).scalar_one()
+
+
+def recent(actor, unit_id: int, limit: int = 200) -> list[Evidence]:
+    """The unit's newest files (to cite in a report), without their links."""
+    visible_unit(actor, unit_id)
+    stmt = (
+        select(Evidence)
+        .where(Evidence.unit_id == unit_id)
+        .order_by(Evidence.uploaded_at.desc(), Evidence.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.execute(stmt).scalars())
+
+
 def uploader_names(files: list[Evidence]) -> dict[int, str]:
     ids = {f.uploaded_by_id for f in files if f.uploaded_by_id}
     if not ids:

@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from dvcq.platform.errors import ServiceError, render_error, wants_json
 from dvcq.platform.extensions import db
@@ -59,7 +58,7 @@ bp.add_app_template_filter(file_size, "file_size")
 def _library_card(user):
     if user.role not in services.UNIT_ROLES:
         return []
-    count = db.session.execute(select(func.count(Evidence.id)).where(Evidence.unit_id == user.unit_id)).scalar_one()
+    count = services.library_size(user.unit_id)
     return [
         {
             "title": "Tài liệu kiểm chứng",
