@@ -10,12 +10,10 @@ from __future__ import annotations
 import unicodedata
 
 from flask import Blueprint, g, jsonify, request
-from sqlalchemy import select
 
 from dvcq.insights import services, tokens
 from dvcq.insights.openapi import CODE_MAX, YEAR_MAX, YEAR_MIN, document
 from dvcq.insights.tables import rank_label
-from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import Scope, reset_scope, set_scope
 from dvcq.tenants.models import Unit
 
@@ -165,9 +163,7 @@ def unit_results(code: str):
 
 def _unit_by_code(code: str) -> Unit | None:
     """A member unit of the token's authority; any other code is as missing as one that does not exist."""
-    return db.session.execute(
-        select(Unit).where(Unit.code == code, Unit.authority_id == g.api_authority_id, Unit.id != g.api_authority_id)
-    ).scalar_one_or_none()
+    return services.member_unit(g.api_authority_id, code)
 
 
 @bp.get("/openapi.json")

@@ -210,6 +210,12 @@ def predecessors_map(successor_ids: list[int] | None = None) -> dict[int, list[P
     return result
 
 
+def member_unit(authority_id: int, code: str) -> Unit | None:
+    """The authority's member unit of that code (never the authority itself), or None."""
+    stmt = select(Unit).where(Unit.code == code, Unit.authority_id == authority_id, Unit.id != authority_id)
+    return db.session.execute(stmt).scalar_one_or_none()
+
+
 def successors_of(unit_id: int) -> list[tuple[Unit, date]]:
     stmt = (
         select(Unit, UnitLineage.effective_on)
