@@ -92,6 +92,12 @@ def get_version(version_id: int) -> CriteriaVersion:
     return version
 
 
+def node_of(version: CriteriaVersion, node_id: int) -> CriteriaNode | None:
+    """The criterion of that id in this version; None for a missing one or one of another version."""
+    node = db.session.get(CriteriaNode, node_id)
+    return node if node is not None and node.version_id == version.id else None
+
+
 def campaigns_using(version_id: int) -> list[Campaign]:
     return list(
         db.session.execute(

@@ -230,8 +230,8 @@ def rename(version_id: int):
 @roles_required(*MANAGERS)
 def edit_node(version_id: int, node_id: int):
     version = _version_or_404(version_id)
-    node = db.session.get(CriteriaNode, node_id)
-    if node is None or node.version_id != version.id:
+    node = services.node_of(version, node_id)
+    if node is None:
         abort(404)
     services.editable_version(version.id)
     form = NodeForm()
