@@ -1,6 +1,7 @@
 """The demo district's past results (2022–2024) for its 19 communes and 5 agencies, imported through the Past results
-importer; for 2022, the two former communes that merged into Xã Ba Thành on 01/01/2023 take its place. Scores are made up but plausible — deterministic, so every demo shows the same history — around the real
-case this project started from: Xã Ba Động self-scored 97,00 in 2023, was appraised 85,50, rank 02/19."""
+importer; for 2022, the two former communes that merged into Xã Ba Thành on 01/01/2023 take its place. Scores are
+made up but plausible — deterministic, so every demo shows the same history — around the real case this project
+started from: Xã Ba Động self-scored 97,00 in 2023, was appraised 85,50, rank 02/19."""
 
 from __future__ import annotations
 
