@@ -27,8 +27,16 @@ from pages_load import ids  # noqa: E402
 
 from dvcq.platform.app import create_app  # noqa: E402
 
-NGINX_GZIP_LOCATIONS = ("/static/",)  # deploy/nginx.conf.example: gzip is on in `location /static/` only
-NGINX_GZIP_TYPES = ("text/css", "application/javascript", "text/javascript", "application/json", "image/svg+xml")
+NGINX_GZIP_LOCATIONS = ("/",)  # deploy/nginx.conf.example: gzip is on for the whole server
+# its gzip_types, plus text/html, which nginx always compresses when gzip is on
+NGINX_GZIP_TYPES = (
+    "text/html",
+    "text/css",
+    "application/javascript",
+    "text/javascript",
+    "application/json",
+    "image/svg+xml",
+)
 
 
 def main() -> None:
@@ -46,7 +54,8 @@ def main() -> None:
     assert html.status_code == 200, html.status_code
     body = html.data
     items = len(set(re.findall(r"Tiêu chí \d+\.\d+".encode(), body)))
-    resources = [("HTML " + f"/tu-danh-gia/{assessment_id}", html.content_type, body, False)]
+    html_gzipped = html.mimetype in NGINX_GZIP_TYPES and len(body) >= 1024
+    resources = [("HTML " + f"/tu-danh-gia/{assessment_id}", html.content_type, body, html_gzipped)]
     refs = re.findall(rb'<(?:link[^>]+href|script[^>]+src|img[^>]+src)="([^"]+)"', body)
     for ref in dict.fromkeys(r.decode() for r in refs):
         if ref.startswith(("http:", "https:", "data:")) or ref.startswith("#"):
