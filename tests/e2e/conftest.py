@@ -139,6 +139,7 @@ def assert_stacks_on_a_phone(page, table: str, width: int = 390) -> None:
     taller instead of running into the next one. On a desk it is a plain table again."""
     size = page.viewport_size
     page.set_viewport_size({"width": width, "height": 844})
+    page.reload()  # as a phone loads it: a chart drawn at desk width would not shrink until its resize handler ran
     try:
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         assert page.locator(table).evaluate("t => t.parentElement.scrollWidth <= t.parentElement.clientWidth")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login
+from tests.e2e.conftest import assert_stacks_on_a_phone, login
 
 pytestmark = pytest.mark.e2e
 
@@ -47,6 +47,10 @@ def test_merged_unit_profile_draws_its_predecessors_history(page, world, history
     legend = page.locator("#fig-history-plot .legendtext")
     expect(legend.filter(has_text="Xã Hợp Nhất (đơn vị tiền thân: Xã Cũ Hai)")).to_have_count(1)
     expect(page.locator("[data-testid=history-table]")).to_contain_text("(đơn vị tiền thân: Xã Cũ Một)")
+    # on a phone the unit's years (and its areas) are cards, each value beside its heading
+    assert_stacks_on_a_phone(page, "[data-testid=history-table]")
+    page.goto(f"/tong-quan/don-vi/{world.a_id}")
+    assert_stacks_on_a_phone(page, "[data-testid=areas-table]")
     assert traffic.foreign_requests() == [] and traffic.console_errors == []
 
 
