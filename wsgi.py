@@ -2,7 +2,7 @@
 
 import gc
 
-from dvcq.platform.app import create_app
+from dvcq.app import create_app
 
 app = create_app()
 

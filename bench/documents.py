@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from generate import bench_config  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
 
-from dvcq.platform.app import create_app  # noqa: E402
+from dvcq.app import create_app  # noqa: E402
 from dvcq.platform.extensions import db  # noqa: E402
 from dvcq.platform.tenancy import SYSTEM, scoped  # noqa: E402
 from dvcq.scoring.decisions.document import AnnexGroup, AnnexRow, DecisionDocument, build_docx  # noqa: E402

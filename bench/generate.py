@@ -50,6 +50,7 @@ from dvcq.plans.models import (  # noqa: E402
     TaskKind,
     TaskStatus,
 )
+from dvcq.platform.auth.models import Role, User  # noqa: E402
 from dvcq.platform.extensions import db  # noqa: E402
 from dvcq.platform.tenancy import SYSTEM, scoped  # noqa: E402
 from dvcq.scoring.models import (  # noqa: E402
@@ -68,7 +69,7 @@ from dvcq.scoring.models import (  # noqa: E402
     UnitResult,
     VersionStatus,
 )
-from dvcq.tenants.models import Role, Unit, UnitGroup, UnitKind, User  # noqa: E402
+from dvcq.tenants.models import Unit, UnitGroup, UnitKind  # noqa: E402
 
 BENCH_PASSWORD = "Matkhau@2026"
 SCALES = {"province": (100, 1), "country": (3321, 34)}  # communes, groups
@@ -554,7 +555,7 @@ def main() -> None:
             Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
     from flask_migrate import upgrade
 
-    from dvcq.platform.app import create_app
+    from dvcq.app import create_app
 
     instance = Path("/tmp/dvcq-bench-instance")
     app = create_app(bench_config(url, instance))

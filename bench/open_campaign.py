@@ -29,13 +29,13 @@ def main() -> None:
     from generate import authority_with_communes, criteria_version
     from sqlalchemy import func, select
 
-    from dvcq.platform.app import create_app
+    from dvcq.app import create_app
+    from dvcq.platform.auth.models import Role, User
     from dvcq.platform.auth.passwords import hash_password
     from dvcq.platform.extensions import db
     from dvcq.platform.tenancy import SYSTEM, Scope, scoped
-    from dvcq.scoring.campaigns import services
+    from dvcq.scoring.campaigns import drafting, stages
     from dvcq.scoring.models import CampaignStatus, CriteriaVersion, ItemScore, VersionStatus
-    from dvcq.tenants.models import Role, User
 
     app = create_app()
     with app.app_context():
@@ -61,7 +61,7 @@ def main() -> None:
         with scoped(Scope(authority_id=authority.id)):
             actor = db.session.get(User, secretariat.id)
             started = time.perf_counter()
-            campaign = services.create_campaign(
+            campaign = drafting.create_campaign(
                 actor,
                 year=2026,
                 name="Kỳ thử tải",
@@ -71,7 +71,7 @@ def main() -> None:
             )
             created = time.perf_counter() - started
             started = time.perf_counter()
-            services.advance(actor, campaign.id, campaign.version)
+            stages.advance(actor, campaign.id, campaign.version)
             opened = time.perf_counter() - started
             rows = db.session.execute(
                 select(func.count(ItemScore.id))

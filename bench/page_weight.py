@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from generate import BENCH_PASSWORD, bench_config  # noqa: E402
 from pages_load import ids  # noqa: E402
 
-from dvcq.platform.app import create_app  # noqa: E402
+from dvcq.app import create_app  # noqa: E402
 
 NGINX_GZIP_LOCATIONS = ("/",)  # deploy/nginx.conf.example: gzip is on for the whole server
 # its gzip_types, plus text/html, which nginx always compresses when gzip is on

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from generate import bench_config, criteria_version  # noqa: E402
 from sqlalchemy import create_engine, delete, insert, text  # noqa: E402
 
-from dvcq.platform.app import create_app  # noqa: E402
+from dvcq.app import create_app  # noqa: E402
 from dvcq.platform.extensions import db  # noqa: E402
 from dvcq.platform.tenancy import SYSTEM, Scope, scoped  # noqa: E402
 from dvcq.scoring.models import (  # noqa: E402

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from types import SimpleNamespace
 
+from dvcq.platform.auth.models import Role, User
 from dvcq.platform.auth.passwords import hash_password
 from dvcq.platform.extensions import db
-from dvcq.tenants.models import Role, Unit, UnitGroup, UnitKind, User
+from dvcq.tenants.models import Unit, UnitGroup, UnitKind
 
 PASSWORD = "Matkhau@2026"
 _HASH = hash_password(PASSWORD)

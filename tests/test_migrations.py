@@ -10,7 +10,7 @@ from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
-from dvcq.platform.app import MIGRATIONS
+from dvcq.platform.chassis import MIGRATIONS
 from dvcq.platform.extensions import db
 
 

@@ -26,13 +26,13 @@ def main() -> None:
     from sqlalchemy import select
 
     from bench.generate import authority_with_communes, criteria_version
-    from dvcq.platform.app import create_app
+    from dvcq.app import create_app
+    from dvcq.platform.auth.models import Role, User
     from dvcq.platform.auth.passwords import hash_password
     from dvcq.platform.extensions import db
     from dvcq.platform.tenancy import SYSTEM, Scope, scoped
-    from dvcq.scoring.campaigns import services
+    from dvcq.scoring.campaigns import drafting, stages
     from dvcq.scoring.models import Assessment, CampaignStatus, ItemScore
-    from dvcq.tenants.models import Role, User
 
     app = create_app()
     with app.app_context():
@@ -66,7 +66,7 @@ def main() -> None:
 
         with scoped(Scope(authority_id=authority.id)):
             actor = db.session.get(User, secretariat.id)
-            campaign = services.create_campaign(
+            campaign = drafting.create_campaign(
                 actor,
                 year=2026,
                 name="Kỳ đánh giá thử tải",
@@ -74,7 +74,7 @@ def main() -> None:
                 unit_ids=[u.id for u in units],
                 deadlines={CampaignStatus.SELF_ASSESSMENT: date.today() + timedelta(days=21)},
             )
-            services.advance(actor, campaign.id, campaign.version)
+            stages.advance(actor, campaign.id, campaign.version)
         with scoped(SYSTEM):
             people = []
             for officer in officers:

@@ -16,7 +16,7 @@ def main() -> None:
 
     from sqlalchemy import select
 
-    from dvcq.platform.app import create_app
+    from dvcq.app import create_app
     from dvcq.platform.extensions import db
     from dvcq.platform.storage import get_storage
     from dvcq.platform.tenancy import SYSTEM, scoped

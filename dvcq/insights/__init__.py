@@ -1,12 +1,20 @@
 """Insights across years: the leadership dashboard (/tong-quan), a unit's profile, plotly served by us, and the
 read-only JSON API (/api/v1) with the administrator's token screen. Reads only published results."""
 
+from flask import Flask
 
-def init_app(app) -> None:
+
+def register(app: Flask) -> None:
+    """Plug the area into the app (called once by the composition root, `dvcq/app.py`)."""
     from dvcq.insights import api, models, vendor, views  # noqa: F401 — models: the table must be known to Alembic
+    from dvcq.platform import registry
     from dvcq.platform.extensions import csrf
 
+    areas = registry.of(app)
     app.register_blueprint(vendor.bp)
     app.register_blueprint(views.bp)
     csrf.exempt(api.bp)  # bearer tokens, no cookies: nothing for a forged cross-site request to ride on
     app.register_blueprint(api.bp)
+    for item in views.NAV:
+        areas.nav_item(*item)
+    areas.home(views.home_cards)

@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from dvcq.insights.models import ApiToken
 from dvcq.platform import audit
+from dvcq.platform.auth.models import Role
 from dvcq.platform.errors import NotFound, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.permissions import require
 from dvcq.platform.tenancy import SYSTEM, scoped
-from dvcq.tenants.models import Role
 
 TOKEN_PREFIX = "dvcq_"
 NAME_MAX = 120

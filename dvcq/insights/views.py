@@ -16,14 +16,13 @@ from dvcq.insights.forms import TokenForm
 from dvcq.insights.services import Filters
 from dvcq.insights.tables import workbook
 from dvcq.insights.vendor import plotly_url
+from dvcq.platform.auth.models import Role
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import vn_datetime
-from dvcq.platform.home import home_cards, nav_item
 from dvcq.platform.permissions import AUTHORITY_STAFF, UNIT_STAFF, roles_required
 from dvcq.platform.security import CSP
 from dvcq.platform.tenancy import current_scope
-from dvcq.tenants.models import Role
 
 bp = Blueprint(
     "insights",
@@ -33,9 +32,12 @@ bp = Blueprint(
     static_folder="static",
     static_url_path="/static/insights",
 )
-nav_item("Tổng quan", "insights.dashboard", AUTHORITY_STAFF)
-nav_item("Hồ sơ đơn vị", "insights.my_profile", UNIT_STAFF)
-nav_item("Mã truy cập API", "insights.tokens_view", (Role.ADMIN,))
+# The area's links in the top navigation: (label, endpoint, roles that see it).
+NAV = (
+    ("Tổng quan", "insights.dashboard", AUTHORITY_STAFF),
+    ("Hồ sơ đơn vị", "insights.my_profile", UNIT_STAFF),
+    ("Mã truy cập API", "insights.tokens_view", (Role.ADMIN,)),
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -51,8 +53,7 @@ def _with_chart_csp(response):
     return response
 
 
-@home_cards
-def _cards(user):
+def home_cards(user):
     if user.role in AUTHORITY_STAFF:
         cards = [
             {

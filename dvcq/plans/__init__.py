@@ -1,12 +1,17 @@
 """Improvement plans: targets, tasks and progress reports through the year after a published campaign."""
 
+from flask import Flask
 
-def init_app(app) -> None:
-    from dvcq.plans import (  # noqa: F401 — the demo seeder and the periodic tasks register
-        demo,
-        models,  # noqa: F401 — the tables must be known to the app and to Alembic
-        reminders,
-        views,
-    )
 
-    views.init_app(app)
+def register(app: Flask) -> None:
+    """Plug the area into the app (called once by the composition root, `dvcq/app.py`)."""
+    from dvcq.plans import demo, models, reminders, views  # noqa: F401 — models: the tables must be known to Alembic
+    from dvcq.platform import registry
+
+    areas = registry.of(app)
+    app.register_blueprint(views.bp)
+    for item in views.NAV:
+        areas.nav_item(*item)
+    areas.home(views.home_cards)
+    areas.task("plans.report_reminders", reminders.report_reminders)
+    areas.demo_seeder(demo.seed_plans_2026)

@@ -12,11 +12,12 @@ from sqlalchemy import select
 from dvcq.plans.drafting import build_draft
 from dvcq.plans.models import ImprovementPlan, Period, PlanStatus, ProgressReport, ReportStatus, TaskStatus
 from dvcq.plans.services import latest_published
-from dvcq.platform.demo import COMMUNES, DISTRICT, demo_seeder
+from dvcq.platform.auth.models import Role, User
 from dvcq.platform.extensions import db
 from dvcq.scoring.decisions.demo import seed_published_2025
 from dvcq.scoring.models import Assessment
-from dvcq.tenants.models import Role, Unit, User
+from dvcq.tenants.demo import COMMUNES, DISTRICT
+from dvcq.tenants.models import Unit
 
 DRAFT = {"BATO-BVI", "BATO-BTO"}
 WAITING = {"BATO-BVN"}
@@ -59,7 +60,6 @@ def _report(plan: ImprovementPlan, period: Period, on: date, leader: User | None
     )
 
 
-@demo_seeder
 def seed_plans_2026() -> None:
     district = db.session.execute(select(Unit).where(Unit.code == DISTRICT[0])).scalar_one_or_none()
     if district is None:

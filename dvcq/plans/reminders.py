@@ -9,12 +9,11 @@ from sqlalchemy import select
 
 from dvcq.plans import services
 from dvcq.plans.models import ImprovementPlan, Period, PlanStatus
+from dvcq.platform.auth.models import Role
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import VN, vn_date
 from dvcq.platform.notifications import notify
 from dvcq.platform.permissions import UNIT_STAFF
-from dvcq.platform.schedule import periodic
-from dvcq.tenants.models import Role
 
 
 def services_day(now: datetime) -> date:
@@ -22,7 +21,6 @@ def services_day(now: datetime) -> date:
     return now.replace(tzinfo=UTC).astimezone(VN).date()
 
 
-@periodic("plans.report_reminders")
 def report_reminders(now: datetime) -> int:
     """Runs in the system scope (see `schedule.tick`). Returns the number of notifications added."""
     on = services_day(now)

@@ -25,6 +25,7 @@ from dvcq.plans.models import (
     TaskStatus,
 )
 from dvcq.platform import audit
+from dvcq.platform.auth.models import Role, User
 from dvcq.platform.errors import Conflict, NotFound, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import VN, parse_vn_date, points, vn_date
@@ -32,7 +33,7 @@ from dvcq.platform.notifications import notify
 from dvcq.platform.permissions import UNIT_STAFF, require
 from dvcq.scoring.engine import format_rank
 from dvcq.scoring.models import Assessment, Campaign, CampaignStatus, ClassificationLevel, UnitResult
-from dvcq.tenants.models import Role, Unit, User
+from dvcq.tenants.models import Unit
 
 STALE = "Kế hoạch đã được người khác thay đổi sau khi bạn mở trang. Vui lòng tải lại trang rồi nhập lại."
 OPENS_BEFORE_DUE = timedelta(days=30)

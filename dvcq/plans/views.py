@@ -8,12 +8,11 @@ from flask_login import current_user, login_required
 
 from dvcq.plans import documents, services
 from dvcq.plans.models import ImprovementPlan, Period, PlanStatus, TaskKind, TaskStatus
+from dvcq.platform.auth.models import Role
 from dvcq.platform.formatting import vn_date
-from dvcq.platform.home import home_cards, nav_item
 from dvcq.platform.permissions import AUTHORITY_STAFF, UNIT_STAFF, roles_required
 from dvcq.platform.tenancy import get_or_404
-from dvcq.scoring.evidence import services as evidence_services
-from dvcq.tenants.models import Role
+from dvcq.scoring.evidence import library as evidence_library
 
 bp = Blueprint(
     "plans",
@@ -21,17 +20,15 @@ bp = Blueprint(
     url_prefix="/ke-hoach",
     template_folder="templates",
 )
-nav_item("Kế hoạch cải thiện", "plans.index", UNIT_STAFF)
-nav_item("Theo dõi kế hoạch", "plans.follow_up", (Role.SECRETARIAT, Role.LEADERSHIP))
+# The area's links in the top navigation: (label, endpoint, roles that see it).
+NAV = (
+    ("Kế hoạch cải thiện", "plans.index", UNIT_STAFF),
+    ("Theo dõi kế hoạch", "plans.follow_up", (Role.SECRETARIAT, Role.LEADERSHIP)),
+)
 STAFF_ROLES = (*UNIT_STAFF, *AUTHORITY_STAFF)
 
 
-def init_app(app) -> None:
-    app.register_blueprint(bp)
-
-
-@home_cards
-def _cards(user) -> list[dict]:
+def home_cards(user) -> list[dict]:
     on = services.today()
     if user.role in UNIT_STAFF:
         plans = services.plans_of_unit(user.unit_id)
@@ -211,7 +208,7 @@ def report(plan_id: int, period: str):
     report = services.report_of(plan, period_)
     evidence = []
     if current_user.unit_id == plan.unit_id:
-        evidence = evidence_services.recent(current_user, plan.unit_id)
+        evidence = evidence_library.recent(current_user, plan.unit_id)
     chosen = {int(i) for i in (report.evidence_ids.split(",") if report and report.evidence_ids else [])}
     return render_template(
         "plans/report.html",

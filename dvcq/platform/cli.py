@@ -1,18 +1,26 @@
-"""The `dvcq` command line: one click group, reachable as `dvcq …` and as `flask --app wsgi dvcq …`.
+"""The ground floor of the `dvcq` command line: the group, the commands that are truly system-wide (demo, audit,
+jobs, backup, restore, tick) and the two ways a command runs — in the system scope, or in one authority's or one
+unit's scope through the tenancy guard (`--authority CODE`, `--unit CODE`). Areas add their own commands through the
+registry; `dvcq/cli.py` assembles the whole group.
 
 Every command exits 0 on success and 1 on bad input with a Vietnamese message, having changed nothing.
 """
 
 from __future__ import annotations
 
+import functools
 import sys
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
 
 from dvcq.platform.errors import ServiceError
-from dvcq.platform.tenancy import SYSTEM, scoped
+from dvcq.platform.extensions import db
+from dvcq.platform.tenancy import SYSTEM, UNITS, Scope, scoped
+
+AUTHORITY_KINDS = ("tinh", "huyen")  # the unit kinds that run campaigns (stored values of tenants' UnitKind)
 
 dvcq = AppGroup("dvcq", help="Quản trị nền tảng DVCQ.")
 
@@ -24,22 +32,84 @@ def fail(message: str, problems: list[str] | None = None) -> None:
     sys.exit(1)
 
 
+def _run(scope: Scope, fn, args, kwargs):
+    with scoped(scope):
+        try:
+            return fn(*args, **kwargs)
+        except ServiceError as err:
+            db.session.rollback()
+            fail(err.message, err.problems)
+
+
 def system_command(fn):
-    """Run a command with the system scope and turn ServiceError into exit 1 with the message."""
-    import functools
+    """Run a truly system-wide command (backup, restore, audit, demo, units of every authority) with the system scope;
+    ServiceError becomes exit 1 with the message."""
 
     @functools.wraps(fn)
     def wrapped(*args, **kwargs):
-        from dvcq.platform.extensions import db
-
-        with scoped(SYSTEM):
-            try:
-                return fn(*args, **kwargs)
-            except ServiceError as err:
-                db.session.rollback()
-                fail(err.message, err.problems)
+        return _run(SYSTEM, fn, args, kwargs)
 
     return with_appcontext(wrapped)
+
+
+def scoped_command(*, unit: bool = False, default_authority: bool = False):
+    """Run a command on tenant data inside one authority's scope (`--authority CODE`), or, with `unit=True`, one
+    member unit's (`--unit CODE`, whose authority is implied), through the same tenancy guard as a web request. The
+    command receives `authority_code` (and `unit_code`). With `default_authority`, `--authority` may be left out when
+    there is exactly one authority with member units."""
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapped(*args, authority_code: str | None = None, unit_code: str | None = None, **kwargs):
+            with scoped(SYSTEM):  # reading the unit tree to find the scope
+                scope, authority_code = _scope_for(authority_code, unit_code, default_authority)
+            if unit:
+                kwargs["unit_code"] = unit_code
+            return _run(scope, fn, args, {"authority_code": authority_code, **kwargs})
+
+        wrapped = with_appcontext(wrapped)
+        if unit:
+            wrapped = click.option("--unit", "unit_code", default=None, help="Mã đơn vị (xã, cơ quan)")(wrapped)
+        help_text = "Mã cơ quan đánh giá (huyện hoặc tỉnh)"
+        if default_authority:
+            help_text += "; bỏ trống nếu chỉ có một"
+        return click.option("--authority", "authority_code", default=None, help=help_text)(wrapped)
+
+    return decorate
+
+
+def _scope_for(authority_code: str | None, unit_code: str | None, default_authority: bool) -> tuple[Scope, str]:
+    units = UNITS.c
+    if unit_code:
+        row = db.session.execute(
+            select(units.id, units.name, units.authority_id).where(units.code == unit_code.strip())
+        ).first()
+        if row is None or row.authority_id in (None, row.id):
+            fail(f"Không có đơn vị trực thuộc mã «{unit_code}».")
+        authority = db.session.execute(select(units.code).where(units.id == row.authority_id)).scalar_one()
+        if authority_code and authority_code.strip() != authority:
+            fail(f"Đơn vị «{row.name}» không thuộc cơ quan đánh giá mã «{authority_code}».")
+        return Scope(authority_id=row.authority_id, unit_id=row.id), authority
+    if not authority_code:
+        if not default_authority:
+            fail("Hãy chọn cơ quan đánh giá bằng --authority MÃ (hoặc một đơn vị bằng --unit MÃ).")
+        members = select(units.authority_id).where(units.authority_id != units.id).distinct()
+        codes = list(db.session.execute(select(units.code).where(units.id.in_(members)).order_by(units.code)).scalars())
+        if len(codes) != 1:
+            fail(
+                "Chưa có cơ quan đánh giá nào có đơn vị trực thuộc; hãy nhập danh sách đơn vị trước."
+                if not codes
+                else f"Có nhiều cơ quan đánh giá ({', '.join(codes)}): hãy chọn một bằng --authority MÃ."
+            )
+        authority_code = codes[0]
+    row = db.session.execute(
+        select(units.id, units.name, units.kind).where(units.code == authority_code.strip())
+    ).first()
+    if row is None:
+        fail(f"Không có đơn vị mã «{authority_code}».")
+    if row.kind not in AUTHORITY_KINDS:
+        fail(f"«{row.name}» không phải cơ quan đánh giá (huyện hoặc tỉnh).")
+    return Scope(authority_id=row.id), authority_code.strip()
 
 
 @dvcq.command("demo")
@@ -74,99 +144,6 @@ def demo_command(serve: bool, port: int | None, host: str):
 
         start_demo_ticker(current_app._get_current_object())
         current_app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
-
-
-@dvcq.group("user")
-def user_group():
-    """Tài khoản người dùng."""
-
-
-@user_group.command("create")
-@click.option("--unit", "unit_code", required=True, help="Mã đơn vị")
-@click.option("--role", required=True, help="officer, leader, appraiser, secretariat, leadership, admin")
-@click.option("--login", required=True)
-@click.option("--name", "full_name", default=None, help="Họ và tên")
-@click.option("--password", default=None, help="Bỏ trống để nhập (không hiện trên màn hình)")
-@system_command
-def user_create(unit_code: str, role: str, login: str, full_name: str | None, password: str | None):
-    """Tạo tài khoản (ví dụ: quản trị viên đầu tiên)."""
-    from dvcq.tenants import services
-
-    if password is None:
-        password = click.prompt("Mật khẩu", hide_input=True, confirmation_prompt="Nhập lại mật khẩu")
-    user = services.create_user(
-        actor=None,
-        unit_code=unit_code,
-        role=role,
-        login=login,
-        full_name=full_name or login,
-        password=password,
-    )
-    click.echo(f"Đã tạo tài khoản {user.login} ({user.role.label}) tại {user.unit.name}.")
-
-
-@dvcq.group("units")
-def units_group():
-    """Đơn vị hành chính."""
-
-
-@units_group.command("import")
-@click.argument("path")
-@system_command
-def units_import(path: str):
-    """Nhập danh sách đơn vị từ tệp .xlsx hoặc .csv (định dạng Đơn vị)."""
-    from dvcq.tenants import imports
-
-    report = imports.import_units_file(path, actor=None)
-    click.echo(report.summary())
-
-
-@dvcq.group("criteria")
-def criteria_group():
-    """Bộ tiêu chí."""
-
-
-@criteria_group.command("import")
-@click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--authority", "authority_code", default=None, help="Mã cơ quan đánh giá (bỏ trống nếu chỉ có một)")
-@click.option("--name", default=None, help="Tên phiên bản (mặc định: tên tệp)")
-@click.option("--replace", "replace_id", type=int, default=None, help="Nhập đè lên bản nháp có mã này")
-@system_command
-def criteria_import(path: str, authority_code: str | None, name: str | None, replace_id: int | None):
-    """Nhập bộ tiêu chí từ tệp .xlsx (định dạng Bộ tiêu chí); in mã phiên bản mới."""
-    from pathlib import Path
-
-    from dvcq.platform.errors import ServiceError
-    from dvcq.platform.formatting import points
-    from dvcq.scoring.criteria import imports, services
-
-    if not Path(path).is_file():
-        raise ServiceError(f"Không tìm thấy tệp «{path}».")
-    authority = services.authority_by_code(authority_code) if authority_code else services.default_authority()
-    version = imports.import_criteria(
-        actor=None, authority_id=authority.id, filename=path, name=name, replace_id=replace_id
-    )
-    info = services.summary(version)
-    click.echo(version.id)
-    click.echo(
-        f"Đã nhập «{version.name}» cho {authority.name}: {info['areas']} lĩnh vực, {info['leaves']} tiêu chí chấm "
-        f"điểm, tổng {points(version.max_total)} điểm, {len(info['levels'])} mức xếp loại, "
-        f"{len(info['conditions'])} điều kiện.",
-        err=True,
-    )
-
-
-@criteria_group.command("export")
-@click.argument("version_id", type=int)
-@click.argument("path", type=click.Path(dir_okay=False))
-@system_command
-def criteria_export(version_id: int, path: str):
-    """Xuất một phiên bản bộ tiêu chí ra tệp .xlsx (nhập lại được đúng như cũ)."""
-    from dvcq.scoring.criteria import exports, services
-
-    version = services.get_version(version_id)
-    exports.export_file(version, path)
-    click.echo(f"Đã xuất «{version.name}» ra {path}.")
 
 
 @dvcq.group("audit")
@@ -241,68 +218,3 @@ def tick_command():
 
     for name, result in tick().items():
         click.echo(f"{name}: {result}")
-
-
-@dvcq.group("results")
-def results_group():
-    """Kết quả đánh giá: tính, xuất, nhập kết quả các năm trước."""
-
-
-@results_group.command("import")
-@click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--authority", "authority_code", required=True, help="Mã cơ quan đánh giá (huyện hoặc tỉnh)")
-@click.option(
-    "--criteria", "criteria_id", type=int, default=None, help="Mã bộ tiêu chí để xếp loại (mặc định: mới nhất)"
-)
-@system_command
-def results_import(path: str, authority_code: str, criteria_id: int | None):
-    """Nhập kết quả các năm trước (định dạng Kết quả các năm trước, .xlsx hoặc .csv)."""
-    from dvcq.scoring.results import imports
-
-    report = imports.import_file(path, authority_code=authority_code, criteria_version_id=criteria_id)
-    for line in report.lines():
-        click.echo(line)
-
-
-@results_group.command("export")
-@click.option("--authority", "authority_code", required=True, help="Mã cơ quan đánh giá (huyện hoặc tỉnh)")
-@click.option("--year", type=int, required=True, help="Năm đánh giá")
-@click.argument("path", type=click.Path(dir_okay=False))
-@system_command
-def results_export(authority_code: str, year: int, path: str):
-    """Xuất kết quả năm N (đã công bố hoặc đã nhập) ra tệp .xlsx, theo thứ hạng trong từng khối."""
-    from pathlib import Path
-
-    from dvcq.scoring.results import exports, imports
-
-    authority = imports.authority_by_code(authority_code)
-    rows = exports.result_rows(authority.id, year, require_published=True)
-    Path(path).write_bytes(exports.results_workbook(year, rows))
-    click.echo(f"Đã xuất kết quả năm {year} của {authority.name} ({len(rows)} đơn vị) ra {path}.")
-
-
-@results_group.command("compute")
-@click.option("--campaign", "campaign_id", type=int, required=True, help="Mã kỳ đánh giá")
-@system_command
-def results_compute(campaign_id: int):
-    """Tính (lại) tổng điểm, xếp loại và xếp hạng của một kỳ đánh giá chưa công bố."""
-    from dvcq.scoring.results import services
-
-    done = services.compute(campaign_id)
-    click.echo(
-        f"Đã tính kết quả: {done.units} đơn vị, {done.ranked} đơn vị đã có điểm thẩm định đầy đủ và được xếp hạng."
-    )
-
-
-def init_app(app) -> None:
-    app.cli.add_command(dvcq)
-
-
-def main() -> None:
-    """The `dvcq` console script: the same group, with the app created from the environment."""
-    from flask.cli import ScriptInfo
-
-    from dvcq.platform.app import create_app
-
-    info = ScriptInfo(create_app=lambda: create_app())
-    dvcq.main(obj=info, prog_name="dvcq")

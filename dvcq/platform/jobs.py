@@ -11,19 +11,17 @@ import json
 import threading
 import traceback
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, has_app_context, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template
 from flask_login import login_required
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dvcq.platform import queues
+from dvcq.platform import queues, registry
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, Scope, TenantScoped, get_or_404, scoped
 
-_REGISTRY: dict[str, Callable] = {}
 JOB_TIMEOUT = 1800  # seconds RQ lets a job run
 
 
@@ -100,16 +98,6 @@ class JobContext:
         db.session.commit()
 
 
-def job(name: str):
-    """Register a job function `fn(ctx: JobContext, **kwargs) -> json-able result`."""
-
-    def decorator(fn):
-        _REGISTRY[name] = fn
-        return fn
-
-    return decorator
-
-
 def _now():
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -125,8 +113,8 @@ def enqueue(
     **kwargs,
 ) -> JobRecord:
     """Record the job and hand it to the queue. Commits the record first so a worker always finds it."""
-    if name not in _REGISTRY:
-        raise KeyError(f"unknown job {name}")
+    if name not in registry.of().jobs:
+        raise KeyError(f"unknown job {name}: no area registered it")
     record = JobRecord(
         id=uuid.uuid4().hex,
         name=name,
@@ -158,7 +146,7 @@ def dispatch(record: JobRecord) -> None:
         from rq import Queue, Retry
 
         Queue(record.queue, connection=redis_connection(app)).enqueue(
-            "dvcq.platform.jobs.run_job",
+            "dvcq.worker.run_job",  # the worker's entry creates the app, then calls run_job below
             record.id,
             job_id=record.id,
             retry=Retry(max=2, interval=[10, 60]),
@@ -262,25 +250,10 @@ def _run_in_app(app, record_id: str) -> None:
         run_job(record_id)
 
 
-_worker_app = None
-
-
-def _worker_context():
-    """An app context for code that RQ runs outside any request (the app is created once per worker process)."""
-    global _worker_app
-    if _worker_app is None:
-        from dvcq.platform.app import create_app
-
-        _worker_app = create_app()
-    return _worker_app.app_context()
-
-
 def run_job(record_id: str, reraise: bool = True) -> None:
-    """Run one recorded job (RQ's entry point). Safe to call again: a finished job is not run twice. Under RQ the
-    error is raised again so RQ's retry applies; in-process the record alone tells the user."""
-    if not has_app_context():
-        with _worker_context():
-            return run_job(record_id, reraise)
+    """Run one recorded job, in an app context (`dvcq.worker.run_job` gives RQ's worker one). Safe to call again: a
+    finished job is not run twice. Under RQ the error is raised again so RQ's retry applies; in-process the record
+    alone tells the user."""
     with scoped(SYSTEM):  # the runner's own bookkeeping; the job itself runs in the record's scope
         _run(record_id, reraise)
 
@@ -299,7 +272,7 @@ def _run(record_id: str, reraise: bool) -> None:
     scope = Scope(authority_id=record.scope_authority_id, unit_id=record.scope_unit_id)
     try:
         with scoped(scope):
-            result = _REGISTRY[record.name](JobContext(record), **json.loads(record.kwargs))
+            result = registry.of().jobs[record.name](JobContext(record), **json.loads(record.kwargs))
     except Exception as err:
         db.session.rollback()
         current_app.logger.error("job %s failed: %s", record_id, traceback.format_exc())
@@ -334,8 +307,10 @@ def page(job_id: str):
     return render_template("platform/job.html", job=record)
 
 
-@job("platform.selftest")
-def _selftest(ctx: JobContext, steps: int = 3, fail: bool = False):
+SELFTEST_JOB = "platform.selftest"
+
+
+def selftest(ctx: JobContext, steps: int = 3, fail: bool = False):
     """A tiny job the test suite and `dvcq jobs selftest` use to prove the queue works end to end."""
     for i in range(steps):
         ctx.progress(int((i + 1) * 100 / steps), f"Bước {i + 1}/{steps}")

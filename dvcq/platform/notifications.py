@@ -12,7 +12,6 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, String, func, select, upda
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dvcq.platform.extensions import db
-from dvcq.platform.jobs import job
 
 
 class Notification(db.Model):
@@ -91,8 +90,10 @@ def send_outbox() -> int:
     return len(pending)
 
 
-@job("notifications.send_outbox")
-def _send_outbox_job(ctx):
+SEND_OUTBOX_JOB = "notifications.send_outbox"
+
+
+def send_outbox_job(ctx):
     return {"sent": send_outbox()}
 
 

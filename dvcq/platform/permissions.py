@@ -8,8 +8,8 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 
+from dvcq.platform.auth.models import Role
 from dvcq.platform.errors import Forbidden
-from dvcq.tenants.models import Role
 
 AUTHORITY_STAFF = (Role.APPRAISER, Role.SECRETARIAT, Role.LEADERSHIP, Role.ADMIN)
 UNIT_STAFF = (Role.OFFICER, Role.LEADER)

@@ -1,4 +1,4 @@
-"""Column types shared by every area: exact points stored as integer hundredths."""
+"""Column types shared by every area: exact points stored as integer hundredths, enums stored by value."""
 
 from __future__ import annotations
 
@@ -33,3 +33,8 @@ class Points(TypeDecorator):
         if value is None:
             return None
         return (Decimal(value) / 100).quantize(HUNDREDTH)
+
+
+def enum_values(enum_class) -> list[str]:
+    """For `Enum(..., values_callable=enum_values)`: store an enum's value ("xa"), not its Python name ("XA")."""
+    return [member.value for member in enum_class]

@@ -1,18 +1,49 @@
 """The assessment: criteria versions, campaigns, self-assessment, evidence, appraisal, results and decisions.
 
-Each room is a subpackage with the same layout (services.py changes state; views.py parses, calls, renders).
+Each room is a subpackage with the same layout (services change state; views parse, call, render). `register` plugs
+every room into the app, in the order a user meets them.
 """
 
+from flask import Flask
 
-def init_app(app) -> None:
+
+def register(app: Flask) -> None:
+    """Plug the area into the app (called once by the composition root, `dvcq/app.py`)."""
+    from dvcq.platform import registry
     from dvcq.scoring import models  # noqa: F401 — the tables must be known to the app and to Alembic
-    from dvcq.scoring.appraisal.views import bp as appraisal_bp
-    from dvcq.scoring.campaigns.views import bp as campaigns_bp
-    from dvcq.scoring.criteria.views import bp as criteria_bp
-    from dvcq.scoring.decisions.views import bp as decisions_bp
-    from dvcq.scoring.evidence.views import bp as evidence_bp
-    from dvcq.scoring.results.views import bp as results_bp
-    from dvcq.scoring.selfassessment.views import bp as selfassessment_bp
+    from dvcq.scoring.appraisal import reminders
+    from dvcq.scoring.appraisal import views as appraisal
+    from dvcq.scoring.campaigns import demo as campaigns_demo
+    from dvcq.scoring.campaigns import views as campaigns
+    from dvcq.scoring.criteria import cli as criteria_cli
+    from dvcq.scoring.criteria import demo as criteria_demo
+    from dvcq.scoring.criteria import views as criteria
+    from dvcq.scoring.decisions import demo as decisions_demo
+    from dvcq.scoring.decisions import jobs as decision_jobs
+    from dvcq.scoring.decisions import services as decision_services
+    from dvcq.scoring.decisions import views as decisions
+    from dvcq.scoring.evidence import views as evidence
+    from dvcq.scoring.results import cli as results_cli
+    from dvcq.scoring.results import demo as results_demo
+    from dvcq.scoring.results import exports as results_exports
+    from dvcq.scoring.results import views as results
+    from dvcq.scoring.selfassessment import views as selfassessment
 
-    for bp in (criteria_bp, campaigns_bp, selfassessment_bp, evidence_bp, appraisal_bp, results_bp, decisions_bp):
-        app.register_blueprint(bp)
+    areas = registry.of(app)
+    for room in (criteria, campaigns, selfassessment, evidence, appraisal, results, decisions):
+        app.register_blueprint(room.bp)
+        for item in room.NAV:
+            areas.nav_item(*item)
+        areas.home(room.home_cards)
+    areas.job(results_exports.JOB_NAME, results_exports.export_job)
+    areas.job(decision_services.GENERATE_JOB, decision_jobs.generate)
+    areas.job(decision_services.PREVIEW_JOB, decision_jobs.preview)
+    areas.task("scoring.self_assessment_deadlines", reminders.self_assessment_deadlines)
+    areas.task("scoring.explanation_deadlines", reminders.explanation_deadlines)
+    # The demo's story in time order: the criteria, the imported past years, the 2025 cycle decided, 2026 running.
+    areas.demo_seeder(criteria_demo.seed_sample_criteria)
+    areas.demo_seeder(results_demo.seed_past_results)
+    areas.demo_seeder(decisions_demo.seed_published_2025)
+    areas.demo_seeder(campaigns_demo.seed_campaign_2026)
+    areas.command(criteria_cli.criteria_group)
+    areas.command(results_cli.results_group)

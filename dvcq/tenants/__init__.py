@@ -1,7 +1,18 @@
-"""Units, users and roles: who is who in which unit."""
+"""Units: the administrative tree, groups (khối), lineage (mergers), their import and the administrator's screens."""
+
+from flask import Flask
 
 
-def init_app(app) -> None:
-    from dvcq.tenants import views
+def register(app: Flask) -> None:
+    """Plug the area into the app (called once by the composition root, `dvcq/app.py`)."""
+    from dvcq.platform import registry
+    from dvcq.tenants import cli, demo, models, views  # noqa: F401 — models: the tables must be known to Alembic
 
+    areas = registry.of(app)
     app.register_blueprint(views.bp)
+    for item in views.NAV:
+        areas.nav_item(*item)
+    areas.home(views.home_cards)
+    areas.demo_seeder(demo.seed)  # first: every other seeder builds on the units and accounts
+    for command in cli.COMMANDS:
+        areas.command(command)

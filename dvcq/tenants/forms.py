@@ -3,7 +3,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from dvcq.tenants.models import Role
+from dvcq.platform.auth.models import Role
 
 try:  # WTForms ≥ 3.3 deprecates (value, label) tuples
     from wtforms.fields.choices import SelectChoice as choice

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from dvcq.platform import audit
+from dvcq.platform.auth.models import Role, User
 from dvcq.platform.auth.passwords import hash_password, password_problem
 from dvcq.platform.auth.services import revoke_sessions
 from dvcq.platform.errors import Conflict, NotFound, ServiceError
@@ -23,7 +24,7 @@ from dvcq.platform.extensions import db
 from dvcq.platform.formatting import vn_date
 from dvcq.platform.permissions import require
 from dvcq.platform.spreadsheets import normalise
-from dvcq.tenants.models import Role, Unit, UnitGroup, UnitLineage, User
+from dvcq.tenants.models import Unit, UnitGroup, UnitLineage
 
 LOGIN_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 UNIT_MISSING = "Không tìm thấy đơn vị."

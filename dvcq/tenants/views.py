@@ -9,14 +9,14 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from dvcq.platform.auth.models import Role, User
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import parse_vn_date, vn_date
-from dvcq.platform.home import home_cards, nav_item
 from dvcq.platform.permissions import roles_required
 from dvcq.tenants import imports, services
 from dvcq.tenants.forms import UnitForm, UnitsUploadForm, UserForm, VersionForm, choice
-from dvcq.tenants.models import Role, Unit, User
+from dvcq.tenants.models import Unit
 
 bp = Blueprint(
     "tenants",
@@ -26,16 +26,18 @@ bp = Blueprint(
     static_folder="static",
     static_url_path="/static/tenants",
 )
-nav_item("Đơn vị", "tenants.units", (Role.ADMIN,))
-nav_item("Tài khoản", "tenants.users", (Role.ADMIN,))
+# The area's links in the top navigation: (label, endpoint, roles that see it).
+NAV = (
+    ("Đơn vị", "tenants.units", (Role.ADMIN,)),
+    ("Tài khoản", "tenants.users", (Role.ADMIN,)),
+)
 
 
 def _actor() -> User:
     return current_user._get_current_object()
 
 
-@home_cards
-def _admin_cards(user):
+def home_cards(user):
     if user.role != Role.ADMIN:
         return []
     units = services.managed_unit_ids(user)

@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import func, select
 
 from dvcq.plans.models import ImprovementPlan, PlanTask, ProgressReport
+from dvcq.platform.auth.models import User
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, scoped
 from dvcq.scoring.models import Assessment, Campaign, CampaignStatus, Evidence, EvidenceLink, ItemScore, UnitResult
-from dvcq.tenants.models import Unit, User
+from dvcq.tenants.models import Unit
 
 _spec = importlib.util.spec_from_file_location("bench_generate", Path(__file__).parents[2] / "bench" / "generate.py")
 generate = sys.modules.setdefault("bench_generate", importlib.util.module_from_spec(_spec))

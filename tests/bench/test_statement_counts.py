@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from dvcq.platform.auth.models import User
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, scoped
 from dvcq.scoring.models import Assessment, Campaign
 from dvcq.scoring.results import cache as results_cache
-from dvcq.tenants.models import User
 from tests.bench.test_generate import generate
 from tests.statements import get_counting
 

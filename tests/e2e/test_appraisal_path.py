@@ -23,7 +23,7 @@ from werkzeug.datastructures import FileStorage
 from dvcq.platform.extensions import db
 from dvcq.platform.notifications import Notification
 from dvcq.platform.tenancy import SYSTEM, scoped
-from dvcq.scoring.evidence import services as evidence
+from dvcq.scoring.evidence import citations, uploads
 from dvcq.scoring.models import AssessmentStatus, Campaign, CampaignStatus, Evidence, Explanation
 from dvcq.scoring.selfassessment import services as selfassessment
 from tests.e2e.conftest import PDF_VIEWER, chromium, live_server, login, logout, page, traffic  # noqa: F401 — shared fixtures
@@ -85,8 +85,8 @@ def _seed(world) -> tuple[int, int]:
             "1.2": ("Báo cáo đối thoại.docx", _docx()),
         }
         for code, (name, data) in files.items():
-            ev = evidence.upload(officer, world.a_id, FileStorage(stream=io.BytesIO(data), filename=name), None)
-            evidence.link(officer, item_of(world.a_id, campaign_id, code).id, ev.id, "tr. 1")
+            ev = uploads.upload(officer, world.a_id, FileStorage(stream=io.BytesIO(data), filename=name), None)
+            citations.link(officer, item_of(world.a_id, campaign_id, code).id, ev.id, "tr. 1")
         db.session.execute(
             update(Campaign)
             .where(Campaign.id == campaign_id)

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from dvcq.insights import tokens
 from dvcq.insights.models import ApiToken
 from dvcq.platform.audit import AuditRecord
+from dvcq.platform.auth.models import User
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, scoped
-from dvcq.tenants.models import User
 from tests.insights.helpers import table
 
 
@@ -198,7 +198,8 @@ def test_a_token_of_another_authority_reads_only_its_own(app, world, history):
     from tests import factories as base
 
     with scoped(SYSTEM):
-        from dvcq.tenants.models import Role, Unit
+        from dvcq.platform.auth.models import Role
+        from dvcq.tenants.models import Unit
 
         far_district = db.session.get(Unit, db.session.get(Unit, world.far_id).authority_id)
         admin = base.user("quantri.d2", Role.ADMIN, far_district)

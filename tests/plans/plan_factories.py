@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from dvcq.platform.auth.models import User
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import Scope, scoped
-from dvcq.scoring.decisions import services as decisions
-from dvcq.tenants.models import User
+from dvcq.scoring.decisions import drafting, issuing
 from tests.scoring.decision_factories import decision_campaign
 
 
@@ -19,9 +19,9 @@ def published_2025(world):
     c = decision_campaign(world)
     with scoped(Scope(world.district_id)):
         secretariat = user(world.secretariat)
-        decision = decisions.draft(secretariat, c.campaign_id)
-        decision = decisions.update(secretariat, decision.id, decision.version, number="05/QĐ-UBND")
-        decisions.issue(secretariat, decision.id, decision.version)
+        decision = drafting.draft(secretariat, c.campaign_id)
+        decision = drafting.update(secretariat, decision.id, decision.version, number="05/QĐ-UBND")
+        issuing.issue(secretariat, decision.id, decision.version)
     db.session.remove()
     return c
 

@@ -2,8 +2,8 @@
 
 from sqlalchemy import select
 
+from dvcq.platform.auth.models import User
 from dvcq.platform.extensions import db
-from dvcq.tenants.models import User
 from tests.factories import PASSWORD
 
 BAD_LOGIN = "Tên đăng nhập hoặc mật khẩu không đúng."

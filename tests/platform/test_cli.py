@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from dvcq.platform.audit import AuditRecord
+from dvcq.platform.auth.models import Role, User
 from dvcq.platform.extensions import db
-from dvcq.tenants.models import Role, User
 
 
 def create(runner, *args: str, input: str | None = None):

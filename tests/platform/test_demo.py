@@ -8,11 +8,13 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from dvcq.platform import demo
+from dvcq.platform import demo, registry
 from dvcq.platform.audit import AuditRecord
+from dvcq.platform.auth.models import Role, User
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, scoped
-from dvcq.tenants.models import Role, Unit, UnitGroup, UnitKind, UnitLineage, User
+from dvcq.tenants import demo as tenants_demo
+from dvcq.tenants.models import Unit, UnitGroup, UnitKind, UnitLineage
 
 
 def run_demo(runner):
@@ -103,7 +105,7 @@ def test_demo_seeds_ba_to_prints_the_logins_and_running_it_again_changes_nothing
 @pytest.fixture
 def seed_units_and_users(app, monkeypatch):
     """`demo.seed()` without the other areas' seeders: the units and users part only, as the system."""
-    monkeypatch.setattr(demo, "demo_seeders", [])
+    monkeypatch.setattr(registry.of(app), "demo_seeders", [tenants_demo.seed])
 
     def seed():
         with scoped(SYSTEM):

@@ -8,12 +8,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from dvcq.platform.auth.models import User
 from dvcq.platform.extensions import db
 from dvcq.platform.notifications import Notification, notify, send_outbox
 from dvcq.platform.schedule import tick
 from dvcq.platform.tenancy import SYSTEM, scoped
 from dvcq.scoring.models import Assessment, AssessmentStatus, Campaign, CampaignStatus
-from dvcq.tenants.models import User
 from tests.scoring.appraisal_factories import build_campaign
 
 

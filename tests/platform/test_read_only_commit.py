@@ -9,10 +9,10 @@ from datetime import datetime
 import pytest
 from sqlalchemy import event, func, select, text
 
+from dvcq.platform.auth.models import User
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.notifications import Notification
-from dvcq.tenants.models import User
 
 MARK = "ghi-roi-loi"
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from dvcq.platform.auth import services
+from dvcq.platform.auth.models import User, UserSession
 from dvcq.platform.extensions import db
 from dvcq.platform.notifications import notify, unread_count
 from dvcq.platform.tenancy import SYSTEM, scoped
-from dvcq.tenants.models import User, UserSession
 from tests.statements import get_counting
 
 

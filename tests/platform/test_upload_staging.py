@@ -21,7 +21,7 @@ from dvcq.platform import uploads
 from dvcq.platform.extensions import db
 from dvcq.platform.storage import LocalStorage, StagedFile, get_storage
 from dvcq.platform.tenancy import SYSTEM, scoped
-from dvcq.scoring.evidence import services
+from dvcq.scoring.evidence import uploads as evidence_uploads
 from dvcq.scoring.models import Evidence
 from tests.platform.test_storage import s3, s3_endpoint  # noqa: F401 — the moto fixtures
 
@@ -230,7 +230,7 @@ def test_a_failure_after_the_checks_leaves_no_file_and_no_row(world, officer_a, 
     def broken_audit(*args, **kwargs):
         raise RuntimeError("audit table unavailable")
 
-    monkeypatch.setattr(services.audit, "record", broken_audit)
+    monkeypatch.setattr(evidence_uploads.audit, "record", broken_audit)
     with pytest.raises(RuntimeError):
         post_raw(officer_a, multipart(officer_a.csrf(), pdf(1024 * 1024 + 7)))
     assert len(staged) == 1 and staged[0].committed  # it got as far as its key…

@@ -1,5 +1,5 @@
-"""Test-only jobs that block until told to go on, and the RQ worker class that registers them in the worker process
-(`rq worker -w tests.reliability.blocking_jobs.Worker`)."""
+"""Test-only jobs that block until told to go on, and the RQ worker class whose module registers them in the worker's
+app (`rq worker -w tests.reliability.blocking_jobs.Worker`); the test process registers them with `register`."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ from pathlib import Path
 
 from rq.worker import Worker as RQWorker
 
-from dvcq.platform.jobs import JobContext, job
+from dvcq import worker
+from dvcq.platform import registry
+from dvcq.platform.jobs import JobContext
+
+BLOCKING = "tests.blocking"
 
 
-@job("tests.blocking")
 def blocking(ctx: JobContext, directory: str, timeout: float = 60):
     """Says it started (a file per attempt), then waits for `release` to appear."""
     folder = Path(directory)
@@ -27,8 +30,25 @@ def blocking(ctx: JobContext, directory: str, timeout: float = 60):
     return {"attempt": attempt}
 
 
+def register(app) -> None:
+    registry.of(app).job(BLOCKING, blocking)
+
+
 class Worker(RQWorker):
-    """The ordinary forking worker; importing this module registered the test jobs."""
+    """The ordinary forking worker; importing this module made the worker's app register the test job."""
+
+
+_create_worker_app = worker.app
+
+
+def _worker_app_with_test_jobs():
+    app = _create_worker_app()
+    if BLOCKING not in registry.of(app).jobs:
+        register(app)
+    return app
+
+
+worker.app = _worker_app_with_test_jobs
 
 
 def _block_storage_saves(folder: Path) -> None:

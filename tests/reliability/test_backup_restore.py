@@ -13,14 +13,14 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from werkzeug.datastructures import FileStorage
 
+from dvcq.app import create_app
 from dvcq.platform import audit
-from dvcq.platform.app import create_app
+from dvcq.platform.auth.models import User
 from dvcq.platform.extensions import db
 from dvcq.platform.storage import get_storage
 from dvcq.platform.tenancy import SYSTEM, scoped
-from dvcq.scoring.evidence import services as evidence
+from dvcq.scoring.evidence import uploads
 from dvcq.scoring.models import Evidence
-from dvcq.tenants.models import User
 from tests.conftest import PG_URL, _config
 
 
@@ -36,7 +36,7 @@ def _seed_files(world) -> dict[str, str]:
             for n in range(3):
                 data = b"%PDF-1.7\n" + os.urandom(2000 + 977 * n)
                 upload = FileStorage(io.BytesIO(data), filename=f"Báo cáo số {n} – {login}.pdf")
-                row = evidence.upload(_user(login), unit_id, upload, {})
+                row = uploads.upload(_user(login), unit_id, upload, {})
                 stored[row.storage_key] = hashlib.sha256(data).hexdigest()
     return stored
 

@@ -28,7 +28,7 @@ def _record(record_id: str) -> JobRecord:
 
 LOGIN_SCRIPT = """
 import json, sys
-from dvcq.platform.app import create_app
+from dvcq.app import create_app
 from tests.conftest import Browser, FreshContextClient
 app = create_app({"TESTING": True, "SECRET_KEY": "s" * 48, "STORAGE_URL": sys.argv[1]})
 app.test_client_class = FreshContextClient

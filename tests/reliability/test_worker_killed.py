@@ -21,7 +21,7 @@ from dvcq.platform import jobs, queues, schedule
 from dvcq.platform.extensions import db
 from dvcq.platform.jobs import JobRecord, JobStatus
 from dvcq.platform.tenancy import Scope, scoped
-from tests.reliability import blocking_jobs  # noqa: F401 — registers the blocking test job here too
+from tests.reliability import blocking_jobs
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -98,9 +98,10 @@ def _alive(pid: int) -> bool:
 
 def _start_blocking_job(app, world, redis_server, tmp_path) -> str:
     app.config.update(JOBS_INLINE=False, REDIS_URL=redis_server.url)
+    blocking_jobs.register(app)
     scope = Scope(world.district_id, world.a_id)
     with scoped(scope):
-        record = jobs.enqueue("tests.blocking", scope=scope, unit_id=world.a_id, directory=str(tmp_path))
+        record = jobs.enqueue(blocking_jobs.BLOCKING, scope=scope, unit_id=world.a_id, directory=str(tmp_path))
     return record.id
 
 

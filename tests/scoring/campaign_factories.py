@@ -15,11 +15,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, update
 
+from dvcq.platform.auth.models import User
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, scoped
-from dvcq.scoring.campaigns import services
+from dvcq.scoring.campaigns import drafting, services, stages
 from dvcq.scoring.models import Assessment, Campaign, CampaignStatus, CriteriaNode, ItemScore
-from dvcq.tenants.models import User
 from tests.scoring.criteria_factories import make_version
 
 LEAVES = {
@@ -59,7 +59,7 @@ def make_campaign(
     version = version or campaign_version(world)
     with scoped(SYSTEM):
         deadlines = {CampaignStatus.SELF_ASSESSMENT: today_vn() + timedelta(days=self_days) if self_days else None}
-        campaign = services.create_campaign(
+        campaign = drafting.create_campaign(
             user(world.secretariat),
             year=year,
             name=name or f"Đánh giá Chỉ số Dân vận chính quyền năm {year}",
@@ -75,7 +75,7 @@ def make_campaign(
 def open_campaign(world, version=None, **kwargs) -> int:
     campaign_id = make_campaign(world, version, **kwargs)
     with scoped(SYSTEM):
-        services.advance(user(world.secretariat), campaign_id, None)
+        stages.advance(user(world.secretariat), campaign_id, None)
     db.session.remove()
     return campaign_id
 

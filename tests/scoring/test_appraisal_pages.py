@@ -6,11 +6,11 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import select
 
+from dvcq.platform.auth.models import User
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, Scope, scoped
 from dvcq.scoring.appraisal import services
 from dvcq.scoring.models import Assessment, Campaign, CampaignStatus, Explanation, ItemScore
-from dvcq.tenants.models import User
 from tests.scoring.appraisal_factories import build_campaign
 
 

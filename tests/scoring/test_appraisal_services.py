@@ -7,13 +7,13 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import select
 
+from dvcq.platform.auth.models import User
 from dvcq.platform.errors import Conflict, Forbidden, NotFound, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.notifications import Notification
 from dvcq.platform.tenancy import Scope, scoped
 from dvcq.scoring.appraisal import explanations, services
 from dvcq.scoring.models import Assessment, AssessmentStatus, Campaign, CampaignStatus, Explanation, ItemScore
-from dvcq.tenants.models import User
 from tests.scoring.appraisal_factories import build_campaign
 
 

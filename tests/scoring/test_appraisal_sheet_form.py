@@ -8,11 +8,11 @@ import re
 
 from sqlalchemy import select
 
+from dvcq.platform.auth.models import User
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, Scope, scoped
 from dvcq.scoring.appraisal import services
 from dvcq.scoring.models import Assessment, AssessmentStatus, ItemScore
-from dvcq.tenants.models import User
 from tests.scoring.appraisal_factories import build_campaign
 
 

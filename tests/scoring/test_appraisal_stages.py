@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, scoped
-from dvcq.scoring.campaigns.services import CLOSE_FROM_REVIEW
+from dvcq.scoring.campaigns.stages import CLOSE_FROM_REVIEW
 from dvcq.scoring.models import Assessment, AssessmentStatus, Campaign, CampaignStatus, ItemScore
 from tests.scoring.appraisal_factories import build_campaign
 

@@ -7,10 +7,11 @@ import pytest
 from sqlalchemy import func, select
 
 from dvcq.platform.audit import AuditRecord
+from dvcq.platform.auth.models import User
 from dvcq.platform.extensions import db
 from dvcq.platform.notifications import Notification
 from dvcq.platform.tenancy import SYSTEM, scoped
-from dvcq.scoring.campaigns import services
+from dvcq.scoring.campaigns import deadlines, services
 from dvcq.scoring.models import (
     Assessment,
     AssessmentStatus,
@@ -21,7 +22,6 @@ from dvcq.scoring.models import (
     ItemScore,
     VersionStatus,
 )
-from dvcq.tenants.models import User
 from tests.scoring.campaign_factories import (
     LEAVES,
     assessment_of,
@@ -288,7 +288,7 @@ def test_a_unit_still_within_its_own_extension_holds_the_move(world, browser):
     campaign_id = open_campaign(world)
     _submit_all(world, campaign_id, [world.b_id, world.agency_id])
     with scoped(SYSTEM):
-        services.extend_unit_deadline(
+        deadlines.extend_unit_deadline(
             user(world.secretariat),
             campaign_id,
             assessment_of(world.a_id, campaign_id).id,

@@ -8,15 +8,18 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from dvcq.platform import demo
+from dvcq.platform import demo, registry
 from dvcq.platform.audit import AuditRecord
+from dvcq.platform.auth.models import User
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, scoped
-from dvcq.scoring.campaigns import services
+from dvcq.scoring.campaigns import overview, services
 from dvcq.scoring.campaigns.demo import seed_campaign_2026
 from dvcq.scoring.models import Assessment, AssessmentStatus, Campaign, CampaignStatus, EvidenceLink, ItemScore
 from dvcq.scoring.selfassessment import services as selfassessment
-from dvcq.tenants.models import Unit, User
+from dvcq.scoring.selfassessment.rules import utcnow
+from dvcq.tenants import demo as tenants_demo
+from dvcq.tenants.models import Unit
 
 
 def _state():
@@ -33,7 +36,9 @@ def _state():
 
 
 def test_the_demo_opens_2026_for_every_unit_with_half_the_communes_under_way(app, monkeypatch):
-    monkeypatch.setattr(demo, "demo_seeders", [seed_campaign_2026])  # the sample criteria load on demand
+    monkeypatch.setattr(
+        registry.of(app), "demo_seeders", [tenants_demo.seed, seed_campaign_2026]
+    )  # the sample criteria load on demand
     with scoped(SYSTEM):
         demo.seed()
         district = db.session.execute(select(Unit).where(Unit.code == "BATO")).scalar_one()
@@ -42,11 +47,11 @@ def test_the_demo_opens_2026_for_every_unit_with_half_the_communes_under_way(app
         ).scalar_one()
         assert campaign.status == CampaignStatus.SELF_ASSESSMENT
         assert campaign.criteria_version.is_sample
-        today = services.vn_day(services.utcnow())
+        today = services.vn_day(utcnow())
         assert campaign.self_assessment_deadline == services.end_of_day(today + timedelta(days=21))
         rows = services.participants(campaign)
         assert len(rows) == 24
-        scored = services.scored_counts(campaign.id)
+        scored = overview.scored_counts(campaign.id)
         started = [a for a in rows if scored.get(a.id)]
         assert 9 <= len(started) <= 10 and all(a.unit.kind.value != "co_quan" for a in started)
         submitted = [a for a in rows if a.status == AssessmentStatus.SUBMITTED]

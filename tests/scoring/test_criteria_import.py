@@ -408,8 +408,8 @@ def test_headers_match_ignoring_case_accents_and_spaces(world):
 
 
 def test_text_that_looks_like_a_formula_or_holds_a_word_line_break_round_trips(world):
+    from dvcq.platform.auth.models import User
     from dvcq.platform.tenancy import Scope
-    from dvcq.tenants.models import User
 
     version = do_import(world, workbook())
     secretariat = db.session.execute(select(User).where(User.login == world.secretariat)).scalar_one()

@@ -11,12 +11,12 @@ from sqlalchemy import func, select
 
 from dvcq.platform import demo
 from dvcq.platform.audit import AuditRecord
+from dvcq.platform.auth.models import User
 from dvcq.platform.errors import Conflict, Forbidden
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, Scope, scoped
 from dvcq.scoring.criteria import exports, imports, services
 from dvcq.scoring.models import Campaign, CriteriaNode, CriteriaVersion, VersionStatus
-from dvcq.tenants.models import User
 from tests.scoring.criteria_factories import load_sample_version, make_version
 
 

@@ -11,10 +11,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from dvcq.platform.auth.models import Role
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, scoped
 from dvcq.scoring.models import Campaign, CriteriaNode, CriteriaVersion, VersionStatus
-from dvcq.tenants.models import Role, Unit
+from dvcq.tenants.models import Unit
 from tests import factories
 from tests.scoring.criteria_factories import load_sample_version, make_version
 from tests.scoring.test_criteria_import import small_criteria, workbook

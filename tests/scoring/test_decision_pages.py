@@ -11,10 +11,11 @@ import pytest
 from docx import Document
 from sqlalchemy import select
 
+from dvcq.platform.auth.models import Role
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, scoped
 from dvcq.scoring.models import Campaign, CampaignStatus, Decision, DecisionStatus
-from dvcq.tenants.models import Role, Unit
+from dvcq.tenants.models import Unit
 from tests import factories
 from tests.scoring.decision_factories import campaign, decision_campaign, decision_of
 

@@ -14,13 +14,14 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from dvcq.platform.audit import AuditRecord
+from dvcq.platform.auth.models import Role, User
 from dvcq.platform.errors import Conflict, Forbidden, NotFound, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.jobs import JobRecord, JobStatus
 from dvcq.platform.notifications import Notification
 from dvcq.platform.storage import get_storage
 from dvcq.platform.tenancy import SYSTEM, Scope, scoped
-from dvcq.scoring.decisions import document, services
+from dvcq.scoring.decisions import amendments, document, drafting, generation, issuing, services
 from dvcq.scoring.models import (
     Campaign,
     CampaignStatus,
@@ -29,7 +30,7 @@ from dvcq.scoring.models import (
     ItemScore,
     UnitResult,
 )
-from dvcq.tenants.models import Role, Unit, User
+from dvcq.tenants.models import Unit
 from tests import factories
 from tests.scoring.decision_factories import decision_campaign
 
@@ -49,16 +50,16 @@ def as_authority(world):
 
 def drafted(world, campaign_id: int, **fields) -> Decision:
     with as_authority(world):
-        decision = services.draft(user(world.secretariat), campaign_id)
+        decision = drafting.draft(user(world.secretariat), campaign_id)
         fields.setdefault("number", "05/QĐ-UBND")
         fields.setdefault("signed_on", "15/01/2026")
-        return services.update(user(world.secretariat), decision.id, decision.version, **fields)
+        return drafting.update(user(world.secretariat), decision.id, decision.version, **fields)
 
 
 def issued(world, campaign_id: int) -> Decision:
     decision = drafted(world, campaign_id)
     with as_authority(world):
-        return services.issue(user(world.secretariat), decision.id, decision.version)
+        return issuing.issue(user(world.secretariat), decision.id, decision.version)
 
 
 def results(campaign_id: int) -> dict[int, UnitResult]:
@@ -84,7 +85,7 @@ def docx_of(decision: Decision) -> Document:
 def test_the_draft_is_prefilled_from_the_campaign_and_the_unit_tree(world):
     c = decision_campaign(world)
     with as_authority(world):
-        decision = services.draft(user(world.secretariat), c.campaign_id)
+        decision = drafting.draft(user(world.secretariat), c.campaign_id)
     assert decision.status == DecisionStatus.DRAFT
     assert decision.number == ""
     assert decision.signed_on == services.today_in_vietnam()
@@ -109,8 +110,8 @@ def test_the_draft_is_prefilled_from_the_campaign_and_the_unit_tree(world):
 def test_drafting_again_returns_the_same_draft(world):
     c = decision_campaign(world)
     with as_authority(world):
-        first = services.draft(user(world.secretariat), c.campaign_id)
-        second = services.draft(user(world.secretariat), c.campaign_id)
+        first = drafting.draft(user(world.secretariat), c.campaign_id)
+        second = drafting.draft(user(world.secretariat), c.campaign_id)
     assert first.id == second.id
     with scoped(SYSTEM):
         assert db.session.execute(select(func.count(Decision.id))).scalar_one() == 1
@@ -151,11 +152,11 @@ def test_every_field_is_editable_and_the_change_is_audited(world):
 def test_a_stale_form_gets_a_conflict_and_saves_nothing(world):
     c = decision_campaign(world)
     with as_authority(world):
-        decision = services.draft(user(world.secretariat), c.campaign_id)
+        decision = drafting.draft(user(world.secretariat), c.campaign_id)
         seen = decision.version
-        services.update(user(world.secretariat), decision.id, seen, place="Nơi thứ nhất")
+        drafting.update(user(world.secretariat), decision.id, seen, place="Nơi thứ nhất")
         with pytest.raises(Conflict) as err:
-            services.update(user(world.secretariat), decision.id, seen, place="Nơi thứ hai")
+            drafting.update(user(world.secretariat), decision.id, seen, place="Nơi thứ hai")
     assert err.value.status == 409 and "người khác sửa" in err.value.message
     assert fresh(Decision, decision.id).place == "Nơi thứ nhất"
 
@@ -163,9 +164,9 @@ def test_a_stale_form_gets_a_conflict_and_saves_nothing(world):
 def test_bad_fields_are_all_listed_and_nothing_is_saved(world):
     c = decision_campaign(world)
     with as_authority(world):
-        decision = services.draft(user(world.secretariat), c.campaign_id)
+        decision = drafting.draft(user(world.secretariat), c.campaign_id)
         with pytest.raises(ServiceError) as err:
-            services.update(
+            drafting.update(
                 user(world.secretariat),
                 decision.id,
                 decision.version,
@@ -191,11 +192,11 @@ def test_only_the_secretariat_drafts_edits_and_issues(world):
     with as_authority(world):
         for login in (world.leadership, world.appraiser, world.admin):
             with pytest.raises(Forbidden):
-                services.update(user(login), decision.id, decision.version, place="X")
+                drafting.update(user(login), decision.id, decision.version, place="X")
             with pytest.raises(Forbidden):
-                services.issue(user(login), decision.id, decision.version)
+                issuing.issue(user(login), decision.id, decision.version)
     with scoped(Scope(world.district_id, world.a_id)), pytest.raises(Forbidden):
-        services.draft(user(world.officer_a), c.campaign_id)
+        drafting.draft(user(world.officer_a), c.campaign_id)
 
 
 def test_another_districts_secretariat_finds_nothing_like_a_missing_decision(world):
@@ -208,11 +209,11 @@ def test_another_districts_secretariat_finds_nothing_like_a_missing_decision(wor
     with scoped(Scope(far_district)):
         other = user("thuongtruc.khac")
         with pytest.raises(NotFound) as foreign:
-            services.issue(other, decision.id, decision.version)
+            issuing.issue(other, decision.id, decision.version)
         with pytest.raises(NotFound) as missing:
-            services.issue(other, 999_999, 1)
+            issuing.issue(other, 999_999, 1)
         with pytest.raises(NotFound):
-            services.draft(other, c.campaign_id)
+            drafting.draft(other, c.campaign_id)
     assert foreign.value.message == missing.value.message
     assert fresh(Decision, decision.id).status == DecisionStatus.DRAFT
 
@@ -224,7 +225,7 @@ def test_a_preview_is_generated_as_a_job_and_issues_nothing(world):
     c = decision_campaign(world)
     decision = drafted(world, c.campaign_id)
     with as_authority(world):
-        record = services.preview(user(world.secretariat), decision.id)
+        record = generation.preview(user(world.secretariat), decision.id)
     assert record.status == JobStatus.FINISHED and record.progress == 100
     assert record.result_data["download"] == f"/quyet-dinh/{decision.id}/xem-truoc/{record.id}"
     with get_storage().open(record.result_data["key"]) as stream:
@@ -296,7 +297,7 @@ def test_issuing_twice_is_refused_and_changes_nothing(world):
     with scoped(SYSTEM):
         audit_count = db.session.execute(select(func.count(AuditRecord.id))).scalar_one()
     with as_authority(world), pytest.raises(Conflict) as err:
-        services.issue(user(world.secretariat), decision.id, decision.version)
+        issuing.issue(user(world.secretariat), decision.id, decision.version)
     assert err.value.status == 409
     assert err.value.message == "Quyết định số 05/QĐ-UBND đã được ban hành ngày 15/01/2026; không thể ban hành lại."
     assert fresh(Decision, decision.id).version == decision.version
@@ -308,7 +309,7 @@ def test_issuing_with_an_incompletely_appraised_unit_is_refused_naming_it(world)
     c = decision_campaign(world, incomplete=("A",))
     decision = drafted(world, c.campaign_id)
     with as_authority(world), pytest.raises(Conflict) as err:
-        services.issue(user(world.secretariat), decision.id, decision.version)
+        issuing.issue(user(world.secretariat), decision.id, decision.version)
     assert err.value.status == 409
     assert err.value.problems == ["Xã An Bình: còn 1 tiêu chí chưa có điểm thẩm định (2.1)."]
     assert fresh(Campaign, c.campaign_id).status == CampaignStatus.FINAL_REVIEW
@@ -323,23 +324,23 @@ def test_a_final_score_completes_a_leaf_without_an_appraised_score(world):
         db.session.commit()
     decision = drafted(world, c.campaign_id)
     with as_authority(world):
-        services.issue(user(world.secretariat), decision.id, decision.version)
+        issuing.issue(user(world.secretariat), decision.id, decision.version)
     assert results(c.campaign_id)[world.a_id].appraised_total == D("85.50")
 
 
 def test_issuing_without_a_number_or_outside_final_review_is_refused(world):
     c = decision_campaign(world)
     with as_authority(world):
-        decision = services.draft(user(world.secretariat), c.campaign_id)
+        decision = drafting.draft(user(world.secretariat), c.campaign_id)
         with pytest.raises(ServiceError) as err:
-            services.issue(user(world.secretariat), decision.id, decision.version)
+            issuing.issue(user(world.secretariat), decision.id, decision.version)
     assert "Chưa nhập số quyết định (ví dụ: 05/QĐ-UBND)." in err.value.problems
     with scoped(SYSTEM):
         db.session.get(Campaign, c.campaign_id).status = CampaignStatus.EXPLANATION
         db.session.commit()
     decision = drafted(world, c.campaign_id)
     with as_authority(world), pytest.raises(Conflict) as err:
-        services.issue(user(world.secretariat), decision.id, decision.version)
+        issuing.issue(user(world.secretariat), decision.id, decision.version)
     assert "Rà soát cuối" in err.value.message and "Giải trình" in err.value.message
     assert fresh(Campaign, c.campaign_id).status == CampaignStatus.EXPLANATION
 
@@ -349,9 +350,9 @@ def test_a_number_used_by_another_decision_is_refused(world):
     issued(world, first.campaign_id)
     second = decision_campaign(world, year=2025)
     with as_authority(world):
-        decision = services.draft(user(world.secretariat), second.campaign_id)
+        decision = drafting.draft(user(world.secretariat), second.campaign_id)
         with pytest.raises(ServiceError) as err:
-            services.update(user(world.secretariat), decision.id, decision.version, number="05/QĐ-UBND")
+            drafting.update(user(world.secretariat), decision.id, decision.version, number="05/QĐ-UBND")
     assert err.value.problems == ["Số quyết định 05/QĐ-UBND đã được dùng cho một quyết định khác trong năm 2026."]
 
 
@@ -364,7 +365,7 @@ def test_numbering_restarts_each_year_so_next_januarys_05_is_accepted(world):
     decision = drafted(world, second.campaign_id, number="05/QĐ-UBND", signed_on="10/01/2027")
     assert (fresh(Decision, decision.id).number, fresh(Decision, decision.id).number_year) == ("05/QĐ-UBND", 2027)
     with as_authority(world), pytest.raises(ServiceError) as err:
-        services.update(user(world.secretariat), decision.id, decision.version, signed_on="31/12/2026")
+        drafting.update(user(world.secretariat), decision.id, decision.version, signed_on="31/12/2026")
     assert err.value.problems == ["Số quyết định 05/QĐ-UBND đã được dùng cho một quyết định khác trong năm 2026."]
     assert fresh(Decision, decision.id).signed_on == date(2027, 1, 10)
     with scoped(SYSTEM):
@@ -379,7 +380,7 @@ def test_an_issued_decision_cannot_be_edited(world):
     c = decision_campaign(world)
     decision = fresh(Decision, issued(world, c.campaign_id).id)
     with as_authority(world), pytest.raises(Conflict) as err:
-        services.update(user(world.secretariat), decision.id, decision.version, place="Nơi khác")
+        drafting.update(user(world.secretariat), decision.id, decision.version, place="Nơi khác")
     assert "quyết định điều chỉnh" in err.value.message
 
 
@@ -397,7 +398,7 @@ def test_a_failed_generation_offers_no_file_and_can_be_retried(world, monkeypatc
     assert fresh(Decision, decision.id).docx_key is None
     monkeypatch.setattr(document, "build_docx", real)
     with as_authority(world):
-        retry = services.regenerate(user(world.secretariat), decision.id)
+        retry = generation.regenerate(user(world.secretariat), decision.id)
     assert retry.status == JobStatus.FINISHED
     saved = fresh(Decision, decision.id)
     assert saved.docx_key and get_storage().exists(saved.docx_key)
@@ -409,7 +410,7 @@ def test_generating_again_reuses_the_stored_file(world):
     decision = fresh(Decision, issued(world, c.campaign_id).id)
     key = decision.docx_key
     with as_authority(world):
-        services.regenerate(user(world.secretariat), decision.id)
+        generation.regenerate(user(world.secretariat), decision.id)
     assert fresh(Decision, decision.id).docx_key == key
     with scoped(SYSTEM):
         jobs = db.session.execute(select(JobRecord).where(JobRecord.name == services.GENERATE_JOB)).scalars().all()
@@ -424,7 +425,7 @@ def test_an_amendment_keeps_the_original_records_the_reason_and_recomputes(world
     original = fresh(Decision, issued(world, c.campaign_id).id)
     original_key = original.docx_key
     with as_authority(world):
-        amendment = services.amend(
+        amendment = amendments.amend(
             user(world.secretariat),
             original.id,
             changes="A; 2.1; 36\nC; 1.1; 35",
@@ -463,7 +464,7 @@ def test_a_bad_amendment_lists_every_problem_and_changes_nothing(world):
     c = decision_campaign(world)
     original = fresh(Decision, issued(world, c.campaign_id).id)
     with as_authority(world), pytest.raises(ServiceError) as err:
-        services.amend(
+        amendments.amend(
             user(world.secretariat),
             original.id,
             changes="A; 2.1; 36,1\nZZ; 1.1; 5\nA; 9.9; 1\nB; 1.2; 4\nchỉ hai; phần",
@@ -485,4 +486,4 @@ def test_a_draft_cannot_be_amended(world):
     c = decision_campaign(world)
     decision = drafted(world, c.campaign_id)
     with as_authority(world), pytest.raises(Conflict):
-        services.amend(user(world.secretariat), decision.id, changes="A; 2.1; 36", reason="x", number="12/QĐ-UBND")
+        amendments.amend(user(world.secretariat), decision.id, changes="A; 2.1; 36", reason="x", number="12/QĐ-UBND")

@@ -802,6 +802,34 @@ def test_check_step_accepts_scores_on_the_method(value, limit, step, method):
     assert check_step(D(value), D(limit), None if step is None else D(step), method) == D(value)
 
 
+@pytest.mark.parametrize(
+    ("value", "limit", "step", "method", "expected"),
+    [
+        (" 1,5 ", "2", None, "khoang", D("1.50")),  # typed by a user: decimal comma, spaces
+        ("2.10", "2.10", None, None, D("2.10")),  # no method on the leaf: khoảng
+        (D("1.60"), "2.10", "0.5", "tru_diem", D("1.60")),  # already a number
+        (2, "2", None, "co_khong", D("2.00")),
+    ],
+)
+def test_check_score_reads_typed_or_numeric_scores_of_a_leaf(value, limit, step, method, expected):
+    assert engine.check_score(value, D(limit), None if step is None else D(step), method) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "method", "message"),
+    [
+        ("3,5", None, "Điểm 3,50 vượt quá điểm tối đa 3,00"),
+        ("1,3", "khoang", "phải là bội số của bước điểm 0,25"),
+        ("abc", "khoang", "“abc” không phải là số điểm hợp lệ"),
+        ("", "khoang", "Chưa nhập điểm"),
+        (1.5, "khoang", "points must be Decimal (or int), not float"),  # a float is refused as a ValueError too
+    ],
+)
+def test_check_score_refuses_with_the_vietnamese_reason(value, method, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        engine.check_score(value, D("3"), None, method)
+
+
 # ---------------------------------------------------------------- purity
 
 

@@ -13,7 +13,7 @@ from dvcq.platform.audit import AuditRecord
 from dvcq.platform.extensions import db
 from dvcq.platform.storage import get_storage
 from dvcq.platform.tenancy import SYSTEM, scoped
-from dvcq.scoring.evidence.services import fingerprint
+from dvcq.scoring.evidence.library import fingerprint
 from dvcq.scoring.evidence.views import file_size
 from dvcq.scoring.models import Evidence
 
@@ -74,8 +74,8 @@ def assign_to_a(world, login: str = "thamdinh") -> None:
     """The appraiser is assigned to commune A in a campaign (appraisers see only the units they are assigned to)."""
     from datetime import UTC, datetime
 
+    from dvcq.platform.auth.models import User
     from dvcq.scoring.models import AppraisalAssignment
-    from dvcq.tenants.models import User
     from tests.scoring.appraisal_factories import build_campaign
 
     campaign = build_campaign(world)

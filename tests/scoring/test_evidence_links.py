@@ -12,11 +12,12 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from dvcq.platform.audit import AuditRecord
+from dvcq.platform.auth.models import User
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.storage import get_storage
 from dvcq.platform.tenancy import SYSTEM, Scope, scoped
-from dvcq.scoring.evidence import services
+from dvcq.scoring.evidence import citations, library, uploads
 from dvcq.scoring.models import (
     Assessment,
     AssessmentStatus,
@@ -30,7 +31,6 @@ from dvcq.scoring.models import (
     Method,
     VersionStatus,
 )
-from dvcq.tenants.models import User
 
 
 def now() -> datetime:
@@ -115,7 +115,7 @@ def pdf() -> bytes:
 def put_file(login: str, name: str) -> int:
     user, scope = act(login)
     with scope:
-        return services.upload(user, user.unit_id, FileStorage(io.BytesIO(pdf()), filename=name), {}).id
+        return uploads.upload(user, user.unit_id, FileStorage(io.BytesIO(pdf()), filename=name), {}).id
 
 
 def links() -> list[tuple[int, int, str]]:
@@ -146,17 +146,17 @@ def test_one_file_supports_several_items_and_an_item_cites_several_files(setup):
     user, scope = act(setup.world.officer_a)
     a11, a12 = setup.items[("a", "1.1")], setup.items[("a", "1.2")]
     with scope:
-        services.link(user, a11, setup.report, "trang 3")
-        services.link(user, a12, setup.report, "mục II.2")
-        services.link(user, a11, setup.plan, "")
+        citations.link(user, a11, setup.report, "trang 3")
+        citations.link(user, a12, setup.report, "mục II.2")
+        citations.link(user, a11, setup.plan, "")
     assert links() == [(a11, setup.report, "trang 3"), (a12, setup.report, "mục II.2"), (a11, setup.plan, "")]
 
 
 def test_links_and_unlinks_are_audited(setup):
     user, scope = act(setup.world.leader_a)
     with scope:
-        row = services.link(user, setup.items[("a", "1.1")], setup.report, "trang 3")
-        services.unlink(user, row.id)
+        row = citations.link(user, setup.items[("a", "1.1")], setup.report, "trang 3")
+        citations.unlink(user, row.id)
     assert links() == []
     with scoped(SYSTEM):
         records = db.session.execute(
@@ -171,9 +171,9 @@ def test_links_and_unlinks_are_audited(setup):
 def test_the_same_file_twice_on_one_item_is_refused(setup):
     user, scope = act(setup.world.officer_a)
     with scope:
-        services.link(user, setup.items[("a", "1.1")], setup.report, "trang 3")
+        citations.link(user, setup.items[("a", "1.1")], setup.report, "trang 3")
         with pytest.raises(ServiceError, match="đã được gắn cho tiêu chí 1.1"):
-            services.link(user, setup.items[("a", "1.1")], setup.report, "trang 4")
+            citations.link(user, setup.items[("a", "1.1")], setup.report, "trang 4")
     assert len(links()) == 1
 
 
@@ -190,7 +190,7 @@ def test_item_and_file_must_be_of_the_unit_else_404(setup, which):
     else:
         evidence = 999999
     with scope, pytest.raises(ServiceError) as refused:
-        services.link(user, item, evidence, "")
+        citations.link(user, item, evidence, "")
     assert refused.value.status == 404
     assert links() == []
 
@@ -199,21 +199,21 @@ def test_linking_as_the_system_scope_still_refuses_mixing_units(setup):
     """Even where the tenancy guard sees everything, an item of A never cites B's file."""
     user = actor(setup.world.officer_a)
     with scoped(SYSTEM), pytest.raises(ServiceError) as refused:
-        services.link(user, setup.items[("a", "1.1")], setup.b_file, "")
+        citations.link(user, setup.items[("a", "1.1")], setup.b_file, "")
     assert refused.value.status == 404
 
 
 def test_authority_staff_cannot_link(setup):
     user, scope = act(setup.world.secretariat)
     with scope, pytest.raises(ServiceError) as refused:
-        services.link(user, setup.items[("a", "1.1")], setup.report, "")
+        citations.link(user, setup.items[("a", "1.1")], setup.report, "")
     assert refused.value.status == 403
 
 
 def _refused_409(setup, match: str):
     user, scope = act(setup.world.officer_a)
     with scope, pytest.raises(ServiceError, match=match) as refused:
-        services.link(user, setup.items[("a", "1.1")], setup.report, "")
+        citations.link(user, setup.items[("a", "1.1")], setup.report, "")
     assert refused.value.status == 409
     assert links() == []
 
@@ -238,18 +238,18 @@ def test_a_units_own_extension_keeps_it_open(setup):
     set_state(assessment_id=setup.assessments["a"], self_deadline=now() + timedelta(days=1))
     user, scope = act(setup.world.officer_a)
     with scope:
-        services.link(user, setup.items[("a", "1.1")], setup.report, "")
+        citations.link(user, setup.items[("a", "1.1")], setup.report, "")
     assert len(links()) == 1
 
 
 def test_unlink_is_refused_once_submitted(setup):
     user, scope = act(setup.world.officer_a)
     with scope:
-        row_id = services.link(user, setup.items[("a", "1.1")], setup.report, "").id
+        row_id = citations.link(user, setup.items[("a", "1.1")], setup.report, "").id
     set_state(assessment_id=setup.assessments["a"], status=AssessmentStatus.SUBMITTED)
     user, scope = act(setup.world.officer_a)
     with scope, pytest.raises(ServiceError) as refused:
-        services.unlink(user, row_id)
+        citations.unlink(user, row_id)
     assert refused.value.status == 409
     assert len(links()) == 1
 
@@ -257,10 +257,10 @@ def test_unlink_is_refused_once_submitted(setup):
 def test_another_unit_cannot_unlink(setup):
     user, scope = act(setup.world.officer_a)
     with scope:
-        row_id = services.link(user, setup.items[("a", "1.1")], setup.report, "").id
+        row_id = citations.link(user, setup.items[("a", "1.1")], setup.report, "").id
     other, other_scope = act(setup.world.officer_b)
     with other_scope, pytest.raises(ServiceError) as refused:
-        services.unlink(other, row_id)
+        citations.unlink(other, row_id)
     assert refused.value.status == 404
     assert len(links()) == 1
 
@@ -268,7 +268,7 @@ def test_another_unit_cannot_unlink(setup):
 def test_a_page_reference_is_checked(setup):
     user, scope = act(setup.world.officer_a)
     with scope, pytest.raises(ServiceError, match="tối đa 200 ký tự"):
-        services.link(user, setup.items[("a", "1.1")], setup.report, "x" * 201)
+        citations.link(user, setup.items[("a", "1.1")], setup.report, "x" * 201)
     assert links() == []
 
 
@@ -322,9 +322,9 @@ def test_a_link_after_the_deadline_over_http_is_409_in_vietnamese(setup, make_br
 def test_a_cited_file_cannot_be_deleted_even_through_the_service(setup):
     user, scope = act(setup.world.officer_a)
     with scope:
-        services.link(user, setup.items[("a", "1.1")], setup.report, "")
+        citations.link(user, setup.items[("a", "1.1")], setup.report, "")
         with pytest.raises(ServiceError) as refused:
-            services.delete(user, setup.report)
+            library.delete(user, setup.report)
     assert refused.value.status == 409
     with scoped(SYSTEM):
         assert db.session.get(Evidence, setup.report) is not None

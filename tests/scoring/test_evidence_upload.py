@@ -17,13 +17,13 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.http import parse_options_header
 
 from dvcq.platform.audit import AuditRecord
+from dvcq.platform.auth.models import User
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.storage import LocalStorage, get_storage
 from dvcq.platform.tenancy import SYSTEM, Scope, scoped
-from dvcq.scoring.evidence import services
+from dvcq.scoring.evidence import uploads
 from dvcq.scoring.models import Evidence
-from dvcq.tenants.models import User
 
 VN_NAME = "Báo cáo kết quả công tác dân vận năm 2025 – Xã An Bình.pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -415,7 +415,7 @@ def test_windows_paths_are_stripped_too(world, app, raw, kept):
     # Over HTTP the multipart parser already treats a backslash as an escape; the service strips both separators.
     user, scope = as_officer_a(world)
     with scope:
-        evidence = services.upload(user, world.a_id, FileStorage(io.BytesIO(pdf()), filename=raw), {})
+        evidence = uploads.upload(user, world.a_id, FileStorage(io.BytesIO(pdf()), filename=raw), {})
     assert evidence.original_name == kept
     assert stored_files(app) == [get_storage(app).root / evidence.storage_key]
 
@@ -426,7 +426,7 @@ def test_windows_paths_are_stripped_too(world, app, raw, kept):
 def test_quotes_semicolons_and_percent_signs_survive_the_download_header(world, officer_a, name):
     user, scope = as_officer_a(world)
     with scope:
-        evidence = services.upload(user, world.a_id, FileStorage(io.BytesIO(pdf()), filename=name), {})
+        evidence = uploads.upload(user, world.a_id, FileStorage(io.BytesIO(pdf()), filename=name), {})
     header = officer_a.get(f"/tai-lieu/{evidence.id}/tai-ve").headers["Content-Disposition"]
     assert parse_options_header(header) == ("attachment", {"filename": name})
 
@@ -437,7 +437,7 @@ def test_quotes_semicolons_and_percent_signs_survive_the_download_header(world, 
 def test_names_with_control_characters_are_refused(world, name):
     user, scope = as_officer_a(world)
     with scope, pytest.raises(ServiceError, match="ký tự điều khiển"):
-        services.upload(user, world.a_id, FileStorage(io.BytesIO(pdf()), filename=name), {})
+        uploads.upload(user, world.a_id, FileStorage(io.BytesIO(pdf()), filename=name), {})
     assert evidence_rows() == 0
 
 
@@ -476,7 +476,7 @@ def test_the_leader_may_upload_too(world, browser):
 def test_the_service_refuses_an_upload_into_another_unit_like_a_missing_one(world):
     user, scope = as_officer_a(world)
     with scope, pytest.raises(ServiceError) as refused:
-        services.upload(user, world.b_id, FileStorage(io.BytesIO(pdf()), filename=VN_NAME), {})
+        uploads.upload(user, world.b_id, FileStorage(io.BytesIO(pdf()), filename=VN_NAME), {})
     assert refused.value.status == 404
     assert evidence_rows() == 0
 
@@ -506,7 +506,7 @@ def test_an_upload_cut_off_half_way_leaves_no_file_and_no_row(world, app):
     user, scope = as_officer_a(world)
     data = pdf(5 * 1024 * 1024)
     with scope, pytest.raises(ServiceError, match="bị gián đoạn"):
-        services.upload(user, world.a_id, FileStorage(CutOff(data, 3 * 1024 * 1024), filename=VN_NAME), {})
+        uploads.upload(user, world.a_id, FileStorage(CutOff(data, 3 * 1024 * 1024), filename=VN_NAME), {})
     assert_nothing_kept(app)
 
 
@@ -542,7 +542,7 @@ def test_a_database_failure_after_the_file_is_written_deletes_the_file(world, ap
     event.listen(Session, "before_flush", insert_fails)
     try:
         with scope, pytest.raises(RuntimeError):
-            services.upload(user, world.a_id, FileStorage(io.BytesIO(pdf()), filename=VN_NAME), {})
+            uploads.upload(user, world.a_id, FileStorage(io.BytesIO(pdf()), filename=VN_NAME), {})
     finally:
         event.remove(Session, "before_flush", insert_fails)
     assert len(written) == 1  # the file had been stored when the insert failed…
@@ -555,9 +555,9 @@ def test_an_audit_failure_after_the_insert_deletes_the_file_and_the_row(world, a
     def audit_fails(*args, **kwargs):
         raise RuntimeError("audit chain unavailable")
 
-    monkeypatch.setattr(services.audit, "record", audit_fails)
+    monkeypatch.setattr(uploads.audit, "record", audit_fails)
     with scope, pytest.raises(RuntimeError):
-        services.upload(user, world.a_id, FileStorage(io.BytesIO(pdf()), filename=VN_NAME), {})
+        uploads.upload(user, world.a_id, FileStorage(io.BytesIO(pdf()), filename=VN_NAME), {})
     assert_nothing_kept(app)
 
 
@@ -568,7 +568,7 @@ def test_no_temporary_file_is_left_behind_after_good_and_bad_uploads(world, offi
     send(officer_a, docx(), "Bốn.docx")
     user, scope = as_officer_a(world)
     with scope, pytest.raises(ServiceError):
-        services.upload(user, world.a_id, FileStorage(CutOff(pdf(3_000_000), 2_000_000), filename="Năm.pdf"), {})
+        uploads.upload(user, world.a_id, FileStorage(CutOff(pdf(3_000_000), 2_000_000), filename="Năm.pdf"), {})
     files = stored_files(app)
     assert len(files) == 2 == evidence_rows()
     assert not [f for f in files if f.name.startswith(LocalStorage.TEMP_PREFIX)]

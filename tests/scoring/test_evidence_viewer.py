@@ -9,7 +9,7 @@ from docx import Document
 from werkzeug.datastructures import FileStorage
 
 from dvcq.platform.tenancy import SYSTEM, scoped
-from dvcq.scoring.evidence import services as evidence
+from dvcq.scoring.evidence import uploads
 from tests.scoring.campaign_factories import user
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -23,7 +23,7 @@ def _docx() -> bytes:
 
 def _upload(world, name: str, data: bytes) -> int:
     with scoped(SYSTEM):
-        ev = evidence.upload(user(world.officer_a), world.a_id, FileStorage(io.BytesIO(data), filename=name), None)
+        ev = uploads.upload(user(world.officer_a), world.a_id, FileStorage(io.BytesIO(data), filename=name), None)
         return ev.id
 
 

@@ -10,10 +10,11 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import select
 
+from dvcq.platform.auth.models import User
 from dvcq.platform.errors import Conflict
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, Scope, scoped
-from dvcq.scoring.decisions import services
+from dvcq.scoring.decisions import drafting, issuing, services
 from dvcq.scoring.decisions.freeze import FROZEN_MESSAGE, FrozenError, amending, assert_not_published
 from dvcq.scoring.models import (
     AppraisalAssignment,
@@ -27,7 +28,6 @@ from dvcq.scoring.models import (
     ItemScore,
     UnitResult,
 )
-from dvcq.tenants.models import User
 from tests.scoring.decision_factories import decision_campaign
 
 
@@ -68,9 +68,9 @@ def published(world):
         db.session.commit()
         c.evidence_id, c.link_id, c.explanation_id = evidence.id, link.id, explanation.id
     with scoped(Scope(world.district_id)):
-        decision = services.draft(user(world.secretariat), c.campaign_id)
-        decision = services.update(user(world.secretariat), decision.id, decision.version, number="05/QĐ-UBND")
-        services.issue(user(world.secretariat), decision.id, decision.version)
+        decision = drafting.draft(user(world.secretariat), c.campaign_id)
+        decision = drafting.update(user(world.secretariat), decision.id, decision.version, number="05/QĐ-UBND")
+        issuing.issue(user(world.secretariat), decision.id, decision.version)
     db.session.remove()
     return c
 
@@ -249,5 +249,5 @@ def test_issuing_a_decision_for_a_published_campaign_is_refused(published, world
             services.decisions_of(user(world.secretariat), db.session.get(Campaign, published.campaign_id))
         )
         with pytest.raises(Conflict) as err:
-            services.issue(user(world.secretariat), decision.id, decision.version)
+            issuing.issue(user(world.secretariat), decision.id, decision.version)
     assert err.value.status == 409

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
+from dvcq.platform.auth.models import User
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, Scope, scoped
-from dvcq.scoring.decisions import services
+from dvcq.scoring.decisions import amendments, drafting, issuing, services
 from dvcq.scoring.decisions.freeze import FROZEN_MESSAGE, amending
 from dvcq.scoring.models import ItemScore
-from dvcq.tenants.models import User
 from tests.conftest import PG_URL
 from tests.scoring.decision_factories import decision_campaign
 
@@ -32,9 +32,9 @@ def publish(world) -> object:
     c = decision_campaign(world)
     with scoped(Scope(world.district_id)):
         secretariat = db.session.execute(select(User).where(User.login == world.secretariat)).scalar_one()
-        decision = services.draft(secretariat, c.campaign_id)
-        decision = services.update(secretariat, decision.id, decision.version, number="05/QĐ-UBND")
-        services.issue(secretariat, decision.id, decision.version)
+        decision = drafting.draft(secretariat, c.campaign_id)
+        decision = drafting.update(secretariat, decision.id, decision.version, number="05/QĐ-UBND")
+        issuing.issue(secretariat, decision.id, decision.version)
     db.session.remove()
     return c
 
@@ -102,7 +102,7 @@ def test_an_amendment_through_the_service_passes_the_triggers(world):
         original = services.main_decision(
             services.decisions_of(secretariat, services.campaign_for(secretariat, c.campaign_id))
         )
-        amendment = services.amend(
+        amendment = amendments.amend(
             secretariat, original.id, changes="A; 2.1; 36", reason="Bổ sung kiểm chứng", number="12/QĐ-UBND"
         )
     assert amendment.amends_id == original.id
@@ -123,8 +123,8 @@ def test_two_secretaries_issuing_at_once_get_one_decision_and_one_conflict(world
     c = decision_campaign(world)
     with scoped(Scope(world.district_id)):
         secretariat = db.session.execute(select(User).where(User.login == world.secretariat)).scalar_one()
-        decision = services.draft(secretariat, c.campaign_id)
-        decision = services.update(secretariat, decision.id, decision.version, number="05/QĐ-UBND")
+        decision = drafting.draft(secretariat, c.campaign_id)
+        decision = drafting.update(secretariat, decision.id, decision.version, number="05/QĐ-UBND")
         decision_id, version = decision.id, decision.version
     db.session.remove()
     outcomes: list[str] = []
@@ -133,7 +133,7 @@ def test_two_secretaries_issuing_at_once_get_one_decision_and_one_conflict(world
         with app.app_context(), scoped(Scope(world.district_id)):
             actor = db.session.execute(select(User).where(User.login == world.secretariat)).scalar_one()
             try:
-                services.issue(actor, decision_id, version)
+                issuing.issue(actor, decision_id, version)
                 outcomes.append("issued")
             except Conflict as err:
                 outcomes.append(f"409 {err.message}")

@@ -10,13 +10,14 @@ from decimal import Decimal as D
 
 from sqlalchemy import select
 
+from dvcq.platform.auth.models import Role, User
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, Scope, scoped
-from dvcq.scoring.decisions import services as decisions
+from dvcq.scoring.decisions import amendments, drafting, issuing
 from dvcq.scoring.models import CampaignStatus, UnitResult
 from dvcq.scoring.results import services
 from dvcq.scoring.results.cache import cache_of
-from dvcq.tenants.models import Role, Unit, User
+from dvcq.tenants.models import Unit
 from tests import factories
 from tests.scoring.decision_factories import decision_campaign
 from tests.scoring.results_factories import real_case_group, set_campaign_status
@@ -53,11 +54,11 @@ def test_an_amendment_shows_at_once_on_a_table_already_cached(app, world, make_b
     app.config["DECISIONS_PDF"] = False
     c = decision_campaign(world)
     with scoped(Scope(world.district_id)):
-        draft = decisions.draft(_user(world.secretariat), c.campaign_id)
-        draft = decisions.update(
+        draft = drafting.draft(_user(world.secretariat), c.campaign_id)
+        draft = drafting.update(
             _user(world.secretariat), draft.id, draft.version, number="05/QĐ-UBND", signed_on="15/01/2026"
         )
-        original = decisions.issue(_user(world.secretariat), draft.id, draft.version)
+        original = issuing.issue(_user(world.secretariat), draft.id, draft.version)
     staff, commune = make_browser(), make_browser()
     staff.login(world.leadership)
     commune.login(world.officer_a)
@@ -68,7 +69,7 @@ def test_an_amendment_shows_at_once_on_a_table_already_cached(app, world, make_b
     assert _rows(_page(staff, 2025))["A"][3] == "85,50" and cache.hits == hits + 1  # served from the cache
 
     with scoped(Scope(world.district_id)):
-        decisions.amend(
+        amendments.amend(
             _user(world.secretariat),
             original.id,
             changes="A; 2.1; 36",

@@ -200,7 +200,7 @@ def test_a_commune_cannot_compute(world):
 
 
 def test_the_secretariat_computes_in_the_authority_scope_and_leadership_may_not(world):
-    from dvcq.tenants.models import User
+    from dvcq.platform.auth.models import User
 
     campaign_id, _, _ = real_case_group(world)
     with scoped(Scope(world.district_id)):

@@ -294,11 +294,12 @@ def test_compute_from_the_command_line(world, runner):
 @pytest.fixture
 def only_units_criteria_and_results_demo(app, monkeypatch):
     """The demo with the seeders this area needs (units and users, the sample criteria, past results)."""
-    from dvcq.platform import demo
+    from dvcq.platform import registry
     from dvcq.scoring.criteria.demo import seed_sample_criteria
     from dvcq.scoring.results.demo import seed_past_results
+    from dvcq.tenants import demo as tenants_demo
 
-    monkeypatch.setattr(demo, "demo_seeders", [seed_sample_criteria, seed_past_results])
+    monkeypatch.setattr(registry.of(app), "demo_seeders", [tenants_demo.seed, seed_sample_criteria, seed_past_results])
 
 
 def test_the_demo_has_three_years_of_ba_to_with_the_real_case_in_2023(only_units_criteria_and_results_demo, runner):

@@ -9,15 +9,16 @@ import pytest
 from sqlalchemy import func, select
 
 from dvcq.platform.audit import AuditRecord
+from dvcq.platform.auth.models import User
 from dvcq.platform.errors import Conflict
 from dvcq.platform.extensions import db
 from dvcq.platform.notifications import Notification
 from dvcq.platform.tenancy import SYSTEM, scoped
+from dvcq.scoring.campaigns import deadlines
 from dvcq.scoring.campaigns import services as campaign_services
 from dvcq.scoring.models import AssessmentStatus, CampaignStatus, Evidence, EvidenceLink
 from dvcq.scoring.selfassessment import services
 from dvcq.scoring.selfassessment.rules import assert_editable, time_left
-from dvcq.tenants.models import User
 from tests.scoring.campaign_factories import (
     SCORABLE,
     assessment_of,
@@ -252,7 +253,7 @@ def test_after_the_deadline_nothing_changes(world, campaign, make_browser):
 def test_a_unit_extension_lets_only_that_unit_save(world, campaign, make_browser):
     set_campaign_deadline(campaign, past())
     with scoped(SYSTEM):
-        campaign_services.extend_unit_deadline(
+        deadlines.extend_unit_deadline(
             user(world.secretariat),
             campaign,
             assessment_of(world.a_id, campaign).id,

@@ -23,13 +23,14 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from dvcq.insights import tokens
+from dvcq.platform.auth.models import Role, User
 from dvcq.platform.extensions import db
 from dvcq.platform.jobs import JobRecord
 from dvcq.platform.tenancy import SYSTEM, Scope, scoped
-from dvcq.scoring.decisions import services as decisions
-from dvcq.scoring.evidence import services as evidence
+from dvcq.scoring.decisions import drafting, issuing
+from dvcq.scoring.evidence import uploads
 from dvcq.scoring.models import AppraisalAssignment, Decision, EvidenceLink, Explanation
-from dvcq.tenants.models import Role, Unit, User
+from dvcq.tenants.models import Unit
 from tests import factories
 from tests.factories import PASSWORD
 from tests.scoring.appraisal_factories import build_campaign
@@ -75,7 +76,7 @@ def build(world) -> dict[str, object]:
     with scoped(Scope.for_unit(_user(world.officer_a).unit)):
         officer = _user(world.officer_a)
         upload = FileStorage(io.BytesIO(PDF), filename="Kế hoạch dân vận.pdf", content_type="application/pdf")
-        file = evidence.upload(officer, world.a_id, upload, {"title": "Kế hoạch dân vận"})
+        file = uploads.upload(officer, world.a_id, upload, {"title": "Kế hoạch dân vận"})
         evidence_id = file.id
     with scoped(SYSTEM):
         link = EvidenceLink(unit_id=world.a_id, item_id=item_id, evidence_id=evidence_id, added_at=_now())
@@ -99,9 +100,9 @@ def build(world) -> dict[str, object]:
         ids = {"link_id": link.id, "explanation_id": explanation.id, "job_id": job.id}
     with scoped(Scope(world.district_id)):
         secretariat = _user(world.secretariat)
-        draft = decisions.draft(secretariat, past.campaign_id)
-        draft = decisions.update(secretariat, draft.id, draft.version, number="05/QĐ-UBND")
-        decisions.issue(secretariat, draft.id, draft.version)
+        draft = drafting.draft(secretariat, past.campaign_id)
+        draft = drafting.update(secretariat, draft.id, draft.version, number="05/QĐ-UBND")
+        issuing.issue(secretariat, draft.id, draft.version)
         _, api_token = tokens.issue(_user(world.admin), "Cổng thông tin tỉnh")
         token_id = db.session.execute(select(tokens.ApiToken.id)).scalar_one()
     plan = {}

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from dvcq.insights import tokens
+from dvcq.platform.auth.models import User
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import Scope, scoped
-from dvcq.tenants.models import User
 
 
 def _check(response) -> None:

@@ -22,6 +22,7 @@ from dvcq.platform import audit
 from dvcq.platform.audit import AuditRecord
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, Scope, scoped
+from dvcq.scoring.decisions import drafting, issuing
 from dvcq.scoring.decisions import services as decisions
 from dvcq.scoring.models import Explanation
 from tests.scoring.campaign_factories import assessment_of, item_of, open_campaign, user
@@ -127,9 +128,9 @@ def published_with_explanation(world, app):
         explanation_id = explanation.id
     with scoped(Scope(world.district_id)):
         secretariat = user(world.secretariat)
-        draft = decisions.draft(secretariat, c.campaign_id)
-        draft = decisions.update(secretariat, draft.id, draft.version, number="05/QĐ-UBND")
-        decisions.issue(secretariat, draft.id, draft.version)
+        draft = drafting.draft(secretariat, c.campaign_id)
+        draft = drafting.update(secretariat, draft.id, draft.version, number="05/QĐ-UBND")
+        issuing.issue(secretariat, draft.id, draft.version)
     db.session.remove()
     return c, explanation_id
 

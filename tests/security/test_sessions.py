@@ -14,10 +14,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from dvcq.platform.app import create_app
+from dvcq.app import create_app
+from dvcq.platform.auth.models import User
 from dvcq.platform.auth.passwords import hash_password
 from dvcq.platform.extensions import db, limiter
-from dvcq.tenants.models import User
 from tests.conftest import FreshContextClient
 
 ONE_TIME = "Kx7m-P3qa-9zTe"

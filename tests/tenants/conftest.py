@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from dvcq.platform.auth.models import Role
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, scoped
-from dvcq.tenants.models import Role, Unit
+from dvcq.tenants.models import Unit
 from tests import factories
 
 

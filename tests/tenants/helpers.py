@@ -11,8 +11,9 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from dvcq.platform.audit import AuditRecord
+from dvcq.platform.auth.models import User
 from dvcq.platform.extensions import db
-from dvcq.tenants.models import Unit, UnitGroup, UnitLineage, User
+from dvcq.tenants.models import Unit, UnitGroup, UnitLineage
 
 HEADER = ["Mã đơn vị", "Tên đơn vị", "Loại", "Mã đơn vị cấp trên", "Khối"]
 

@@ -12,10 +12,11 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from dvcq.platform.audit import AuditRecord
+from dvcq.platform.auth.models import Role
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, scoped
 from dvcq.tenants import services
-from dvcq.tenants.models import Role, Unit, UnitLineage
+from dvcq.tenants.models import Unit, UnitLineage
 from tests.tenants.helpers import HEADER, audit_actions, snapshot, unit, without_csrf
 
 OTHER_ROLES = ["officer_a", "leader_a", "appraiser", "secretariat", "leadership"]

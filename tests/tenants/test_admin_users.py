@@ -9,8 +9,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from dvcq.platform.auth.models import Role, User
 from dvcq.platform.extensions import db
-from dvcq.tenants.models import Role, User
 from tests.factories import PASSWORD
 from tests.tenants.helpers import audit_actions, user, without_csrf
 

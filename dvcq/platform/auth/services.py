@@ -11,10 +11,10 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import contains_eager
 
 from dvcq.platform import audit
+from dvcq.platform.auth.models import User, UserSession
 from dvcq.platform.auth.passwords import hash_password, password_problem, verify_password
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
-from dvcq.tenants.models import User, UserSession
 
 BAD_LOGIN = "Tên đăng nhập hoặc mật khẩu không đúng."
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, update
 
 from dvcq.platform import audit
+from dvcq.platform.auth.models import Role, User
 from dvcq.platform.errors import Conflict, Forbidden, NotFound, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import vn_datetime
@@ -26,7 +27,6 @@ from dvcq.scoring.models import (
     Explanation,
     ItemScore,
 )
-from dvcq.tenants.models import Role, User
 
 MIN_TEXT = 10
 

@@ -7,13 +7,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from dvcq.platform.auth.models import Role, User
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import vn_datetime
 from dvcq.platform.notifications import notify
-from dvcq.platform.schedule import periodic
 from dvcq.scoring.models import Assessment, AssessmentStatus, Campaign, CampaignStatus
 from dvcq.scoring.selfassessment.rules import self_deadline
-from dvcq.tenants.models import Role, User
 
 SOON = timedelta(days=3)
 
@@ -39,7 +38,6 @@ def _open(status: CampaignStatus):
     )
 
 
-@periodic("scoring.self_assessment_deadlines")
 def self_assessment_deadlines(now: datetime) -> int:
     sent = 0
     for assessment, campaign in db.session.execute(_open(CampaignStatus.SELF_ASSESSMENT)).all():
@@ -82,7 +80,6 @@ def self_assessment_deadlines(now: datetime) -> int:
     return sent
 
 
-@periodic("scoring.explanation_deadlines")
 def explanation_deadlines(now: datetime) -> int:
     sent = 0
     for status in (CampaignStatus.APPRAISAL, CampaignStatus.EXPLANATION):

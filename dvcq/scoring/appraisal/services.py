@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
 from dvcq.platform import audit
+from dvcq.platform.auth.models import Role, User
 from dvcq.platform.errors import Conflict, Forbidden, NotFound, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.notifications import notify
@@ -29,7 +30,9 @@ from dvcq.scoring.models import (
     CriteriaNode,
     ItemScore,
 )
-from dvcq.tenants.models import Role, Unit, User
+
+# Reason codes for a deduction (lý do trừ điểm); the appraiser picks one or more and may add free text.
+from dvcq.tenants.models import Unit
 
 # Reason codes for a deduction (lý do trừ điểm); the appraiser picks one or more and may add free text.
 DEDUCTION_REASONS = {
@@ -262,9 +265,8 @@ def _item(item_id: int) -> ItemScore:
 def validate_score(node: CriteriaNode, text: str | Decimal) -> Decimal:
     """A leaf score checked against the node's maximum, step and method; ServiceError in Vietnamese otherwise."""
     try:
-        value = engine.parse_points(text) if isinstance(text, str) else text
-        return engine.check_step(value, node.max_points, node.step, node.method.value if node.method else "khoang")
-    except (ValueError, TypeError) as err:
+        return engine.check_score(text, node.max_points, node.step, node.method)
+    except ValueError as err:
         raise ServiceError(f"Tiêu chí {node.code}: {err}") from None
 
 

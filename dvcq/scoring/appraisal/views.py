@@ -9,13 +9,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from markupsafe import Markup
 
+from dvcq.platform.auth.models import Role
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
-from dvcq.platform.home import home_cards, nav_item
 from dvcq.platform.permissions import UNIT_STAFF, roles_required
 from dvcq.platform.tenancy import get_or_404
 from dvcq.scoring.appraisal import explanations, services
-from dvcq.scoring.appraisal import reminders as _reminders  # noqa: F401 — registers the periodic reminders
 from dvcq.scoring.appraisal.sheets import sheet
 from dvcq.scoring.models import (
     Assessment,
@@ -23,14 +22,13 @@ from dvcq.scoring.models import (
     Campaign,
     Explanation,
 )
-from dvcq.tenants.models import Role
 
 bp = Blueprint("appraisal", __name__, template_folder="templates")
-nav_item("Thẩm định", "appraisal.index", (Role.APPRAISER,))
+# The area's links in the top navigation: (label, endpoint, roles that see it).
+NAV = (("Thẩm định", "appraisal.index", (Role.APPRAISER,)),)
 
 
-@home_cards
-def _cards(user):
+def home_cards(user):
     cards = []
     if user.role == Role.APPRAISER:
         for campaign in services.active_campaigns():

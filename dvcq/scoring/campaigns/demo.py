@@ -14,10 +14,11 @@ from decimal import Decimal
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from dvcq.platform.demo import AGENCIES, COMMUNES, DISTRICT, demo_seeder
+from dvcq.platform.auth.models import Role, User
 from dvcq.platform.extensions import db
 from dvcq.scoring.models import Campaign, CampaignStatus, CriteriaNode, CriteriaVersion, ItemScore, Method, NodeKind
-from dvcq.tenants.models import Role, Unit, User
+from dvcq.tenants.demo import AGENCIES, COMMUNES, DISTRICT
+from dvcq.tenants.models import Unit
 
 YEAR = 2026
 FEATURED = "BATO-BDO"
@@ -101,7 +102,6 @@ def _users(unit_ids) -> dict[tuple[int, Role], User]:
     return {(u.unit_id, u.role): u for u in rows}
 
 
-@demo_seeder
 def seed_campaign_2026() -> None:
     # Hundreds of small commits follow (one per saved item, as in real use); keeping loaded rows fresh in memory
     # instead of re-reading them after each commit keeps the demo quick. Single-threaded, so nothing goes stale.
@@ -115,9 +115,11 @@ def seed_campaign_2026() -> None:
 
 
 def _seed_campaign_2026() -> None:
+    from dvcq.scoring.campaigns import deadlines, drafting, stages
     from dvcq.scoring.campaigns import services as campaigns
-    from dvcq.scoring.evidence import services as evidence
+    from dvcq.scoring.evidence import citations, uploads
     from dvcq.scoring.selfassessment import services as selfassessment
+    from dvcq.scoring.selfassessment.rules import utcnow
 
     district = db.session.execute(select(Unit).where(Unit.code == DISTRICT[0])).scalar_one_or_none()
     if district is None:
@@ -136,8 +138,8 @@ def _seed_campaign_2026() -> None:
     rng = random.Random(2026)
     codes = [code for code, _, _ in COMMUNES] + [code for code, _ in AGENCIES]
     units = {u.code: u for u in db.session.execute(select(Unit).where(Unit.code.in_(codes))).scalars()}
-    today = campaigns.vn_day(campaigns.utcnow())
-    campaign = campaigns.create_campaign(
+    today = campaigns.vn_day(utcnow())
+    campaign = drafting.create_campaign(
         secretariat,
         year=YEAR,
         name=f"Đánh giá Chỉ số Dân vận chính quyền năm {YEAR}",
@@ -150,7 +152,7 @@ def _seed_campaign_2026() -> None:
             CampaignStatus.FINAL_REVIEW: today + timedelta(days=60),
         },
     )
-    campaigns.advance(secretariat, campaign.id, campaign.version)
+    stages.advance(secretariat, campaign.id, campaign.version)
 
     # Ba Động (the commune of the demo's printed logins) is always part-way through; nine others are drawn.
     featured = units.get(FEATURED)
@@ -178,7 +180,7 @@ def _seed_campaign_2026() -> None:
         for name, kind, issuer in DOCUMENTS:
             upload = FileStorage(stream=io.BytesIO(_pdf(_ascii(f"{unit.name}: {name[:-4]}"))), filename=name)
             meta = {"doc_number": f"{rng.randint(10, 250)}/{kind[:2].upper()}-UBND", "issuer": f"{issuer} {unit.name}"}
-            library.append(evidence.upload(officer, unit.id, upload, meta))
+            library.append(uploads.upload(officer, unit.id, upload, meta))
         items = db.session.execute(
             select(ItemScore).where(ItemScore.assessment_id == assessment.id).order_by(ItemScore.node_position)
         ).scalars()
@@ -195,11 +197,11 @@ def _seed_campaign_2026() -> None:
                 officer, assessment.id, item.id, version=item.version, score=str(value), note=note
             )
             if node.evidence_required and value > 0 and (plan != "partial" or rng.random() < 0.6):
-                evidence.link(officer, saved.id, rng.choice(library).id, f"tr. {rng.randint(1, 12)}")
+                citations.link(officer, saved.id, rng.choice(library).id, f"tr. {rng.randint(1, 12)}")
         if plan == "submitted" and leader is not None:
             selfassessment.submit(leader, assessment.id, confirmed=True)
         if plan == "partial" and unit.code != FEATURED and not extended:
-            campaigns.extend_unit_deadline(
+            deadlines.extend_unit_deadline(
                 secretariat,
                 campaign.id,
                 assessment.id,

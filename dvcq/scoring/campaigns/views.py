@@ -9,19 +9,19 @@ from datetime import datetime
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from dvcq.platform.auth.models import Role
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import vn_date
-from dvcq.platform.home import home_cards, nav_item
 from dvcq.platform.permissions import roles_required
-from dvcq.scoring.campaigns import services
+from dvcq.scoring.campaigns import deadlines, drafting, overview, services, stages
 from dvcq.scoring.campaigns.forms import DAY_HINT, AdvanceForm, CampaignForm, ExtendForm, UnitExtendForm, parse_day
 from dvcq.scoring.models import CAMPAIGN_ORDER, AssessmentStatus, CampaignStatus
 from dvcq.scoring.selfassessment.rules import time_left, utcnow
-from dvcq.tenants.models import Role
 
 bp = Blueprint("campaigns", __name__, url_prefix="/ky-danh-gia", template_folder="templates")
-nav_item("Kỳ đánh giá", "campaigns.index", services.READ_ROLES)
+# The area's links in the top navigation: (label, endpoint, roles that see it).
+NAV = (("Kỳ đánh giá", "campaigns.index", services.READ_ROLES),)
 
 
 @bp.app_template_filter("time_left")
@@ -29,8 +29,7 @@ def _time_left(deadline: datetime | None) -> str:
     return time_left(deadline)
 
 
-@home_cards
-def _campaign_card(user):
+def home_cards(user):
     if user.role not in (Role.SECRETARIAT, Role.LEADERSHIP):
         return []
     campaign = services.current_campaign(services.authority_of(user))
@@ -45,7 +44,7 @@ def _campaign_card(user):
                 "link_text": "Tạo kỳ đánh giá",
             }
         ]
-    view = services.overview(user, campaign.id)
+    view = overview.overview(user, campaign.id)
     submitted = sum(1 for r in view.rows if r.assessment.status != AssessmentStatus.DRAFT)
     body = f"Giai đoạn: {campaign.status.label}. "
     if campaign.status == CampaignStatus.SELF_ASSESSMENT:
@@ -76,7 +75,7 @@ def index():
 
 def _form_page(form: CampaignForm, chosen: set[int], campaign=None, problems=None, message=None, status=200):
     versions = services.versions_of(current_user)
-    groups = services.eligible_units(services.authority_of(current_user))
+    groups = overview.eligible_units(services.authority_of(current_user))
     return (
         render_template(
             "campaigns/form.html",
@@ -101,7 +100,7 @@ def new():
         year = services.vn_day(utcnow()).year
         form.year.data = str(year)
         form.name.data = f"Đánh giá Chỉ số Dân vận chính quyền năm {year}"
-        groups = services.eligible_units(services.authority_of(current_user))
+        groups = overview.eligible_units(services.authority_of(current_user))
         return _form_page(form, {u.id for g in groups for u in g.units})
     ticked = request.form.getlist("unit_ids")
     values, problems = form.parsed(ticked)
@@ -111,7 +110,7 @@ def new():
     if problems:
         return _form_page(form, chosen, problems=problems, message="Chưa tạo được kỳ đánh giá:", status=400)
     try:
-        campaign = services.create_campaign(current_user, **values)
+        campaign = drafting.create_campaign(current_user, **values)
     except ServiceError as err:
         db.session.rollback()
         return _form_page(form, chosen, problems=err.problems, message=err.message, status=err.status)
@@ -143,7 +142,7 @@ def edit(campaign_id: int):
     if problems:
         return _form_page(form, chosen, campaign, problems=problems, message="Chưa lưu được kỳ đánh giá:", status=400)
     try:
-        services.update_draft(
+        drafting.update_draft(
             current_user,
             campaign.id,
             _version(form),
@@ -161,7 +160,7 @@ def edit(campaign_id: int):
 
 
 def _show(campaign_id: int, message: str | None = None, problems=None, status: int = 200, forms: dict | None = None):
-    view = services.overview(current_user, campaign_id)
+    view = overview.overview(current_user, campaign_id)
     campaign = view.campaign
     forms = forms or {}
     advance_form = forms.get("advance") or AdvanceForm(formdata=None)
@@ -182,7 +181,7 @@ def _show(campaign_id: int, message: str | None = None, problems=None, status: i
             campaign=campaign,
             summary=[(AssessmentStatus(status).label, n) for status, n in sorted(view.counts.items())],
             stages=CAMPAIGN_ORDER,
-            next_status=services.next_status(campaign.status),
+            next_status=stages.next_status(campaign.status),
             deadlines=deadlines,
             can_act=current_user.role == Role.SECRETARIAT,
             can_open_units=current_user.role in (Role.SECRETARIAT, Role.LEADERSHIP),
@@ -219,7 +218,7 @@ def advance(campaign_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        campaign = services.advance(
+        campaign = stages.advance(
             current_user, campaign_id, _version(form), confirm_unsubmitted=bool(form.confirm_unsubmitted.data)
         )
     except ServiceError as err:
@@ -246,7 +245,7 @@ def extend(campaign_id: int):
     if problems:
         return _show(campaign_id, "Chưa gia hạn được:", problems, 400, {"extend": form})
     try:
-        services.extend_deadline(
+        deadlines.extend_deadline(
             current_user, campaign_id, _version(form), stage=stage, day=day, reason=form.reason.data
         )
     except ServiceError as err:
@@ -270,7 +269,7 @@ def extend_unit(campaign_id: int, assessment_id: int):
     if problems:
         return _show(campaign_id, "Chưa gia hạn được cho đơn vị:", problems, 400, forms)
     try:
-        assessment = services.extend_unit_deadline(
+        assessment = deadlines.extend_unit_deadline(
             current_user, campaign_id, assessment_id, day=day, reason=form.reason.data
         )
     except ServiceError as err:

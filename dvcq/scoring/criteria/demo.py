@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from dvcq.platform.demo import DISTRICT, demo_seeder
 from dvcq.platform.extensions import db
 from dvcq.scoring.models import CriteriaVersion
+from dvcq.tenants.demo import DISTRICT
 from dvcq.tenants.models import Unit
 
 
-@demo_seeder
 def seed_sample_criteria() -> None:
     from dvcq.scoring.criteria import services
 

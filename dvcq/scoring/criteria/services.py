@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from dvcq.platform import audit
+from dvcq.platform.auth.models import Role
 from dvcq.platform.errors import Conflict, Forbidden, NotFound, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.permissions import require
@@ -31,7 +32,7 @@ from dvcq.scoring.models import (
     NodeKind,
     VersionStatus,
 )
-from dvcq.tenants.models import Role, Unit, UnitKind
+from dvcq.tenants.models import Unit, UnitKind
 
 MANAGERS = (Role.SECRETARIAT, Role.ADMIN)
 DATA = Path(__file__).resolve().parents[1] / "data"

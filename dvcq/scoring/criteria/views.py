@@ -11,11 +11,9 @@ import io
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-import dvcq.scoring.criteria.demo  # noqa: F401 — registers the demo seeder
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import points
-from dvcq.platform.home import home_cards, nav_item
 from dvcq.platform.permissions import AUTHORITY_STAFF, UNIT_STAFF, roles_required
 from dvcq.scoring.criteria import exports, imports, services
 from dvcq.scoring.criteria.forms import CopyForm, ImportForm, NodeForm, RenameForm, VersionForm
@@ -34,11 +32,11 @@ READERS = AUTHORITY_STAFF
 EVERYONE = AUTHORITY_STAFF + UNIT_STAFF
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-nav_item("Bộ tiêu chí", "criteria.index", READERS)
+# The area's links in the top navigation: (label, endpoint, roles that see it).
+NAV = (("Bộ tiêu chí", "criteria.index", READERS),)
 
 
-@home_cards
-def _criteria_card(user):
+def home_cards(user):
     if user.role not in MANAGERS:
         return []
     rows = services.versions_of(user.unit.authority_id)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from flask import current_app
 from sqlalchemy import select
 
-from dvcq.platform.demo import AGENCIES, COMMUNES, DISTRICT, demo_seeder
+from dvcq.platform.auth.models import Role, User
 from dvcq.platform.extensions import db
 from dvcq.scoring import engine
 from dvcq.scoring.models import (
@@ -31,7 +31,8 @@ from dvcq.scoring.models import (
     NodeKind,
     VersionStatus,
 )
-from dvcq.tenants.models import Role, Unit, User
+from dvcq.tenants.demo import AGENCIES, COMMUNES, DISTRICT
+from dvcq.tenants.models import Unit
 
 YEAR = 2025
 NUMBER = "05/QĐ-UBND"
@@ -200,7 +201,7 @@ def _build_campaign(district: Unit) -> Campaign:
 
 def _issue(campaign: Campaign) -> None:
     """Draft, complete and issue the decision through the services, generating its files in this process."""
-    from dvcq.scoring.decisions import services
+    from dvcq.scoring.decisions import drafting, issuing
 
     secretariat = (
         db.session.execute(
@@ -211,19 +212,19 @@ def _issue(campaign: Campaign) -> None:
     )
     if secretariat is None:
         return
-    decision = services.draft(secretariat, campaign.id)
+    decision = drafting.draft(secretariat, campaign.id)
     if decision.number != NUMBER or decision.signed_on != SIGNED_ON:
-        decision = services.update(secretariat, decision.id, decision.version, number=NUMBER, signed_on=SIGNED_ON)
+        decision = drafting.update(secretariat, decision.id, decision.version, number=NUMBER, signed_on=SIGNED_ON)
     inline = current_app.config.get("JOBS_INLINE")
     current_app.config["JOBS_INLINE"] = True  # the demo command exits right after seeding: make the files now
     try:
-        services.issue(secretariat, decision.id, decision.version)
+        issuing.issue(secretariat, decision.id, decision.version)
     finally:
         current_app.config["JOBS_INLINE"] = inline
 
 
 def _files_if_missing(campaign: Campaign) -> None:
-    from dvcq.scoring.decisions import services
+    from dvcq.scoring.decisions import generation
 
     decision = db.session.execute(
         select(Decision).where(
@@ -238,12 +239,11 @@ def _files_if_missing(campaign: Campaign) -> None:
     inline = current_app.config.get("JOBS_INLINE")
     current_app.config["JOBS_INLINE"] = True
     try:
-        services.regenerate(secretariat, decision.id)
+        generation.regenerate(secretariat, decision.id)
     finally:
         current_app.config["JOBS_INLINE"] = inline
 
 
-@demo_seeder
 def seed_published_2025() -> None:
     district = db.session.execute(select(Unit).where(Unit.code == DISTRICT[0])).scalar_one_or_none()
     if district is None:

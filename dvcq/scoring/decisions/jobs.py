@@ -11,15 +11,16 @@ from flask import current_app
 from sqlalchemy import select
 
 from dvcq.platform import audit
+from dvcq.platform.auth.models import User
 from dvcq.platform.errors import NotFound, ServiceError
 from dvcq.platform.extensions import db
-from dvcq.platform.jobs import JobContext, job
+from dvcq.platform.jobs import JobContext
 from dvcq.platform.storage import get_storage
 from dvcq.platform.tenancy import current_scope
 from dvcq.scoring.decisions import document
-from dvcq.scoring.decisions.services import GENERATE_JOB, PREVIEW_JOB, document_data, download_name, path_for
+from dvcq.scoring.decisions.generation import document_data, download_name
+from dvcq.scoring.decisions.services import path_for
 from dvcq.scoring.models import Decision, DecisionStatus
-from dvcq.tenants.models import User
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -61,7 +62,6 @@ def _result(decision: Decision) -> dict:
     return result
 
 
-@job(GENERATE_JOB)
 def generate(ctx: JobContext, decision_id: int) -> dict:
     """The issued decision's official files."""
     decision = _decision(decision_id)
@@ -108,7 +108,6 @@ def generate(ctx: JobContext, decision_id: int) -> dict:
     return _result(decision)
 
 
-@job(PREVIEW_JOB)
 def preview(ctx: JobContext, decision_id: int) -> dict:
     """A .docx of the decision as it stands, marked "DỰ THẢO" while it is a draft. Nothing on the decision changes."""
     decision = _decision(decision_id)

@@ -10,29 +10,27 @@ from collections.abc import Callable
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
 
+from dvcq.platform.auth.models import Role
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import vn_date
-from dvcq.platform.home import home_cards, nav_item
 from dvcq.platform.jobs import JobRecord, JobStatus
 from dvcq.platform.permissions import AUTHORITY_STAFF, roles_required
 from dvcq.platform.storage import get_storage
 from dvcq.platform.tenancy import get_or_404
-from dvcq.scoring.decisions import demo as _demo  # noqa: F401 — registers the demo seeder
+from dvcq.scoring.decisions import amendments, drafting, generation, issuing, services
 from dvcq.scoring.decisions import jobs as decision_jobs
-from dvcq.scoring.decisions import services
 from dvcq.scoring.decisions.forms import AmendmentForm, DecisionForm, VersionForm
 from dvcq.scoring.models import CampaignStatus, DecisionStatus
-from dvcq.tenants.models import Role
 
 bp = Blueprint("decisions", __name__, url_prefix="/quyet-dinh", template_folder="templates")
-nav_item("Quyết định", "decisions.index", (Role.SECRETARIAT, Role.LEADERSHIP))
+# The area's links in the top navigation: (label, endpoint, roles that see it).
+NAV = (("Quyết định", "decisions.index", (Role.SECRETARIAT, Role.LEADERSHIP)),)
 MIMETYPES = {"docx": decision_jobs.DOCX_TYPE, "pdf": "application/pdf"}
 REFUSALS_SHOWN_ON_THE_PAGE = (400, 409)
 
 
-@home_cards
-def _cards(user) -> list[dict]:
+def home_cards(user) -> list[dict]:
     if user.role == Role.SECRETARIAT:
         return [
             {
@@ -94,7 +92,7 @@ def _page(campaign, *, status: int = 200, form=None, amend_form=None, problems=N
         can_edit=services.can_edit(current_user),
         staff=staff,
         jobs=jobs,
-        annex=services.annex_groups(campaign) if staff or campaign.published else (),
+        annex=generation.annex_groups(campaign) if staff or campaign.published else (),
         articles=services.articles_of(main) if main else [],
         problems=problems or [],
         message=message,
@@ -131,7 +129,7 @@ def campaign(campaign_id: int):
 @roles_required(Role.SECRETARIAT)
 def create_draft(campaign_id: int):
     try:
-        services.draft(current_user, campaign_id)
+        drafting.draft(current_user, campaign_id)
     except ServiceError as err:
         return _refused(err, campaign_id)
     flash("Đã soạn dự thảo quyết định từ thông tin của kỳ đánh giá; hãy rà soát và bổ sung.", "success")
@@ -162,7 +160,7 @@ def save(decision_id: int):
     form = DecisionForm()
     return _act(
         decision_id,
-        lambda: services.update(current_user, decision_id, form.version.data, **form.fields_for_service()),
+        lambda: drafting.update(current_user, decision_id, form.version.data, **form.fields_for_service()),
         "Đã lưu dự thảo quyết định.",
         form=form,
     )
@@ -173,7 +171,7 @@ def save(decision_id: int):
 def preview(decision_id: int):
     return _act(
         decision_id,
-        lambda: services.preview(current_user, decision_id),
+        lambda: generation.preview(current_user, decision_id),
         "Đang tạo bản xem trước; đường dẫn tải về hiện ra khi xong.",
         "info",
     )
@@ -193,7 +191,7 @@ def preview_download(decision_id: int, job_id: str):
         or not result.get("key")
     ):
         abort(404)
-    return _send(result["key"], "docx", f"Dự thảo - {services.download_name(decision, 'docx')}")
+    return _send(result["key"], "docx", f"Dự thảo - {generation.download_name(decision, 'docx')}")
 
 
 @bp.route("/<int:decision_id>/ban-hanh", methods=["POST"])
@@ -202,7 +200,7 @@ def issue(decision_id: int):
     form = VersionForm()
     return _act(
         decision_id,
-        lambda: services.issue(current_user, decision_id, form.version.data),
+        lambda: issuing.issue(current_user, decision_id, form.version.data),
         lambda issued: (
             f"Đã ban hành Quyết định số {issued.number}. Kết quả đã được công bố tới các đơn vị và được khoá; "
             "tệp quyết định đang được tạo."
@@ -214,7 +212,7 @@ def issue(decision_id: int):
 @roles_required(Role.SECRETARIAT)
 def regenerate(decision_id: int):
     return _act(
-        decision_id, lambda: services.regenerate(current_user, decision_id), "Đang tạo lại tệp quyết định.", "info"
+        decision_id, lambda: generation.regenerate(current_user, decision_id), "Đang tạo lại tệp quyết định.", "info"
     )
 
 
@@ -224,7 +222,7 @@ def amend(decision_id: int):
     form = AmendmentForm()
     return _act(
         decision_id,
-        lambda: services.amend(
+        lambda: amendments.amend(
             current_user,
             decision_id,
             changes=form.changes.data or "",
@@ -244,7 +242,7 @@ def download(decision_id: int, kind: str):
     key = {"docx": decision.docx_key, "pdf": decision.pdf_key}.get(kind)
     if decision.status != DecisionStatus.ISSUED or not key:
         abort(404)
-    return _send(key, kind, services.download_name(decision, kind))
+    return _send(key, kind, generation.download_name(decision, kind))
 
 
 def _send(key: str, kind: str, name: str):

@@ -131,6 +131,22 @@ def check_step(
     return score
 
 
+def check_score(
+    value: str | Decimal | int,
+    max_points: Decimal | int,
+    step: Decimal | int | None = None,
+    method: str | None = None,
+) -> Decimal:
+    """A score submitted for one leaf — typed by a user (``"2,5"``) or already a number — checked against the leaf's
+    maximum, step and method (khoảng when the leaf names none): the one check behind self-assessment, appraisal and
+    the explanation round. Raises ValueError with a Vietnamese message."""
+    try:
+        points = parse_points(value) if isinstance(value, str) else value
+        return check_step(points, max_points, step, method or METHOD_RANGE)
+    except TypeError as err:
+        raise ValueError(str(err)) from None
+
+
 def format_rank(rank: int, of: int) -> str:
     """``rank/of`` padded with zeros to the width of ``of`` (min. 2): ``02/19``, ``01/01``, ``007/120``."""
     width = max(2, len(str(of)))

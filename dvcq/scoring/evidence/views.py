@@ -10,11 +10,10 @@ from flask_login import current_user
 from dvcq.platform.errors import ServiceError, render_error, wants_json
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import points, vn_date
-from dvcq.platform.home import home_cards, nav_item
 from dvcq.platform.permissions import roles_required
 from dvcq.platform.storage import get_storage
 from dvcq.platform.uploads import stream_to_storage
-from dvcq.scoring.evidence import services
+from dvcq.scoring.evidence import citations, file_checks, library, services, uploads
 from dvcq.scoring.evidence.forms import DeleteForm, EditForm, LinkForm, UploadForm
 from dvcq.scoring.models import Evidence
 
@@ -26,14 +25,15 @@ bp = Blueprint(
     static_folder="static",
     static_url_path="/static/evidence",
 )
-nav_item("Tài liệu kiểm chứng", "evidence.index", services.UNIT_ROLES)
+# The area's links in the top navigation: (label, endpoint, roles that see it).
+NAV = (("Tài liệu kiểm chứng", "evidence.index", services.UNIT_ROLES),)
 
 # The upload page's file goes straight into storage as the body is parsed (issue 9), only for someone who may
 # upload at all: anyone else's post is parsed the default way and refused as before.
 stream_to_storage(
     "evidence.upload",
     allowed=lambda: current_user.is_authenticated and current_user.role in services.UNIT_ROLES,
-    limit=services.max_upload_bytes,
+    limit=file_checks.max_upload_bytes,
 )
 
 # The in-page viewer gets the file in a sandbox: no script, no plugin, nothing but the file itself.
@@ -54,11 +54,10 @@ def file_size(size: int | None) -> str:
 bp.add_app_template_filter(file_size, "file_size")
 
 
-@home_cards
-def _library_card(user):
+def home_cards(user):
     if user.role not in services.UNIT_ROLES:
         return []
-    count = services.library_size(user.unit_id)
+    count = library.library_size(user.unit_id)
     return [
         {
             "title": "Tài liệu kiểm chứng",
@@ -72,15 +71,15 @@ def _library_card(user):
 @bp.errorhandler(413)
 def _too_large(err):
     """Flask refuses a request bigger than MAX_CONTENT_LENGTH before the view runs; say so in the officials' words."""
-    return render_error(413, services.too_large_message())
+    return render_error(413, file_checks.too_large_message())
 
 
 def _upload_limit() -> dict:
     return {
         "max_mb": current_app.config["MAX_UPLOAD_MB"],
-        "max_bytes": services.max_upload_bytes(),
-        "accept": services.ACCEPT,
-        "allowed": services.ALLOWED_LIST,
+        "max_bytes": file_checks.max_upload_bytes(),
+        "accept": file_checks.ACCEPT,
+        "allowed": file_checks.ALLOWED_LIST,
     }
 
 
@@ -95,7 +94,7 @@ def _safe_next(target: str | None, default: str) -> str:
 def index():
     if current_user.role in services.UNIT_ROLES:
         return _library(current_user.unit_id)
-    return render_template("evidence/units.html", rows=services.library_counts(current_user))
+    return render_template("evidence/units.html", rows=library.library_counts(current_user))
 
 
 @bp.route("/don-vi/<int:unit_id>")
@@ -106,13 +105,13 @@ def unit_library(unit_id: int):
 
 def _library(unit_id: int):
     unit = services.visible_unit(current_user, unit_id)
-    files = services.library(current_user, unit_id)
+    files = library.library(current_user, unit_id)
     can_edit = current_user.role in services.UNIT_ROLES and current_user.unit_id == unit.id
     return render_template(
         "evidence/library.html",
         unit=unit,
         files=files,
-        uploaders=services.uploader_names(files),
+        uploaders=library.uploader_names(files),
         can_edit=can_edit,
         delete_form=DeleteForm(),
         **_upload_limit(),
@@ -126,7 +125,7 @@ def upload():
     status, error, problems = 200, None, []
     if form.validate_on_submit():
         try:
-            evidence = services.upload(current_user, current_user.unit_id, form.file.data, form.meta_values())
+            evidence = uploads.upload(current_user, current_user.unit_id, form.file.data, form.meta_values())
         except ServiceError as err:
             db.session.rollback()
             status, error, problems = err.status, err.message, err.problems
@@ -146,7 +145,7 @@ def edit(evidence_id: int):
     status, error, problems = 200, None, []
     if form.validate_on_submit():
         try:
-            services.update_meta(current_user, evidence.id, form.meta_values(), form.seen.data or "")
+            library.update_meta(current_user, evidence.id, form.meta_values(), form.seen.data or "")
         except ServiceError as err:
             db.session.rollback()
             status, error, problems = err.status, err.message, err.problems
@@ -168,7 +167,7 @@ def _fill(form: EditForm, evidence: Evidence) -> None:
     form.doc_date.data = vn_date(evidence.doc_date)
     form.issuer.data = evidence.issuer
     form.description.data = evidence.description
-    form.seen.data = services.fingerprint(evidence)
+    form.seen.data = library.fingerprint(evidence)
 
 
 @bp.route("/<int:evidence_id>/xoa", methods=["POST"])
@@ -180,7 +179,7 @@ def delete(evidence_id: int):
     evidence = services.get_evidence(current_user, evidence_id)
     name = evidence.original_name
     try:
-        services.delete(current_user, evidence.id)
+        library.delete(current_user, evidence.id)
     except ServiceError as err:
         db.session.rollback()
         if err.status == 404:
@@ -223,7 +222,7 @@ def download(evidence_id: int):
 def view(evidence_id: int):
     """PDFs and images inline for the in-page viewer; anything else downloads."""
     evidence = services.get_evidence(current_user, evidence_id)
-    if evidence.content_type not in services.INLINE_TYPES:
+    if evidence.content_type not in file_checks.INLINE_TYPES:
         return redirect(url_for("evidence.download", evidence_id=evidence.id))
     response = _serve(evidence, as_attachment=False)
     if isinstance(response, tuple):
@@ -240,7 +239,7 @@ def link():
     form = LinkForm()  # Flask-WTF reads a JSON body as form data too
     if not form.validate_on_submit():
         return render_error(400, "Thiếu tiêu chí hoặc tài liệu cần gắn.")
-    row = services.link(current_user, form.item_id.data, form.evidence_id.data, form.page_ref.data)
+    row = citations.link(current_user, form.item_id.data, form.evidence_id.data, form.page_ref.data)
     if wants_json() or request.is_json:
         return jsonify(id=row.id, item_id=row.item_id, evidence_id=row.evidence_id, page_ref=row.page_ref), 201
     flash("Đã gắn tài liệu kiểm chứng cho tiêu chí.", "success")
@@ -253,7 +252,7 @@ def unlink(link_id: int):
     form = DeleteForm()
     if not form.validate_on_submit():
         return render_error(400)
-    services.unlink(current_user, link_id)
+    citations.unlink(current_user, link_id)
     if wants_json() or request.is_json:
         return jsonify(ok=True)
     flash("Đã bỏ liên kết tài liệu khỏi tiêu chí.", "success")

@@ -10,7 +10,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from dvcq.platform.demo import (
+from dvcq.platform.extensions import db
+from dvcq.scoring.models import Campaign, CriteriaVersion, UnitResult
+from dvcq.tenants.demo import (
     AGENCIES,
     COMMUNES,
     DISTRICT,
@@ -19,10 +21,7 @@ from dvcq.platform.demo import (
     GROUP_COMMUNES,
     MERGED,
     MERGED_ON,
-    demo_seeder,
 )
-from dvcq.platform.extensions import db
-from dvcq.scoring.models import Campaign, CriteriaVersion, UnitResult
 from dvcq.tenants.models import Unit
 
 YEARS = (2022, 2023, 2024)
@@ -77,7 +76,6 @@ def past_results_table() -> list[list[str]]:
     return table
 
 
-@demo_seeder
 def seed_past_results() -> None:
     from dvcq.scoring.results import imports
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
-from dvcq.platform.jobs import JobContext, job
+from dvcq.platform.jobs import JobContext
 from dvcq.platform.storage import get_storage, new_key
 from dvcq.scoring.models import Assessment, ItemScore, UnitResult
 from dvcq.scoring.results import services
@@ -222,7 +222,6 @@ def build(authority_id: int, year: int, kind: str, progress=None) -> bytes:
     raise ServiceError("Loại tệp xuất không hợp lệ.")
 
 
-@job(JOB_NAME)
 def export_job(ctx: JobContext, authority_id: int, year: int, kind: str) -> dict:
     """Write the export to storage; the page's progress bar then offers the download. Re-running writes a new file
     (the job is idempotent in what the user gets)."""

@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy import Integer, case, func, select, type_coerce
 
 from dvcq.platform import audit
+from dvcq.platform.auth.models import Role
 from dvcq.platform.bulk import insert_rows
 from dvcq.platform.errors import Conflict, Forbidden, NotFound, ServiceError
 from dvcq.platform.extensions import db
@@ -30,7 +31,7 @@ from dvcq.scoring.models import (
     ItemScore,
     UnitResult,
 )
-from dvcq.tenants.models import Role, Unit, UnitGroup
+from dvcq.tenants.models import Unit, UnitGroup
 
 COMPUTE_ROLES = (Role.SECRETARIAT, Role.ADMIN)
 RELEASED = (AssessmentStatus.RELEASED, AssessmentStatus.FINAL)

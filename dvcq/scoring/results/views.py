@@ -9,17 +9,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, send_file,
 from flask_login import current_user, login_required
 
 from dvcq.platform import jobs
-from dvcq.platform.home import home_cards, nav_item
+from dvcq.platform.auth.models import Role
 from dvcq.platform.permissions import AUTHORITY_STAFF, roles_required
 from dvcq.platform.storage import get_storage
 from dvcq.platform.tenancy import current_scope, get_or_404
 from dvcq.scoring.results import cache as results_cache
-from dvcq.scoring.results import (
-    demo,  # noqa: F401 — registers the demo's past results
-    exports,
-    services,
-)
-from dvcq.tenants.models import Role
+from dvcq.scoring.results import exports, services
 
 bp = Blueprint(
     "results",
@@ -29,7 +24,8 @@ bp = Blueprint(
     static_folder="static",
     static_url_path="/static/results",
 )
-nav_item("Kết quả", "results.index", tuple(Role))
+# The area's links in the top navigation: (label, endpoint, roles that see it).
+NAV = (("Kết quả", "results.index", tuple(Role)),)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -37,8 +33,7 @@ def _user():
     return current_user._get_current_object()
 
 
-@home_cards
-def _results_card(user):
+def home_cards(user):
     entries = services.years(user)
     if not entries:
         return []

@@ -10,10 +10,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from dvcq.platform import audit
+from dvcq.platform.auth.models import Role, User
 from dvcq.platform.errors import Conflict, NotFound, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import vn_datetime
@@ -21,15 +21,14 @@ from dvcq.platform.notifications import notify
 from dvcq.platform.permissions import require
 from dvcq.scoring import engine
 from dvcq.scoring.campaigns.services import NOT_FOUND, path_for
+from dvcq.scoring.criteria import tree
 from dvcq.scoring.models import (
     Assessment,
     AssessmentStatus,
     Campaign,
     CampaignStatus,
     CriteriaNode,
-    EvidenceLink,
     ItemScore,
-    NodeKind,
 )
 from dvcq.scoring.selfassessment.rules import (
     assert_editable,
@@ -38,7 +37,6 @@ from dvcq.scoring.selfassessment.rules import (
     time_left,
     utcnow,
 )
-from dvcq.tenants.models import Role, User
 
 UNIT_ROLES = (Role.OFFICER, Role.LEADER)
 VIEW_ROLES = (Role.OFFICER, Role.LEADER, Role.SECRETARIAT, Role.LEADERSHIP)
@@ -83,21 +81,6 @@ def unit_assessments(actor) -> list[Assessment]:
         .join(Campaign, Campaign.id == Assessment.campaign_id)
         .where(Assessment.unit_id == actor.unit_id, Campaign.status != CampaignStatus.DRAFT)
         .order_by(Campaign.year.desc())
-    )
-    return list(db.session.execute(stmt).scalars())
-
-
-def _nodes(version_id: int) -> list[CriteriaNode]:
-    stmt = select(CriteriaNode).where(CriteriaNode.version_id == version_id).order_by(CriteriaNode.position)
-    return list(db.session.execute(stmt).scalars())
-
-
-def _items(assessment: Assessment) -> list[ItemScore]:
-    stmt = (
-        select(ItemScore)
-        .where(ItemScore.assessment_id == assessment.id)
-        .order_by(ItemScore.node_position)
-        .options(selectinload(ItemScore.evidence_links).selectinload(EvidenceLink.evidence))
     )
     return list(db.session.execute(stmt).scalars())
 
@@ -181,26 +164,6 @@ def totals(assessment: Assessment) -> Totals:
 
 
 @dataclass
-class Row:
-    node: CriteriaNode
-    item: ItemScore | None  # None for a parent node (a heading)
-
-
-@dataclass
-class Area:
-    node: CriteriaNode
-    rows: list[Row]
-
-    @property
-    def is_bonus(self) -> bool:
-        return self.node.kind == NodeKind.BONUS
-
-    @property
-    def is_penalty(self) -> bool:
-        return self.node.kind == NodeKind.PENALTY
-
-
-@dataclass
 class Problem:
     item: ItemScore
     node: CriteriaNode
@@ -219,7 +182,7 @@ class Problem:
 @dataclass
 class Page:
     assessment: Assessment
-    areas: list[Area]
+    areas: list[tree.Area]
     totals: Totals
     deadline: datetime | None
     time_left: str
@@ -248,22 +211,13 @@ def _problems(items: list[ItemScore]) -> list[Problem]:
 def precheck(actor, assessment_id: int) -> list[Problem]:
     """What stops submission: unscored leaves, and leaves claiming points without the evidence they require."""
     assessment = assessment_for(actor, assessment_id)
-    return _problems(_items(assessment))
+    return _problems(tree.items_of(assessment))
 
 
 def page(actor, assessment_id: int, now: datetime | None = None) -> Page:
     assessment = assessment_for(actor, assessment_id)
-    nodes = _nodes(assessment.campaign.criteria_version_id)
-    items = _items(assessment)
-    item_of = {i.node_id: i for i in items}
-    areas: list[Area] = []
-    for node in nodes:
-        if node.parent_id is None:
-            areas.append(Area(node, []))
-        elif areas:
-            areas[-1].rows.append(Row(node, item_of.get(node.id) if node.is_leaf else None))
-        if node.parent_id is None and node.is_leaf:  # an area with no criteria below it is scored itself
-            areas[-1].rows.append(Row(node, item_of.get(node.id)))
+    nodes = tree.nodes_of(assessment.campaign.criteria_version_id)
+    items = tree.items_of(assessment)
     can_edit, reason = False, ""
     if actor.role in UNIT_ROLES:
         try:
@@ -274,7 +228,7 @@ def page(actor, assessment_id: int, now: datetime | None = None) -> Page:
     deadline = self_deadline(assessment)
     return Page(
         assessment=assessment,
-        areas=areas,
+        areas=tree.areas(nodes, items),
         totals=_totals(nodes, {i.node_id: i.self_score for i in items}),
         deadline=deadline,
         time_left=time_left(deadline, now),
@@ -293,8 +247,7 @@ def parse_score(node: CriteriaNode, text: str | None) -> Decimal | None:
     if not text:
         return None
     try:
-        value = engine.parse_points(text)
-        return engine.check_step(value, node.max_points, node.step, node.method.value if node.method else "khoang")
+        return engine.check_score(text, node.max_points, node.step, node.method)
     except ValueError as err:
         raise ServiceError(f"Tiêu chí {node.code}: {err}. Điểm chưa được lưu.") from err
 
@@ -391,7 +344,7 @@ def submit(actor, assessment_id: int, *, confirmed: bool, now: datetime | None =
     assert_editable(assessment, now)
     if not confirmed:
         raise ServiceError("Vui lòng đánh dấu ô xác nhận trước khi nộp hồ sơ tự đánh giá.")
-    items = _items(assessment)
+    items = tree.items_of(assessment)
     problems = _problems(items)
     if problems:
         raise ServiceError(f"Chưa nộp được: hồ sơ còn {len(problems)} vấn đề cần xử lý.", [p.message for p in problems])

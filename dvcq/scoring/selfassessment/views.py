@@ -10,17 +10,16 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from dvcq.platform.auth.models import Role
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import vn_datetime
-from dvcq.platform.home import home_cards, nav_item
 from dvcq.platform.permissions import roles_required
 from dvcq.scoring.campaigns import services as campaign_services
 from dvcq.scoring.models import CampaignStatus
 from dvcq.scoring.selfassessment import services
 from dvcq.scoring.selfassessment.forms import SubmitForm, WithdrawForm
 from dvcq.scoring.selfassessment.rules import self_deadline, time_left
-from dvcq.tenants.models import Role
 
 bp = Blueprint(
     "selfassessment",
@@ -30,11 +29,11 @@ bp = Blueprint(
     static_folder="static",
     static_url_path="/static/selfassessment",
 )
-nav_item("Tự đánh giá", "selfassessment.index", services.UNIT_ROLES)
+# The area's links in the top navigation: (label, endpoint, roles that see it).
+NAV = (("Tự đánh giá", "selfassessment.index", services.UNIT_ROLES),)
 
 
-@home_cards
-def _assessment_card(user):
+def home_cards(user):
     if user.role not in services.UNIT_ROLES:
         return []
     campaign = campaign_services.current_campaign(user.unit.authority_id, include_draft=False)
@@ -154,14 +153,14 @@ def save(assessment_id: int, item_id: int):
 @roles_required(*services.UNIT_ROLES)
 def evidence(assessment_id: int, item_id: int):
     """Cite files of the unit's library for one item (the evidence service does the linking)."""
-    from dvcq.scoring.evidence import services as evidence_services
+    from dvcq.scoring.evidence import library as evidence_library
 
     view = services.page(current_user, assessment_id)
     item = next((row.item for area in view.areas for row in area.rows if row.item and row.item.id == item_id), None)
     if item is None:
         abort(404)
     linked = {link.evidence_id for link in item.evidence_links}
-    files = [f for f in evidence_services.library(current_user, current_user.unit_id) if f.id not in linked]
+    files = [f for f in evidence_library.library(current_user, current_user.unit_id) if f.id not in linked]
     back = url_for("selfassessment.page", assessment_id=assessment_id, _anchor=f"muc-{item_id}")
     return render_template("selfassessment/evidence.html", p=view, item=item, node=item.node, files=files, back=back)
 

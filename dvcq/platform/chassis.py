@@ -1,4 +1,6 @@
-"""The application factory: settings, extensions, the tenancy scope per request, then each area's init_app."""
+"""The chassis of every app: settings, extensions, the tenancy scope per request, errors, security, identity, jobs,
+notifications and the registry the areas plug into. It knows no area: `dvcq/app.py` builds the chassis, then calls
+each area's `register`."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dvcq.platform import errors, formatting, security, settings, transactions
+from dvcq.platform import errors, formatting, registry, security, settings, transactions
 from dvcq.platform.extensions import _locale, babel, csrf, db, limiter, login_manager, migrate
 from dvcq.platform.tenancy import Scope, reset_scope, set_scope
 from dvcq.platform.uploads import UploadRequest
@@ -18,7 +20,8 @@ from dvcq.platform.uploads import UploadRequest
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+def build(test_config: dict | None = None) -> Flask:
+    """An app with the ground floor only; the composition root adds the areas."""
     app = Flask(__name__, instance_relative_config=True, static_url_path="/static")
     app.request_class = UploadRequest  # file parts of opted-in upload views go straight into storage (issue 9)
     instance = Path(app.instance_path)
@@ -40,7 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     formatting.init_app(app)
     security.init_app(app)
-    _register_areas(app)
+    _register_ground_floor(app)
     return app
 
 
@@ -90,23 +93,18 @@ def _init_scope(app: Flask) -> None:
             reset_scope(token)
 
 
-def _register_areas(app: Flask) -> None:
-    from dvcq.insights import init_app as insights_init
-    from dvcq.plans import init_app as plans_init
-    from dvcq.platform import cli, home, jobs, notifications
+def _register_ground_floor(app: Flask) -> None:
+    from dvcq.platform import home, jobs, notifications, schedule
     from dvcq.platform.auth import views as auth_views
-    from dvcq.scoring import init_app as scoring_init
-    from dvcq.tenants import init_app as tenants_init
 
+    areas = registry.init_app(app)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(jobs.bp)
     notifications.init_app(app)
-    tenants_init(app)
-    scoring_init(app)
-    plans_init(app)
-    insights_init(app)
-    cli.init_app(app)
+    areas.job(jobs.SELFTEST_JOB, jobs.selftest)
+    areas.job(notifications.SEND_OUTBOX_JOB, notifications.send_outbox_job)
+    schedule.register_ground_floor_tasks(areas)
 
     @app.get("/favicon.ico")
     def favicon():

@@ -1,0 +1,19 @@
+"""The composition root: the application factory. The chassis (`dvcq/platform`) first, then each area's `register`,
+lowest floor first; this module, `dvcq/cli.py` and `dvcq/worker.py` are the only ones that know every area."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from dvcq import cli, insights, plans, scoring, tenants
+from dvcq.platform import chassis
+
+AREAS = (tenants, scoring, plans, insights)  # floors, lowest first: the order of nav links and demo seeders
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = chassis.build(test_config)
+    for area in AREAS:
+        area.register(app)
+    cli.attach(app)
+    return app

@@ -1,0 +1,180 @@
+"""Creating a campaign in draft and editing it: name, criteria version (pinned), participants and stage deadlines.
+Participation is one Assessment row per unit from creation on; units see nothing of a campaign still in draft."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from dvcq.platform import audit
+from dvcq.platform.auth.models import Role
+from dvcq.platform.errors import Conflict, ServiceError
+from dvcq.platform.extensions import db
+from dvcq.platform.formatting import vn_date, vn_datetime
+from dvcq.platform.permissions import require
+from dvcq.scoring.campaigns.overview import eligible_units
+from dvcq.scoring.campaigns.services import (
+    CAMPAIGN_CONFLICT,
+    DEADLINE_FIELDS,
+    DEADLINE_LABELS,
+    _check_version,
+    _commit,
+    authority_of,
+    campaign_for,
+    end_of_day,
+    participants,
+)
+from dvcq.scoring.models import Assessment, Campaign, CampaignStatus, CriteriaVersion
+from dvcq.scoring.selfassessment.rules import utcnow
+from dvcq.tenants.models import Unit
+
+
+def _lock_version(actor, version: CriteriaVersion) -> None:
+    """Pin the criteria version: once a campaign uses it, it cannot change (audited by the criteria service)."""
+    from dvcq.scoring.criteria.services import lock_version
+
+    lock_version(actor, version.id)
+
+
+def _deadline_problems(deadlines: dict[CampaignStatus, date | None]) -> list[str]:
+    problems = []
+    previous: tuple[CampaignStatus, date] | None = None
+    for stage in DEADLINE_FIELDS:
+        day = deadlines.get(stage)
+        if day is None:
+            continue
+        if previous and day <= previous[1]:
+            problems.append(
+                f"{DEADLINE_LABELS[stage]} ({vn_date(day)}) phải sau {DEADLINE_LABELS[previous[0]].lower()} "
+                f"({vn_date(previous[1])})."
+            )
+        previous = (stage, day)
+    return problems
+
+
+def _participant_problems(authority_id: int, unit_ids: list[int]) -> tuple[list[Unit], list[str]]:
+    eligible = {u.id: u for g in eligible_units(authority_id) for u in g.units}
+    problems = [
+        f"Đơn vị mã số {uid} không thuộc danh sách đơn vị được đánh giá." for uid in unit_ids if uid not in eligible
+    ]
+    return [eligible[uid] for uid in dict.fromkeys(unit_ids) if uid in eligible], problems
+
+
+def _name_problems(name: str) -> list[str]:
+    if not name:
+        return ["Tên kỳ đánh giá không được để trống."]
+    if len(name) > 300:
+        return ["Tên kỳ đánh giá dài quá 300 ký tự."]
+    return []
+
+
+def _deadline_values(campaign: Campaign) -> dict[str, str]:
+    return {stage.value: vn_datetime(getattr(campaign, f)) for stage, f in DEADLINE_FIELDS.items()}
+
+
+def create_campaign(
+    actor,
+    *,
+    year: int,
+    name: str,
+    criteria_version_id: int,
+    unit_ids: list[int],
+    deadlines: dict[CampaignStatus, date | None],
+) -> Campaign:
+    """Create a campaign in draft, pin (lock) its criteria version and record the participating units. Every
+    problem is listed at once; nothing is written unless all is well."""
+    require(actor, Role.SECRETARIAT)
+    authority_id = authority_of(actor)
+    name = (name or "").strip()
+    problems = _name_problems(name)
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        problems.append(f"Năm đánh giá «{year}» không hợp lệ.")
+    elif db.session.execute(
+        select(Campaign.id).where(Campaign.authority_id == authority_id, Campaign.year == year)
+    ).first():
+        problems.append(f"Đã có kỳ đánh giá năm {year}; mỗi năm chỉ có một kỳ đánh giá.")
+    version = db.session.execute(
+        select(CriteriaVersion).where(
+            CriteriaVersion.id == criteria_version_id, CriteriaVersion.authority_id == authority_id
+        )
+    ).scalar_one_or_none()
+    if version is None:
+        problems.append("Vui lòng chọn bộ tiêu chí áp dụng cho kỳ đánh giá.")
+    units, unit_problems = _participant_problems(authority_id, unit_ids)
+    problems += unit_problems + _deadline_problems(deadlines)
+    if problems:
+        raise ServiceError("Chưa tạo được kỳ đánh giá. Vui lòng sửa các lỗi sau:", problems)
+
+    campaign = Campaign(
+        authority_id=authority_id,
+        year=year,
+        name=name,
+        criteria_version_id=version.id,
+        status=CampaignStatus.DRAFT,
+        created_at=utcnow(),
+        **{f: end_of_day(deadlines[s]) if deadlines.get(s) else None for s, f in DEADLINE_FIELDS.items()},
+    )
+    db.session.add(campaign)
+    db.session.flush()
+    _lock_version(actor, version)
+    for unit in units:
+        db.session.add(Assessment(unit_id=unit.id, campaign_id=campaign.id, group_id=unit.group_id))
+    audit.record(
+        "campaign.create",
+        actor=actor,
+        unit_id=authority_id,
+        target=campaign,
+        after={
+            "year": year,
+            "name": name,
+            "criteria_version_id": version.id,
+            "units": sorted(u.code for u in units),
+            "deadlines": _deadline_values(campaign),
+        },
+    )
+    db.session.commit()
+    return campaign
+
+
+def update_draft(
+    actor,
+    campaign_id: int,
+    version: int | None,
+    *,
+    name: str,
+    unit_ids: list[int],
+    deadlines: dict[CampaignStatus, date | None],
+) -> Campaign:
+    """Change a draft campaign's name, deadlines and participants (untick a unit to leave it out)."""
+    require(actor, Role.SECRETARIAT)
+    campaign = campaign_for(actor, campaign_id)
+    _check_version(campaign, version, CAMPAIGN_CONFLICT)
+    if campaign.status != CampaignStatus.DRAFT:
+        raise Conflict(
+            "Kỳ đánh giá đã mở nên không sửa danh sách đơn vị và các mốc thời hạn được nữa; hãy dùng gia hạn."
+        )
+    name = (name or "").strip()
+    units, unit_problems = _participant_problems(campaign.authority_id, unit_ids)
+    problems = _name_problems(name) + unit_problems + _deadline_problems(deadlines)
+    if problems:
+        raise ServiceError("Chưa lưu được kỳ đánh giá. Vui lòng sửa các lỗi sau:", problems)
+    current = {a.unit_id: a for a in participants(campaign)}
+    before = {"name": campaign.name, "units": sorted(a.unit.code for a in current.values())}
+    before["deadlines"] = _deadline_values(campaign)
+    wanted = {u.id: u for u in units}
+    for unit_id, assessment in current.items():
+        if unit_id not in wanted:
+            db.session.delete(assessment)
+    for unit_id, unit in wanted.items():
+        if unit_id not in current:
+            db.session.add(Assessment(unit_id=unit_id, campaign_id=campaign.id, group_id=unit.group_id))
+    campaign.name = name
+    for stage, f in DEADLINE_FIELDS.items():
+        setattr(campaign, f, end_of_day(deadlines[stage]) if deadlines.get(stage) else None)
+    after = {"name": name, "units": sorted(u.code for u in units), "deadlines": _deadline_values(campaign)}
+    audit.record(
+        "campaign.update", actor=actor, unit_id=campaign.authority_id, target=campaign, before=before, after=after
+    )
+    _commit(CAMPAIGN_CONFLICT)
+    return campaign

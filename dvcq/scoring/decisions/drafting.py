@@ -1,0 +1,171 @@
+"""Drafting the decision approving the results (Quyết định phê duyệt kết quả đánh giá, phân loại) and editing the
+draft; each change: permission check → change → audit record, in one transaction."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from dvcq.platform import audit
+from dvcq.platform.auth.models import Role
+from dvcq.platform.errors import Conflict, ServiceError
+from dvcq.platform.extensions import db
+from dvcq.platform.permissions import require
+from dvcq.scoring.decisions.defaults import (
+    _group_counts,
+    _signer,
+    default_articles,
+    default_legal_bases,
+    default_recipients,
+    default_summary,
+    issuer_lines,
+    short_place,
+)
+from dvcq.scoring.decisions.freeze import FROZEN_MESSAGE, FrozenError
+from dvcq.scoring.decisions.services import (
+    EDITABLE,
+    _check_version,
+    _commit,
+    _lines,
+    _nfc,
+    _now,
+    _number_problems,
+    _parse_date,
+    _state,
+    campaign_for,
+    decision_for,
+    decisions_of,
+    main_decision,
+    today_in_vietnam,
+)
+from dvcq.scoring.models import CampaignStatus, Decision, DecisionStatus
+from dvcq.tenants.models import Unit
+
+TEXT_LIMITS = {
+    "number": ("Số quyết định", 60),
+    "place": ("Địa danh", 120),
+    "issuer_parent": ("Tên cơ quan chủ quản", 200),
+    "issuer": ("Tên cơ quan ban hành", 200),
+    "signer_authority": ("Thẩm quyền ký", 120),
+    "signer_title": ("Chức vụ người ký", 120),
+    "signer_name": ("Họ tên người ký", 120),
+}
+
+
+def draft(actor, campaign_id: int) -> Decision:
+    """The campaign's decision, prefilled from the campaign and the authority: created once, then returned as is."""
+    require(actor, Role.SECRETARIAT)
+    campaign = campaign_for(actor, campaign_id)
+    existing = main_decision(decisions_of(actor, campaign))
+    if existing is not None:
+        return existing
+    if campaign.status == CampaignStatus.PUBLISHED:
+        raise FrozenError(FROZEN_MESSAGE)
+    blank = db.session.execute(
+        select(Decision).where(
+            Decision.authority_id == campaign.authority_id, Decision.number == "", Decision.campaign_id != campaign.id
+        )
+    ).scalar_one_or_none()
+    if blank is not None:
+        raise Conflict(
+            f"Dự thảo quyết định của {blank.campaign.name} chưa có số; hãy nhập số cho dự thảo đó trước khi soạn "
+            "dự thảo mới."
+        )
+    authority = db.session.get(Unit, campaign.authority_id)
+    parent_line, issuer = issuer_lines(authority)
+    decision = Decision(
+        authority_id=campaign.authority_id,
+        campaign_id=campaign.id,
+        status=DecisionStatus.DRAFT,
+        number="",
+        signed_on=today_in_vietnam(),
+        place=short_place(authority.name),
+        issuer_parent=parent_line,
+        issuer=issuer,
+        summary=default_summary(campaign.year),
+        legal_bases="\n".join(default_legal_bases(authority)),
+        articles=json.dumps(default_articles(authority, campaign, _group_counts(campaign)), ensure_ascii=False),
+        signer_authority="TM. ỦY BAN NHÂN DÂN",
+        signer_title="CHỦ TỊCH",
+        signer_name=_signer(authority),
+        recipients="\n".join(default_recipients(authority)),
+        created_at=_now(),
+    )
+    db.session.add(decision)
+    db.session.flush()
+    audit.record("decision.draft", actor=actor, unit_id=campaign.authority_id, target=decision, after=_state(decision))
+    db.session.commit()
+    return decision
+
+
+def _clean_fields(decision: Decision, fields: dict) -> tuple[dict, list[str]]:
+    """The user's fields, normalised (NFC, trimmed, lists one item a line), and every problem with them."""
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise ValueError(f"unknown decision fields: {sorted(unknown)}")
+    problems: list[str] = []
+    values: dict = {}
+    for name in EDITABLE:
+        if name not in fields:
+            continue
+        raw = fields[name]
+        if name == "signed_on":
+            values[name] = _parse_date(raw, problems)
+        elif name == "articles":
+            values[name] = [" ".join(a.split()) for a in _lines(raw if isinstance(raw, list | tuple) else [raw])]
+        elif name in ("legal_bases", "recipients"):
+            values[name] = "\n".join(_lines(raw))
+        else:
+            values[name] = _nfc(raw)
+    for name, (label, limit) in TEXT_LIMITS.items():
+        if len(values.get(name, "")) > limit:
+            problems.append(f"{label} dài quá {limit} ký tự.")
+    for name, label in (("issuer", "Tên cơ quan ban hành"), ("place", "Địa danh"), ("summary", "Trích yếu")):
+        if name in values and not values[name]:
+            problems.append(f"{label} không được để trống.")
+    if "legal_bases" in values and not values["legal_bases"]:
+        problems.append("Cần ít nhất một căn cứ ban hành.")
+    if "recipients" in values and not values["recipients"]:
+        problems.append("Cần ít nhất một nơi nhận.")
+    if "articles" in values and not values["articles"]:
+        problems.append("Quyết định cần có ít nhất Điều 1.")
+    if "signer_authority" in values and not values["signer_authority"]:
+        problems.append("Thẩm quyền ký (ví dụ: TM. ỦY BAN NHÂN DÂN) không được để trống.")
+    if "number" in values or "signed_on" in values:
+        signed_on = values.get("signed_on", decision.signed_on)
+        number = values.get("number", decision.number)
+        problems += _number_problems(decision.authority_id, number, False, decision.id, signed_on)
+    return values, problems
+
+
+def update(actor, decision_id: int, version, **fields) -> Decision:
+    """Save the draft's fields. `version` is the one the user saw: a stale form gets a 409, never an overwrite."""
+    require(actor, Role.SECRETARIAT)
+    decision = decision_for(actor, decision_id)
+    if decision.status == DecisionStatus.ISSUED:
+        raise Conflict(
+            f"Quyết định số {decision.number} đã ban hành; không sửa được nữa. "
+            "Muốn thay đổi kết quả, hãy ban hành quyết định điều chỉnh."
+        )
+    _check_version(decision, version)
+    values, problems = _clean_fields(decision, fields)
+    if problems:
+        raise ServiceError("Dự thảo quyết định chưa được lưu:", problems)
+    before = _state(decision)
+    for name, value in values.items():
+        setattr(decision, name, json.dumps(value, ensure_ascii=False) if name == "articles" else value)
+    after = _state(decision)
+    changed = {k for k in after if after[k] != before[k]}
+    if not changed:
+        return decision
+    audit.record(
+        "decision.update",
+        actor=actor,
+        unit_id=decision.authority_id,
+        target=decision,
+        before={k: before[k] for k in sorted(changed)},
+        after={k: after[k] for k in sorted(changed)},
+    )
+    _commit()
+    return decision

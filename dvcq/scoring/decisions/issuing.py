@@ -1,0 +1,164 @@
+"""Issuing the decision, which publishes the results and freezes the campaign, in one transaction; the files are
+generated afterwards, as a job."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import or_, select
+
+from dvcq.platform import audit
+from dvcq.platform.auth.models import Role
+from dvcq.platform.errors import Conflict, ServiceError
+from dvcq.platform.extensions import db
+from dvcq.platform.formatting import vn_date
+from dvcq.platform.notifications import notify
+from dvcq.platform.permissions import require
+from dvcq.scoring.decisions.freeze import FROZEN_MESSAGE, FrozenError
+from dvcq.scoring.decisions.services import (
+    GENERATE_JOB,
+    _check_version,
+    _commit,
+    _enqueue,
+    _lock,
+    _now,
+    _number_problems,
+    _participant_users,
+    _state,
+    articles_of,
+    decision_for,
+    path_for,
+)
+from dvcq.scoring.models import (
+    Assessment,
+    Campaign,
+    CampaignStatus,
+    CriteriaNode,
+    Decision,
+    DecisionStatus,
+    ItemScore,
+    UnitResult,
+)
+from dvcq.tenants.models import Unit
+
+
+def incomplete_units(campaign: Campaign) -> list[str]:
+    """One line per participating unit whose appraisal lacks a score on any leaf (no final and no appraised score,
+    or no row at all)."""
+    leaves = dict(
+        db.session.execute(
+            select(CriteriaNode.id, CriteriaNode.code).where(
+                CriteriaNode.version_id == campaign.criteria_version_id, CriteriaNode.is_leaf.is_(True)
+            )
+        ).all()
+    )
+    participants = db.session.execute(
+        select(Assessment.id, Unit.name)
+        .join(Unit, Unit.id == Assessment.unit_id)
+        .where(Assessment.campaign_id == campaign.id)
+        .order_by(Unit.code)
+        .execution_options(authority_wide=True)
+    ).all()
+    scored: dict[int, set[int]] = defaultdict(set)
+    rows = db.session.execute(
+        select(ItemScore.assessment_id, ItemScore.node_id)
+        .join(Assessment, Assessment.id == ItemScore.assessment_id)
+        .where(
+            Assessment.campaign_id == campaign.id,
+            or_(ItemScore.final_score.is_not(None), ItemScore.appraised_score.is_not(None)),
+        )
+        .execution_options(authority_wide=True)
+    ).all()
+    for assessment_id, node_id in rows:
+        scored[assessment_id].add(node_id)
+    problems = []
+    for assessment_id, unit_name in participants:
+        missing = sorted((leaves[n] for n in set(leaves) - scored[assessment_id]), key=_code_key)
+        if missing:
+            shown = ", ".join(missing[:8]) + (f" và {len(missing) - 8} tiêu chí khác" if len(missing) > 8 else "")
+            problems.append(f"{unit_name}: còn {len(missing)} tiêu chí chưa có điểm thẩm định ({shown}).")
+    return problems
+
+
+def _code_key(code: str) -> tuple:
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in code.split("."))
+
+
+def _publish_results(campaign: Campaign, actor) -> list[UnitResult]:
+    """The final figures: recomputed now, in this transaction, and marked published."""
+    from dvcq.scoring.results.services import campaign_results, compute
+
+    compute(campaign.id, actor=actor, commit=False)
+    results = campaign_results(campaign.id)
+    for row in results:
+        if row.campaign_id == campaign.id:
+            row.published = True
+    db.session.flush()  # before the campaign turns published: the freeze would refuse these rows after
+    return results
+
+
+def issue(actor, decision_id: int, version) -> Decision:
+    """Issue the decision: refuse (nothing changed) unless the campaign is in final review, every unit fully
+    appraised and the number set and unused; otherwise, in one transaction, recompute the results, publish them,
+    mark the campaign published and the decision issued. The files are generated afterwards, as a job."""
+    require(actor, Role.SECRETARIAT)
+    decision = decision_for(actor, decision_id)
+    campaign = _lock(decision)
+    if decision.status == DecisionStatus.ISSUED:
+        raise Conflict(
+            f"Quyết định số {decision.number} đã được ban hành ngày {vn_date(decision.signed_on)}; "
+            "không thể ban hành lại."
+        )
+    _check_version(decision, version)
+    if campaign.status == CampaignStatus.PUBLISHED:
+        raise FrozenError(FROZEN_MESSAGE)
+    if campaign.status != CampaignStatus.FINAL_REVIEW:
+        raise Conflict(
+            f"Chỉ ban hành quyết định khi kỳ đánh giá ở giai đoạn «{CampaignStatus.FINAL_REVIEW.label}» "
+            f"(hiện tại: «{campaign.status.label}»)."
+        )
+    incomplete = incomplete_units(campaign)
+    if incomplete:
+        raise Conflict("Chưa ban hành được: còn đơn vị chưa được thẩm định đầy đủ.", incomplete)
+    problems = _number_problems(decision.authority_id, decision.number, True, decision.id, decision.signed_on)
+    if decision.signed_on is None:
+        problems.append("Chưa nhập ngày ký.")
+    if not decision.signer_name.strip():
+        problems.append("Chưa nhập họ tên người ký.")
+    if not articles_of(decision):
+        problems.append("Quyết định chưa có nội dung các điều.")
+    if problems:
+        raise ServiceError("Chưa ban hành được quyết định:", problems)
+
+    results = _publish_results(campaign, actor)
+    now = _now()
+    before = campaign.status
+    campaign.status, campaign.published_at = CampaignStatus.PUBLISHED, now
+    decision.status, decision.issued_at, decision.issued_by_id = DecisionStatus.ISSUED, now, actor.id
+    audit.record(
+        "decision.issue",
+        actor=actor,
+        unit_id=decision.authority_id,
+        target=decision,
+        before={"status": DecisionStatus.DRAFT},
+        after=_state(decision),
+    )
+    audit.record(
+        "campaign.publish",
+        actor=actor,
+        unit_id=campaign.authority_id,
+        target=campaign,
+        before={"status": before},
+        after={"status": campaign.status, "published_at": now, "decision": decision.number, "units": len(results)},
+    )
+    notify(
+        _participant_users(campaign),
+        "results.published",
+        f"Kết quả đánh giá Chỉ số Dân vận chính quyền năm {campaign.year} đã được công bố theo Quyết định số "
+        f"{decision.number} ngày {vn_date(decision.signed_on)}.",
+        link=path_for("decisions.campaign", campaign_id=campaign.id),
+        dedupe_key=f"decision-issued:{decision.id}",
+    )
+    _commit()
+    _enqueue(actor, decision, GENERATE_JOB, f"Tạo tệp Quyết định số {decision.number}")
+    return decision
