@@ -1,12 +1,13 @@
 """The composition root: the application factory. The chassis (`dvcq/platform`) first, then each area's `register`,
-lowest floor first; this module, `dvcq/cli.py` and `dvcq/worker.py` are the only ones that know every area."""
+lowest floor first; this module is the only one that imports every area (`dvcq/cli.py`, `dvcq/worker.py` and `dvcq/cron.py`
+reach them through it)."""
 
 from __future__ import annotations
 
 from flask import Flask
 
-from dvcq import cli, insights, plans, scoring, tenants
-from dvcq.platform import chassis
+from dvcq import insights, plans, scoring, tenants
+from dvcq.platform import chassis, cli
 
 AREAS = (tenants, scoring, plans, insights)  # floors, lowest first: the order of nav links and demo seeders
 

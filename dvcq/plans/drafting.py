@@ -10,7 +10,8 @@ from dvcq.plans.models import ImprovementPlan, PlanStatus, PlanTask, TaskKind
 from dvcq.platform.formatting import points
 from dvcq.scoring.engine import format_rank
 from dvcq.scoring.models import Assessment, Campaign
-from dvcq.scoring.results.services import engine_inputs, unit_breakdown, what_if
+from dvcq.scoring.results.inputs import engine_inputs
+from dvcq.scoring.results.whatif import describe_what_if, unit_breakdown, what_if
 
 DEFAULT_POST = "Công chức Văn phòng - Thống kê"
 
@@ -50,8 +51,6 @@ def build_draft(campaign: Campaign, assessment: Assessment) -> ImprovementPlan:
         "max_total": f"{breakdown.max_total:.2f}",
         "what_if": [],
     }
-    from dvcq.scoring.results.services import describe_what_if
-
     base["what_if"] = describe_what_if(answer)
 
     plan = ImprovementPlan(

@@ -62,7 +62,7 @@ def scoped_command(*, unit: bool = False, default_authority: bool = False):
         @functools.wraps(fn)
         def wrapped(*args, authority_code: str | None = None, unit_code: str | None = None, **kwargs):
             with scoped(SYSTEM):  # reading the unit tree to find the scope
-                scope, authority_code = _scope_for(authority_code, unit_code, default_authority)
+                scope, authority_code = _scope_for(authority_code, unit_code, default_authority, unit)
             if unit:
                 kwargs["unit_code"] = unit_code
             return _run(scope, fn, args, {"authority_code": authority_code, **kwargs})
@@ -78,7 +78,9 @@ def scoped_command(*, unit: bool = False, default_authority: bool = False):
     return decorate
 
 
-def _scope_for(authority_code: str | None, unit_code: str | None, default_authority: bool) -> tuple[Scope, str]:
+def _scope_for(
+    authority_code: str | None, unit_code: str | None, default_authority: bool, takes_unit: bool
+) -> tuple[Scope, str]:
     units = UNITS.c
     if unit_code:
         row = db.session.execute(
@@ -92,7 +94,10 @@ def _scope_for(authority_code: str | None, unit_code: str | None, default_author
         return Scope(authority_id=row.authority_id, unit_id=row.id), authority
     if not authority_code:
         if not default_authority:
-            fail("Hãy chọn cơ quan đánh giá bằng --authority MÃ (hoặc một đơn vị bằng --unit MÃ).")
+            fail(
+                "Hãy chọn cơ quan đánh giá bằng --authority MÃ"
+                + (" (hoặc một đơn vị bằng --unit MÃ)." if takes_unit else ".")
+            )
         members = select(units.authority_id).where(units.authority_id != units.id).distinct()
         codes = list(db.session.execute(select(units.code).where(units.id.in_(members)).order_by(units.code)).scalars())
         if len(codes) != 1:
@@ -218,3 +223,12 @@ def tick_command():
 
     for name, result in tick().items():
         click.echo(f"{name}: {result}")
+
+
+def attach(app) -> None:
+    """Give the `dvcq` group every command the areas registered, and hang it on `app.cli` (called by the factory)."""
+    from dvcq.platform import registry
+
+    for command in registry.of(app).commands:
+        dvcq.add_command(command)
+    app.cli.add_command(dvcq)

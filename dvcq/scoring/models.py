@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     Boolean,
+    ColumnElement,
     Date,
     DateTime,
     Enum,
@@ -20,7 +21,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from dvcq.platform.extensions import db
@@ -290,10 +293,15 @@ class ItemScore(TenantScoped, db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    @property
+    @hybrid_property
     def result_score(self) -> Decimal | None:
-        """The score that counts: final if fixed, else appraised, else none."""
+        """The score that counts: final if fixed, else appraised, else none — on a row here, in SQL below."""
         return self.final_score if self.final_score is not None else self.appraised_score
+
+    @result_score.inplace.expression
+    @classmethod
+    def _result_score_expression(cls) -> ColumnElement[Decimal | None]:
+        return func.coalesce(cls.final_score, cls.appraised_score)
 
 
 class Evidence(TenantScoped, db.Model):

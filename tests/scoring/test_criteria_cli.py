@@ -103,21 +103,38 @@ def test_without_authority_the_only_district_with_communes_is_used(app, runner, 
 def test_export_then_import_round_trips_exactly(world, runner, tmp_path):
     version = load_sample_version(world.district_id)
     first, second = tmp_path / "xuat 1.xlsx", tmp_path / "xuat 2.xlsx"
-    result = crit(runner, "export", str(version.id), str(first))
+    result = crit(runner, "export", "--authority", "D", str(version.id), str(first))
     assert result.exit_code == 0, result.output
     assert result.stdout == f"Đã xuất «{version.name}» ra {first}.\n"
     result = crit(runner, "import", str(first), "--authority", "D")
     assert result.exit_code == 0, result.output
     again = int(result.stdout)
-    assert crit(runner, "export", str(again), str(second)).exit_code == 0
+    assert crit(runner, "export", "--authority", "D", str(again), str(second)).exit_code == 0
     assert cells(first.read_bytes()) == cells(second.read_bytes())
 
 
 def test_export_of_an_unknown_version_exits_1(world, runner, tmp_path):
-    result = crit(runner, "export", "4242", str(tmp_path / "x.xlsx"))
+    result = crit(runner, "export", "--authority", "D", "4242", str(tmp_path / "x.xlsx"))
     assert result.exit_code == 1
     assert result.stderr == "Lỗi: Không tìm thấy bộ tiêu chí.\n"
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_export_runs_in_the_authoritys_scope_so_another_authoritys_version_is_not_found(world, runner, tmp_path):
+    version = load_sample_version(world.district_id)
+    foreign = crit(runner, "export", "--authority", "D2", str(version.id), str(tmp_path / "x.xlsx"))
+    missing = crit(runner, "export", "--authority", "D2", "4242", str(tmp_path / "x.xlsx"))
+    assert foreign.exit_code == missing.exit_code == 1
+    assert foreign.stderr == missing.stderr == "Lỗi: Không tìm thấy bộ tiêu chí.\n"
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_a_command_on_tenant_data_asks_which_authority_when_there_are_several(world, runner, tmp_path):
+    result = crit(runner, "export", "4242", str(tmp_path / "x.xlsx"))
+    assert result.exit_code == 1
+    assert result.stderr == "Lỗi: Có nhiều cơ quan đánh giá (D, D2): hãy chọn một bằng --authority MÃ.\n"
+    commune = crit(runner, "export", "--authority", "A", "4242", str(tmp_path / "x.xlsx"))
+    assert commune.exit_code == 1 and "không phải cơ quan đánh giá" in commune.stderr
 
 
 def test_import_over_a_locked_version_exits_1(world, runner, tmp_path):

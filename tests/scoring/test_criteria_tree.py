@@ -37,7 +37,12 @@ def test_the_self_assessment_page_and_the_appraisal_sheet_show_the_same_tree(wor
 
 def test_an_area_of_the_sheet_sums_self_scores_and_the_scores_that_count(world):
     campaign_id = open_campaign(world)
-    scores = {"1.1.a": ("2.5", "2", None), "1.1.b": ("3", None, None), "1.2": ("4", "3", "3.5"), "2.1": ("1", "1", None)}
+    scores = {
+        "1.1.a": ("2.5", "2", None),
+        "1.1.b": ("3", None, None),
+        "1.2": ("4", "3", "3.5"),
+        "2.1": ("1", "1", None),
+    }
     with scoped(SYSTEM):
         for code, (own, appraised, final) in scores.items():
             item = item_of(world.a_id, campaign_id, code)

@@ -187,7 +187,7 @@ def test_a_bulk_insert_into_a_published_campaign_is_refused_whole(world):
 def test_a_bulk_insert_into_an_open_campaign_passes(world):
     c = decision_campaign(world)
     with scoped(SYSTEM):
-        from dvcq.scoring.results.services import compute
+        from dvcq.scoring.results.compute import compute
 
         compute(c.campaign_id)
     before = _result_rows(c.campaign_id)

@@ -12,7 +12,7 @@ from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, Scope, scoped
 from dvcq.scoring.appraisal import services as appraisal
 from dvcq.scoring.models import Explanation
-from dvcq.scoring.results import services
+from dvcq.scoring.results.compute import compute
 from tests.e2e.conftest import (  # noqa: F401 — shared fixtures
     assert_stacks_on_a_phone,
     chromium,
@@ -32,7 +32,7 @@ pytestmark = pytest.mark.e2e
 def test_on_a_phone_the_lost_items_are_cards_with_their_reasons(page, world, traffic):  # noqa: F811
     campaign_id, _, _ = real_case_group(world)
     with scoped(SYSTEM):
-        services.compute(campaign_id)
+        compute(campaign_id)
     login(page, world.secretariat)
     page.goto(f"/ket-qua/2023/don-vi/{world.a_id}")
     lost = page.locator("[data-testid=lost-items]")
@@ -61,7 +61,7 @@ def test_on_a_phone_the_criteria_versions_are_cards(page, world, traffic):  # no
 def test_on_a_phone_the_years_of_results_are_cards_with_their_links_in_sight(page, world, traffic):  # noqa: F811
     campaign_id, _, _ = real_case_group(world)
     with scoped(SYSTEM):
-        services.compute(campaign_id)
+        compute(campaign_id)
     login(page, world.secretariat)
     page.goto("/ket-qua/")
     assert_stacks_on_a_phone(page, "[data-testid=years]")

@@ -10,13 +10,14 @@ from decimal import Decimal as D
 
 from sqlalchemy import select
 
+from dvcq.platform import clock
 from dvcq.platform.auth.models import Role, User
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, Scope, scoped
 from dvcq.scoring.decisions import amendments, drafting, issuing
 from dvcq.scoring.models import CampaignStatus, UnitResult
-from dvcq.scoring.results import services
 from dvcq.scoring.results.cache import cache_of
+from dvcq.scoring.results.compute import compute
 from dvcq.tenants.models import Unit
 from tests import factories
 from tests.scoring.decision_factories import decision_campaign
@@ -86,7 +87,7 @@ def test_an_amendment_shows_at_once_on_a_table_already_cached(app, world, make_b
 def test_a_renamed_unit_and_a_late_import_of_last_year_show_at_once(world, browser):
     campaign_id, _, _ = real_case_group(world)
     with scoped(SYSTEM):
-        services.compute(campaign_id)
+        compute(campaign_id)
     set_campaign_status(campaign_id, CampaignStatus.PUBLISHED)
     browser.login(world.leadership)
     assert _rows(_page(browser, 2023))["A"][1] == "Xã An Bình"
@@ -109,7 +110,7 @@ def test_a_renamed_unit_and_a_late_import_of_last_year_show_at_once(world, brows
                 rank_of=19,
                 source="import",
                 published=True,
-                computed_at=services._now(),
+                computed_at=clock.now(),
             )
         )
         db.session.commit()
@@ -119,7 +120,7 @@ def test_a_renamed_unit_and_a_late_import_of_last_year_show_at_once(world, brows
 def test_one_authoritys_cached_table_never_reaches_another_authority(world, make_browser):
     campaign_id, _, _ = real_case_group(world)
     with scoped(SYSTEM):
-        services.compute(campaign_id)
+        compute(campaign_id)
         far_district = db.session.get(Unit, db.session.get(Unit, world.far_id).authority_id)
         factories.user("lanhdao.d2", Role.LEADERSHIP, far_district)
         db.session.add(
@@ -135,7 +136,7 @@ def test_one_authoritys_cached_table_never_reaches_another_authority(world, make
                 rank_of=1,
                 source="import",
                 published=True,
-                computed_at=services._now(),
+                computed_at=clock.now(),
             )
         )
         db.session.commit()
@@ -155,7 +156,7 @@ def test_one_authoritys_cached_table_never_reaches_another_authority(world, make
 def test_a_units_user_is_never_served_the_staff_table_nor_an_unpublished_year(app, world, make_browser):
     campaign_id, _, _ = real_case_group(world)
     with scoped(SYSTEM):
-        services.compute(campaign_id)
+        compute(campaign_id)
     staff, a, b = make_browser(), make_browser(), make_browser()
     staff.login(world.leadership)
     a.login(world.officer_a)

@@ -7,13 +7,17 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import event, select
 
+from dvcq.platform import clock
 from dvcq.platform.audit import AuditRecord
 from dvcq.platform.errors import Conflict, Forbidden
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, Scope, scoped
 from dvcq.scoring import engine
 from dvcq.scoring.models import AssessmentStatus, Campaign, CampaignStatus, ItemScore, UnitResult
-from dvcq.scoring.results import services
+from dvcq.scoring.results.access import RELEASED
+from dvcq.scoring.results.compute import campaign_results, compute
+from dvcq.scoring.results.inputs import engine_inputs
+from dvcq.scoring.results.whatif import describe_what_if, unit_breakdown, what_if
 from tests.scoring.results_factories import (
     HOAN_THANH,
     TOT,
@@ -29,8 +33,8 @@ from tests.scoring.results_factories import (
 
 def _compute(campaign_id, scope=SYSTEM):
     with scoped(scope):
-        services.compute(campaign_id)
-        return services.campaign_results(campaign_id)
+        compute(campaign_id)
+        return campaign_results(campaign_id)
 
 
 def _by_unit(rows):
@@ -47,7 +51,7 @@ def test_the_real_case_is_xuat_sac_self_scored_tot_appraised_and_ranks_02_of_19(
     assert a.group_name == "Khối xã" and a.source == "campaign" and a.published is False
     assert a.campaign_id == campaign_id and a.year == 2023 and a.authority_id == world.district_id
     with scoped(SYSTEM):
-        rules = services.engine_inputs(db.session.get(Campaign, campaign_id).criteria_version_id).rules
+        rules = engine_inputs(db.session.get(Campaign, campaign_id).criteria_version_id).rules
     assert engine.classify(a.self_total, rules).label == XUAT_SAC
     assert rows[world.b_id].rank == 1 and rows[world.b_id].appraised_total == D("88.25")
 
@@ -207,8 +211,8 @@ def test_the_secretariat_computes_in_the_authority_scope_and_leadership_may_not(
         secretariat = db.session.execute(select(User).where(User.login == world.secretariat)).scalar_one()
         leadership = db.session.execute(select(User).where(User.login == world.leadership)).scalar_one()
         with pytest.raises(Forbidden):
-            services.compute(campaign_id, actor=leadership)
-        done = services.compute(campaign_id, actor=secretariat)
+            compute(campaign_id, actor=leadership)
+        done = compute(campaign_id, actor=secretariat)
     assert (done.units, done.ranked) == (20, 20)
 
 
@@ -240,7 +244,7 @@ def test_compute_replaces_rows_imported_for_that_year(world):
                 appraised_total=D("70"),
                 source="import",
                 published=True,
-                computed_at=services._now(),
+                computed_at=clock.now(),
             )
         )
         db.session.commit()
@@ -257,11 +261,11 @@ def test_what_if_names_the_fewest_lost_items_to_the_next_level_in_plain_vietname
     campaign_id, ids, _ = real_case_group(world)
     _compute(campaign_id)
     with scoped(SYSTEM):
-        answer = services.what_if(ids["a"])
+        answer = what_if(ids["a"])
     assert answer.level.needed == D("4.50")
     assert answer.level.items == (("2.3", D("2.00")), ("5.1.b", D("1.50")), ("4.2", D("1.00")))
     assert answer.points_to_next_rank == D("2.76")
-    assert services.describe_what_if(answer) == [
+    assert describe_what_if(answer) == [
         "Cần thêm 4,50 điểm để đạt mức Hoàn thành xuất sắc nhiệm vụ — ví dụ khắc phục các mục "
         "2.3 (2,00 điểm), 5.1.b (1,50 điểm), 4.2 (1,00 điểm).",
         "Cần thêm 2,76 điểm để vươn lên hạng 01/19 (hiện xếp hạng 02/19).",
@@ -272,15 +276,15 @@ def test_what_if_for_the_best_level_and_the_first_rank(world):
     campaign_id, ids, _ = real_case_group(world)
     _compute(campaign_id)
     with scoped(SYSTEM):
-        b = services.what_if(ids["b"])
+        b = what_if(ids["b"])
     assert b.state == "ok" and b.rank.rank == 1 and b.points_to_next_rank is None
     version = results_version(world, name="Bộ khác")
     other = make_campaign(world, version, year=2024)
     best = add_assessment(other, world.a_id, world.group_communes_id, appraised="95")
     with scoped(SYSTEM):
-        answer = services.what_if(best, include_rank=False)
+        answer = what_if(best, include_rank=False)
     assert answer.state == "best" and answer.rank is None
-    assert services.describe_what_if(answer) == ["Đơn vị đã đạt mức cao nhất: Hoàn thành xuất sắc nhiệm vụ."]
+    assert describe_what_if(answer) == ["Đơn vị đã đạt mức cao nhất: Hoàn thành xuất sắc nhiệm vụ."]
 
 
 def test_what_if_before_the_appraisal_is_complete_says_so(world):
@@ -288,14 +292,14 @@ def test_what_if_before_the_appraisal_is_complete_says_so(world):
     campaign_id = make_campaign(world, version)
     aid = add_assessment(campaign_id, world.a_id, world.group_communes_id, self_total="90", appraised=None)
     with scoped(SYSTEM):
-        answer = services.what_if(aid)
+        answer = what_if(aid)
     assert answer.state == "incomplete"
 
 
 def test_the_breakdown_lists_each_area_and_the_lost_items_with_the_appraisers_reasons(world):
     campaign_id, ids, _ = real_case_group(world)
     with scoped(SYSTEM):
-        b = services.unit_breakdown(ids["a"])
+        b = unit_breakdown(ids["a"])
     assert (b.self_total, b.appraised_total, b.max_total, b.complete) == (D("97.00"), D("85.50"), D("100.00"), True)
     area2 = next(a for a in b.areas if a.code == "2")
     assert (area2.max_points, area2.self_points, area2.appraised_points, area2.lost) == (
@@ -319,12 +323,12 @@ def test_the_breakdown_lists_each_area_and_the_lost_items_with_the_appraisers_re
 def test_a_unit_sees_its_breakdown_only_through_its_own_scope(world):
     campaign_id, ids, _ = real_case_group(world)
     with scoped(Scope(world.district_id, world.b_id)), pytest.raises(Exception) as err:
-        services.unit_breakdown(ids["a"])
+        unit_breakdown(ids["a"])
     assert getattr(err.value, "status", None) == 404
 
 
 def test_released_statuses_are_the_ones_a_commune_may_see():
-    assert services.RELEASED == (AssessmentStatus.RELEASED, AssessmentStatus.FINAL)
+    assert RELEASED == (AssessmentStatus.RELEASED, AssessmentStatus.FINAL)
 
 
 MIXED = {
@@ -356,7 +360,7 @@ def test_totals_match_the_engine_on_the_full_tree_with_bonus_penalty_and_top_lev
     add_assessment(campaign_id, world.a_id, world.group_communes_id, self_total=scores, appraised=scores)
     row = _by_unit(_compute(campaign_id))[world.a_id]
     with scoped(SYSTEM):
-        tree = services.engine_inputs(version.id).tree
+        tree = engine_inputs(version.id).tree
     expected = engine.unit_result(tree, {code: D(value) for code, value in scores.items()})
     assert row.appraised_total == row.self_total == expected.total
     assert json.loads(row.by_area) == {code: f"{value:.2f}" for code, value in expected.by_area.items()}

@@ -241,7 +241,7 @@ def test_export_of_an_imported_year_round_trips_through_import(world, version, r
 
 def test_export_refuses_a_year_neither_published_nor_imported(world, runner, tmp_path):
     campaign_id, _, _ = real_case_group(world)
-    runner.invoke(args=["dvcq", "results", "compute", "--campaign", str(campaign_id)])
+    runner.invoke(args=["dvcq", "results", "compute", "--authority", "D", "--campaign", str(campaign_id)])
     out = tmp_path / "x.xlsx"
     result = runner.invoke(args=["dvcq", "results", "export", "--authority", "D", "--year", "2023", str(out)])
     assert result.exit_code == 1
@@ -252,7 +252,10 @@ def test_export_refuses_a_year_neither_published_nor_imported(world, runner, tmp
 
 def test_export_of_a_published_campaign_is_in_rank_order_per_group(world, runner, tmp_path):
     campaign_id, _, _ = real_case_group(world)
-    assert runner.invoke(args=["dvcq", "results", "compute", "--campaign", str(campaign_id)]).exit_code == 0
+    assert (
+        runner.invoke(args=["dvcq", "results", "compute", "--authority", "D", "--campaign", str(campaign_id)]).exit_code
+        == 0
+    )
     from tests.scoring.results_factories import set_campaign_status
 
     set_campaign_status(campaign_id, CampaignStatus.PUBLISHED)
@@ -274,7 +277,7 @@ def test_export_of_a_published_campaign_is_in_rank_order_per_group(world, runner
 
 def test_compute_from_the_command_line(world, runner):
     campaign_id, _, _ = real_case_group(world)
-    result = runner.invoke(args=["dvcq", "results", "compute", "--campaign", str(campaign_id)])
+    result = runner.invoke(args=["dvcq", "results", "compute", "--authority", "D", "--campaign", str(campaign_id)])
     assert result.exit_code == 0
     assert result.output.strip() == (
         "Đã tính kết quả: 20 đơn vị, 20 đơn vị đã có điểm thẩm định đầy đủ và được xếp hạng."
@@ -282,10 +285,14 @@ def test_compute_from_the_command_line(world, runner):
     from tests.scoring.results_factories import set_campaign_status
 
     set_campaign_status(campaign_id, CampaignStatus.PUBLISHED)
-    result = runner.invoke(args=["dvcq", "results", "compute", "--campaign", str(campaign_id)])
+    result = runner.invoke(args=["dvcq", "results", "compute", "--authority", "D", "--campaign", str(campaign_id)])
     assert result.exit_code == 1 and "đã công bố kết quả" in result.stderr
-    result = runner.invoke(args=["dvcq", "results", "compute", "--campaign", "9999"])
+    result = runner.invoke(args=["dvcq", "results", "compute", "--authority", "D", "--campaign", "9999"])
     assert result.exit_code == 1 and "Không tìm thấy kỳ đánh giá." in result.stderr
+    foreign = runner.invoke(args=["dvcq", "results", "compute", "--authority", "D2", "--campaign", str(campaign_id)])
+    assert foreign.exit_code == 1 and foreign.stderr == result.stderr  # another authority's campaign: not found
+    result = runner.invoke(args=["dvcq", "results", "compute", "--campaign", str(campaign_id)])
+    assert result.exit_code == 1 and result.stderr == "Lỗi: Hãy chọn cơ quan đánh giá bằng --authority MÃ.\n"
 
 
 # ---- the demo -----------------------------------------------------------------------------------------------------

@@ -10,10 +10,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
+from dvcq.platform import clock
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, scoped
 from dvcq.scoring.models import Assessment, AssessmentStatus, CampaignStatus, UnitResult
-from dvcq.scoring.results import exports, services
+from dvcq.scoring.results import exports
+from dvcq.scoring.results.compute import compute
 from tests.scoring.results_factories import TOT, real_case_group, set_campaign_status
 
 
@@ -66,7 +68,7 @@ def _points(text: str) -> D | None:
 def results(world):
     campaign_id, ids, others = real_case_group(world)
     with scoped(SYSTEM):
-        services.compute(campaign_id)
+        compute(campaign_id)
     return campaign_id, ids, others
 
 
@@ -182,7 +184,7 @@ def _import_2022(world, rows):
                     rank_of=19,
                     source="import",
                     published=True,
-                    computed_at=services._now(),
+                    computed_at=clock.now(),
                 )
             )
         db.session.commit()
@@ -338,11 +340,11 @@ def test_a_commune_sees_its_imported_past_result_and_the_years_table(world, brow
 def test_authority_wide_reads_happen_in_one_place():
     from pathlib import Path
 
-    package = Path(services.__file__).parent
+    package = Path(exports.__file__).parent
     uses = [
         (path.name, line.strip())
         for path in package.glob("*.py")
         for line in path.read_text(encoding="utf-8").splitlines()
         if "authority_wide=True" in line
     ]
-    assert uses == [("services.py", "return stmt.execution_options(authority_wide=True)")]
+    assert uses == [("access.py", "return stmt.execution_options(authority_wide=True)")]

@@ -145,7 +145,7 @@ def _recompute_published(campaign: Campaign, actor) -> list[UnitResult]:
     """Recompute a published campaign's results for an amendment. The results service refuses a published campaign,
     so the campaign reads as in final review for the length of the computation — inside this transaction only, never
     committed that way — and is published again before anything else happens."""
-    from dvcq.scoring.results.services import campaign_results, compute
+    from dvcq.scoring.results.compute import campaign_results, compute
 
     campaign.status = CampaignStatus.FINAL_REVIEW
     try:

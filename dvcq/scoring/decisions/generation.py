@@ -28,7 +28,7 @@ from dvcq.tenants.models import Unit, UnitGroup
 
 def annex_groups(campaign: Campaign) -> tuple[AnnexGroup, ...]:
     """The campaign's results per group, in rank order, as the annex prints them."""
-    from dvcq.scoring.results.services import sort_rows
+    from dvcq.scoring.results.compute import sort_rows
 
     stmt = (
         select(UnitResult, Unit)

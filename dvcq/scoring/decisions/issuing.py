@@ -86,7 +86,7 @@ def _code_key(code: str) -> tuple:
 
 def _publish_results(campaign: Campaign, actor) -> list[UnitResult]:
     """The final figures: recomputed now, in this transaction, and marked published."""
-    from dvcq.scoring.results.services import campaign_results, compute
+    from dvcq.scoring.results.compute import campaign_results, compute
 
     compute(campaign.id, actor=actor, commit=False)
     results = campaign_results(campaign.id)

@@ -16,7 +16,7 @@ unit. So the rendered rows are kept in a small in-process LRU, keyed by:
 
 Only published years are cached (a year's table before publication is for the authority's staff, and changes with
 every recomputation). Who may see the year is decided before the cache is asked (`visible`), exactly as
-`services.year_table` decides it: a unit's user never gets a year that is not published. The rows are kept in both
+`queries.year_table` decides it: a unit's user never gets a year that is not published. The rows are kept in both
 forms a viewer may need — plain, and as the viewer's own unit (highlighted, linked) — so one entry serves every unit
 of the authority; the page around the table (navigation, name, bell, buttons with the CSRF token) is rendered per
 request. Each gunicorn worker keeps its own cache (on the app object); nothing needs to be told to invalidate it.
@@ -61,7 +61,7 @@ class DataKey:
 
     @property
     def published(self) -> bool:
-        """As `services.year_state` has it: a campaign's results once published; imported years always."""
+        """As `access.year_state` has it: a campaign's results once published; imported years always."""
         return self.campaign_status is None or self.campaign_status == CampaignStatus.PUBLISHED.value
 
 
@@ -143,7 +143,7 @@ class YearPage:
 
 
 def build_page(table, staff: bool) -> YearPage:
-    """Render a `services.YearTable`'s rows (the macros of ROWS_TEMPLATE), each as plain and as the own unit."""
+    """Render a `queries.YearTable`'s rows (the macros of ROWS_TEMPLATE), each as plain and as the own unit."""
     macros = current_app.jinja_env.get_template(ROWS_TEMPLATE).module
     segments: list = []
 
@@ -174,8 +174,8 @@ def build_page(table, staff: bool) -> YearPage:
 
 
 def year_page(authority_id: int, year: int, *, staff: bool, load: Callable) -> YearPage | None:
-    """The year's page for staff or for a unit's user, None when they may not see it (as `services.year_table`).
-    `load()` builds the `services.YearTable` (or None) on a miss; a year not yet published is never cached."""
+    """The year's page for staff or for a unit's user, None when they may not see it (as `queries.year_table`).
+    `load()` builds the `queries.YearTable` (or None) on a miss; a year not yet published is never cached."""
     key = data_key(authority_id, year)
     if not staff and not key.published:
         return None  # decided before the cache is asked: a unit's user never sees an unpublished year

@@ -8,6 +8,7 @@ import click
 
 from dvcq.platform.cli import scoped_command
 from dvcq.scoring.results import exports, imports
+from dvcq.scoring.results.compute import compute
 
 
 @click.group("results")
@@ -45,9 +46,7 @@ def results_export(authority_code: str, year: int, path: str):
 @scoped_command()
 def results_compute(campaign_id: int, authority_code: str):
     """Tính (lại) tổng điểm, xếp loại và xếp hạng của một kỳ đánh giá chưa công bố."""
-    from dvcq.scoring.results import services
-
-    done = services.compute(campaign_id)
+    done = compute(campaign_id)
     click.echo(
         f"Đã tính kết quả: {done.units} đơn vị, {done.ranked} đơn vị đã có điểm thẩm định đầy đủ và được xếp hạng."
     )

@@ -19,7 +19,9 @@ from dvcq.platform.extensions import db
 from dvcq.platform.jobs import JobContext
 from dvcq.platform.storage import get_storage, new_key
 from dvcq.scoring.models import Assessment, ItemScore, UnitResult
-from dvcq.scoring.results import services
+from dvcq.scoring.results.access import year_state
+from dvcq.scoring.results.inputs import engine_inputs
+from dvcq.scoring.results.queries import TableRow, year_table
 from dvcq.scoring.results.xlsx_stream import StreamingSheet
 from dvcq.tenants.models import Unit
 
@@ -90,22 +92,22 @@ def _save(workbook: Workbook) -> bytes:
     return out.getvalue()
 
 
-def result_rows(authority_id: int, year: int, *, require_published: bool) -> list[services.TableRow]:
+def result_rows(authority_id: int, year: int, *, require_published: bool) -> list[TableRow]:
     """The year's rows in rank order per group. With `require_published` (the command line) a year that is neither
     published nor imported is refused."""
-    campaign, published = services.year_state(authority_id, year)
+    campaign, published = year_state(authority_id, year)
     if require_published and not published:
         raise ServiceError(
             f"Kết quả năm {year} chưa được công bố ({campaign.status.label.lower()}); chỉ xuất được kết quả "
             "đã công bố hoặc đã nhập từ các năm trước."
         )
-    table = services.year_table(authority_id, year, staff=True)
+    table = year_table(authority_id, year, staff=True)
     if table is None or not table.rows:
         raise ServiceError(f"Năm {year} chưa có kết quả đánh giá nào để xuất.")
     return table.rows
 
 
-def results_workbook(year: int, rows: list[services.TableRow]) -> bytes:
+def results_workbook(year: int, rows: list[TableRow]) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = _Sheet(workbook, "KetQua", RESULT_HEADERS, (8, 16, 34, 16, 14, 16, 10, 32, 12))
     for row in rows:
@@ -129,10 +131,10 @@ def items_workbook(authority_id: int, year: int, progress: Callable[[int, str], 
     """One row per unit × leaf of the year's campaign, units in the results table's order."""
     from dvcq.scoring.appraisal.services import reason_labels
 
-    campaign, _ = services.year_state(authority_id, year)
+    campaign, _ = year_state(authority_id, year)
     if campaign is None:
         raise ServiceError(f"Năm {year} không có kỳ đánh giá trên hệ thống nên không có điểm chi tiết từng tiêu chí.")
-    inputs = services.engine_inputs(campaign.criteria_version_id)
+    inputs = engine_inputs(campaign.criteria_version_id)
     assessments = {
         a.id: a
         for a in db.session.execute(
@@ -143,7 +145,7 @@ def items_workbook(authority_id: int, year: int, progress: Callable[[int, str], 
         u.id: u
         for u in db.session.execute(select(Unit.id, Unit.code, Unit.name).where(Unit.authority_id == authority_id))
     }
-    table = services.year_table(authority_id, year, staff=True)
+    table = year_table(authority_id, year, staff=True)
     rows = {row.unit_id: row for row in (table.rows if table else [])}
     position = {unit_id: n for n, unit_id in enumerate(rows)}
     items: dict[int, dict[str, tuple]] = {aid: {} for aid in assessments}
@@ -207,7 +209,7 @@ def unit_count(authority_id: int, year: int, kind: str) -> int:
     if kind == KIND_RESULTS:
         stmt = select(func.count(UnitResult.id)).where(UnitResult.authority_id == authority_id, UnitResult.year == year)
     else:
-        campaign, _ = services.year_state(authority_id, year)
+        campaign, _ = year_state(authority_id, year)
         if campaign is None:
             return 0
         stmt = select(func.count(Assessment.id)).where(Assessment.campaign_id == campaign.id)

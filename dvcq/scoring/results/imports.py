@@ -24,7 +24,8 @@ from dvcq.platform.formatting import points
 from dvcq.platform.spreadsheets import Problems, normalise, read_tables, sheet_from_table
 from dvcq.scoring import engine
 from dvcq.scoring.models import Campaign, CriteriaVersion, UnitResult
-from dvcq.scoring.results import services
+from dvcq.scoring.results.compute import NO_GROUP, SOURCE_IMPORT
+from dvcq.scoring.results.inputs import engine_inputs
 from dvcq.tenants.models import Unit, UnitGroup
 
 REQUIRED = {"year": "Năm", "code": "Mã đơn vị", "appraised": "Điểm thẩm định"}
@@ -161,7 +162,7 @@ def import_tables(
         problems.add(None, None, "Tệp không có dòng dữ liệu nào.")
         problems.raise_if_any(WHAT)
     col = {key: sheet.columns.get(key, header) for key, header in {**REQUIRED, **OPTIONAL}.items()}
-    inputs = services.engine_inputs(version.id)
+    inputs = engine_inputs(version.id)
     rules = engine.Rules(inputs.rules.levels)  # past years carry no area totals: ties share their rank
     limit = inputs.tree.max_total
     level_by_name = {normalise(lv.name): (lv.order, lv.name, False) for lv in rules.levels}
@@ -254,7 +255,7 @@ def import_tables(
         elif unit is not None and unit.group_id is not None:
             group_name = db.session.get(UnitGroup, unit.group_id).name
         else:
-            group_name = services.NO_GROUP
+            group_name = NO_GROUP
         if ok:
             rows.append(_Row(line, year, unit, group_name, self_total, appraised, rank, level))
 
@@ -330,7 +331,7 @@ def _write(
                     rank=rank,
                     rank_of=of,
                     by_area="{}",
-                    source=services.SOURCE_IMPORT,
+                    source=SOURCE_IMPORT,
                     published=True,
                     computed_at=now,
                 )

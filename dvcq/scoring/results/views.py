@@ -13,8 +13,13 @@ from dvcq.platform.auth.models import Role
 from dvcq.platform.permissions import AUTHORITY_STAFF, roles_required
 from dvcq.platform.storage import get_storage
 from dvcq.platform.tenancy import current_scope, get_or_404
+from dvcq.scoring import engine
 from dvcq.scoring.results import cache as results_cache
-from dvcq.scoring.results import exports, services
+from dvcq.scoring.results import exports
+from dvcq.scoring.results.access import authority_of, is_staff
+from dvcq.scoring.results.compute import COMPUTE_ROLES, compute_year
+from dvcq.scoring.results.queries import unit_page, year_table, years
+from dvcq.scoring.results.whatif import describe_what_if
 
 bp = Blueprint(
     "results",
@@ -34,14 +39,14 @@ def _user():
 
 
 def home_cards(user):
-    entries = services.years(user)
+    entries = years(user)
     if not entries:
         return []
     latest = entries[0]
-    if services.is_staff(user):
+    if is_staff(user):
         body = f"Năm {latest.year}: {latest.label}."
     elif latest.own is not None and latest.own.appraised_total is not None:
-        body = f"Năm {latest.year}: điểm thẩm định {services.engine.format_points(latest.own.appraised_total)}."
+        body = f"Năm {latest.year}: điểm thẩm định {engine.format_points(latest.own.appraised_total)}."
     else:
         body = f"Năm {latest.year}: {latest.label}."
     return [
@@ -58,23 +63,21 @@ def home_cards(user):
 @login_required
 def index():
     user = _user()
-    return render_template(
-        "results/index.html", entries=services.years(user), staff=services.is_staff(user), unit=user.unit
-    )
+    return render_template("results/index.html", entries=years(user), staff=is_staff(user), unit=user.unit)
 
 
 @bp.route("/<int:year>")
 @login_required
 def year(year: int):
     user = _user()
-    staff = services.is_staff(user)
-    authority_id = services.authority_of(user)
+    staff = is_staff(user)
+    authority_id = authority_of(user)
     page = results_cache.year_page(
-        authority_id, year, staff=staff, load=lambda: services.year_table(authority_id, year, staff=staff)
+        authority_id, year, staff=staff, load=lambda: year_table(authority_id, year, staff=staff)
     )
     if page is None:
         abort(404)
-    can_compute = user.role in services.COMPUTE_ROLES and page.campaign_published is False
+    can_compute = user.role in COMPUTE_ROLES and page.campaign_published is False
     return render_template(
         "results/year.html",
         page=page,
@@ -88,17 +91,17 @@ def year(year: int):
 @bp.route("/<int:year>/don-vi/<int:unit_id>")
 @login_required
 def unit(year: int, unit_id: int):
-    page = services.unit_page(_user(), year, unit_id)
+    page = unit_page(_user(), year, unit_id)
     if page is None:
         abort(404)
-    sentences = services.describe_what_if(page.answer) if page.answer else []
-    return render_template("results/unit.html", page=page, sentences=sentences, staff=services.is_staff(_user()))
+    sentences = describe_what_if(page.answer) if page.answer else []
+    return render_template("results/unit.html", page=page, sentences=sentences, staff=is_staff(_user()))
 
 
 @bp.route("/<int:year>/tinh-lai", methods=["POST"])
-@roles_required(*services.COMPUTE_ROLES)
+@roles_required(*COMPUTE_ROLES)
 def compute(year: int):
-    done = services.compute_year(_user(), year)
+    done = compute_year(_user(), year)
     flash(
         f"Đã tính kết quả năm {year}: {done.units} đơn vị, {done.ranked} đơn vị đã có điểm thẩm định đầy đủ.", "success"
     )
@@ -111,7 +114,7 @@ def export(year: int, kind: str):
     if kind not in (exports.KIND_RESULTS, exports.KIND_ITEMS):
         abort(404)
     user = _user()
-    authority_id = services.authority_of(user)
+    authority_id = authority_of(user)
     count = exports.unit_count(authority_id, year, kind)
     if count == 0:
         abort(404)
