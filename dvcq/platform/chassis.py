@@ -94,14 +94,14 @@ def _init_scope(app: Flask) -> None:
 
 
 def _register_ground_floor(app: Flask) -> None:
-    from dvcq.platform import home, jobs, notifications, schedule
+    from dvcq.platform import home, job_views, jobs, notification_views, notifications, schedule
     from dvcq.platform.auth import views as auth_views
 
     areas = registry.init_app(app)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(home.bp)
-    app.register_blueprint(jobs.bp)
-    notifications.init_app(app)
+    app.register_blueprint(job_views.bp)
+    notification_views.init_app(app)
     areas.job(jobs.SELFTEST_JOB, jobs.selftest)
     areas.job(notifications.SEND_OUTBOX_JOB, notifications.send_outbox_job)
     schedule.register_ground_floor_tasks(areas)

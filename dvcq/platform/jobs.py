@@ -13,14 +13,13 @@ import traceback
 import uuid
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, jsonify, render_template
-from flask_login import login_required
+from flask import current_app
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dvcq.platform import queues, registry
 from dvcq.platform.extensions import db
-from dvcq.platform.tenancy import SYSTEM, Scope, TenantScoped, get_or_404, scoped
+from dvcq.platform.tenancy import SYSTEM, Scope, TenantScoped, scoped
 
 JOB_TIMEOUT = 1800  # seconds RQ lets a job run
 
@@ -288,23 +287,6 @@ def _run(record_id: str, reraise: bool) -> None:
     record.status, record.progress, record.finished_at = JobStatus.FINISHED, 100, _now()
     record.result = json.dumps(result, ensure_ascii=False)
     db.session.commit()
-
-
-bp = Blueprint("jobs", __name__)
-
-
-@bp.route("/cong-viec/<job_id>")
-@login_required
-def status(job_id: str):
-    record = get_or_404(JobRecord, job_id)
-    return jsonify(record.as_dict())
-
-
-@bp.route("/cong-viec/<job_id>/xem")
-@login_required
-def page(job_id: str):
-    record = get_or_404(JobRecord, job_id)
-    return render_template("platform/job.html", job=record)
 
 
 SELFTEST_JOB = "platform.selftest"

@@ -6,8 +6,7 @@ import smtplib
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
-from flask import Blueprint, current_app, g, has_request_context, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask import current_app, g, has_request_context
 from sqlalchemy import Boolean, DateTime, ForeignKey, String, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -114,39 +113,16 @@ def unread_count(user) -> int:
     ).scalar_one()
 
 
-bp = Blueprint("notifications", __name__)
-
-
-@bp.route("/thong-bao")
-@login_required
-def index():
-    items = (
+def recent(user, limit: int = 100) -> list[Notification]:
+    """The user's newest notifications, for the bell's page."""
+    return list(
         db.session.execute(
-            select(Notification)
-            .where(Notification.user_id == current_user.id)
-            .order_by(Notification.id.desc())
-            .limit(100)
-        )
-        .scalars()
-        .all()
+            select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc()).limit(limit)
+        ).scalars()
     )
-    return render_template("platform/notifications.html", items=items)
 
 
-@bp.route("/thong-bao/da-doc", methods=["POST"])
-@login_required
-def mark_all_read():
+def mark_all_read(user) -> None:
     _counts_changed()
-    db.session.execute(update(Notification).where(Notification.user_id == current_user.id).values(read=True))
+    db.session.execute(update(Notification).where(Notification.user_id == user.id).values(read=True))
     db.session.commit()
-    return redirect(url_for("notifications.index"))
-
-
-def init_app(app) -> None:
-    app.register_blueprint(bp)
-
-    @app.context_processor
-    def _bell():
-        if current_user.is_authenticated:
-            return {"unread_notifications": unread_count(current_user)}
-        return {"unread_notifications": 0}
