@@ -13,7 +13,7 @@ campaign a year, so that "recompute a national campaign" and "the decision for 3
 The criteria are a generated version of 10 areas × 10 leaves (1,00 point each, steps of 0,25), three levels.
 
 Rows are written with bulk `session.execute(insert(Model), rows)`, never one ORM object per row; the published
-years' results come from `results.services.compute` (the code under test) and are then marked published.
+years' results come from `results.compute.compute` (the code under test) and are then marked published.
 
 Improvement plans (`dvcq/plans`): after each published year every commune gets an acknowledged plan for the next year
 with `--tasks-per-plan` tasks and two submitted progress reports (Quý I, 6 tháng).
@@ -454,7 +454,7 @@ def populate(
     now = _now()
     summary = Summary(units=communes)
     with scoped(SYSTEM):
-        from dvcq.scoring.results import services as results
+        from dvcq.scoring.results.compute import compute
 
         kind = UnitKind.TINH
         authority = Unit(
@@ -497,7 +497,7 @@ def populate(
                     ],
                 )
             else:
-                results.compute(campaign_id, commit=False)
+                compute(campaign_id, commit=False)
                 db.session.execute(
                     update(UnitResult).where(UnitResult.campaign_id == campaign_id).values(published=True),
                     execution_options={"synchronize_session": False},

@@ -1,4 +1,4 @@
-"""Benchmark of `dvcq.scoring.results.services.compute` against a raw SQL aggregate over the same item scores.
+"""Benchmark of `dvcq.scoring.results.compute.compute` against a raw SQL aggregate over the same item scores.
 
 Builds a synthetic campaign (a district of 19 communes; a national one of 3,321 communes in 34 groups), each unit with
 100 scored leaves, in a temporary SQLite database — and in PostgreSQL too when DVCQ_BENCH_DATABASE_URL is set (an
@@ -41,7 +41,7 @@ from dvcq.scoring.models import (  # noqa: E402
     ItemScore,
     UnitResult,
 )
-from dvcq.scoring.results import services  # noqa: E402
+from dvcq.scoring.results.compute import compute  # noqa: E402
 from dvcq.tenants.models import Unit, UnitGroup, UnitKind  # noqa: E402
 
 AREAS, LEAVES_PER_AREA = 10, 10  # 100 leaves of 1,00 point
@@ -191,12 +191,12 @@ def measure(label: str, size: int, repeat: int) -> None:
             {"c": campaign_id},
         ).scalar_one()
         authority_id = db.session.get(Campaign, campaign_id).authority_id
-        first = _best(partial(services.compute, campaign_id), repeat, partial(_clear, campaign_id))
-        again = _best(partial(services.compute, campaign_id), repeat)
+        first = _best(partial(compute, campaign_id), repeat, partial(_clear, campaign_id))
+        again = _best(partial(compute, campaign_id), repeat)
         raw = _best(lambda: db.session.execute(RAW_SQL, {"campaign": campaign_id}).all(), repeat)  # noqa: B023
         raw_areas = _best(lambda: db.session.execute(RAW_SQL_AREAS, {"campaign": campaign_id}).all(), repeat)  # noqa: B023
     with scoped(Scope(authority_id)):
-        scoped_first = _best(partial(services.compute, campaign_id), repeat, partial(_clear, campaign_id))
+        scoped_first = _best(partial(compute, campaign_id), repeat, partial(_clear, campaign_id))
     print(
         f"{label:<10} {size:>5} units × {AREAS * LEAVES_PER_AREA} leaves = {rows:>7} rows "
         f"(built in {built:5.1f} s)\n"
