@@ -748,6 +748,7 @@ class PlanSummary:
 
 def unit_plans(unit_id: int) -> list[PlanSummary]:
     """The unit's improvement plans and whether each target was met (None until the plan year is published)."""
+    from dvcq.plans import outcomes
     from dvcq.plans import services as plans
 
     return [
@@ -757,7 +758,7 @@ def unit_plans(unit_id: int) -> list[PlanSummary]:
             url=f"/ke-hoach/{plan.id}",
             targets=[
                 (f"{o.label}: {o.target}" + (f" — đạt được {o.achieved}" if o.achieved else ""), o.met)
-                for o in plans.outcomes(plan)
+                for o in outcomes.outcomes(plan)
             ],
         )
         for plan in plans.plans_of_unit(unit_id)

@@ -13,7 +13,7 @@ from docx.shared import Cm, Pt
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from dvcq.plans import services
+from dvcq.plans import monitoring, reports, services
 from dvcq.plans.models import ImprovementPlan, Period, TaskKind, TaskStatus
 from dvcq.platform.formatting import points, vn_date
 from dvcq.scoring.decisions.document import (
@@ -186,7 +186,7 @@ def target_lines(plan: ImprovementPlan) -> list[str]:
 
 
 def report_docx(plan: ImprovementPlan, period: Period) -> bytes:
-    report = services.report_of(plan, period)
+    report = reports.report_of(plan, period)
     day = report.submitted_at.date() if report and report.submitted_at else None
     frame = _frame(plan, "     /BC-UBND", "", day)
     document = _new_document(f"Báo cáo {period.label} năm {plan.year}")
@@ -203,14 +203,14 @@ def report_docx(plan: ImprovementPlan, period: Period) -> bytes:
     _heading(document, "I. KẾT QUẢ THỰC HIỆN")
     _text(document, report.narrative if report else "")
     _heading(document, "II. TIẾN ĐỘ TỪNG NHIỆM VỤ")
-    _tasks_table(document, plan.tasks, services.progress_of(report))
+    _tasks_table(document, plan.tasks, reports.progress_of(report))
     _signature_block(document, frame)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
 
 
-def summary_xlsx(rows: list[services.FollowUpRow], year: int) -> bytes:
+def summary_xlsx(rows: list[monitoring.FollowUpRow], year: int) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = f"Tiến độ {year}"
@@ -228,11 +228,11 @@ def summary_xlsx(rows: list[services.FollowUpRow], year: int) -> bytes:
             [
                 i,
                 row.unit.name,
-                plan.status.label if plan else services.STATE_LABELS["no_plan"],
+                plan.status.label if plan else reports.STATE_LABELS["no_plan"],
                 plan.target_level_name if plan else "",
                 points(plan.target_total) if plan and plan.target_total is not None else "",
                 f"{plan.target_rank:02d}" if plan and plan.target_rank else "",
-                *[services.STATE_LABELS[row.states[p]] if p in row.states else "" for p in Period],
+                *[reports.STATE_LABELS[row.states[p]] if p in row.states else "" for p in Period],
                 row.overdue if plan else "",
             ]
         )

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
-from dvcq.plans import services
+from dvcq.plans import reports, services
 from dvcq.plans.models import ImprovementPlan, Period, PlanStatus
 from dvcq.platform.auth.models import Role
 from dvcq.platform.extensions import db
@@ -32,12 +32,12 @@ def report_reminders(now: datetime) -> int:
     ).scalars()
     for plan in plans:
         for period in Period:
-            state = services.report_state(plan, period, on)
+            state = reports.report_state(plan, period, on)
             due = period.due_on(plan.year)
             key = f"plan:{plan.id}:{period.value}"
             link = f"/ke-hoach/{plan.id}/bao-cao/{period.value}"
             what = f"báo cáo {period.label} năm {plan.year} (hạn {vn_date(due)})"
-            if state == "open" and (due - on) <= services.REMIND_BEFORE:
+            if state == "open" and (due - on) <= reports.REMIND_BEFORE:
                 sent += len(
                     notify(
                         services.users_of(plan.unit_id, *UNIT_STAFF),
@@ -57,7 +57,7 @@ def report_reminders(now: datetime) -> int:
                         dedupe_key=f"{key}:late",
                     )
                 )
-                if on - due >= services.ESCALATE_AFTER:
+                if on - due >= reports.ESCALATE_AFTER:
                     sent += len(
                         notify(
                             services.users_of(plan.unit.authority_id, Role.SECRETARIAT),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from dvcq.plans import documents, services
+from dvcq.plans import documents, editing, handovers, monitoring, outcomes, reports, services
 from dvcq.plans.models import ImprovementPlan, Period, PlanStatus, TaskKind, TaskStatus
 from dvcq.platform.auth.models import Role
 from dvcq.platform.formatting import vn_date
@@ -44,10 +44,10 @@ def home_cards(user) -> list[dict]:
                 }
             ]
         plan = plans[0]
-        period = services.next_due(plan, on)
+        period = reports.next_due(plan, on)
         body = f"Trạng thái: {plan.status.label}."
         if plan.status == PlanStatus.ACKNOWLEDGED and period is not None:
-            state = services.STATE_LABELS[services.report_state(plan, period, on)]
+            state = reports.STATE_LABELS[reports.report_state(plan, period, on)]
             body += f" Báo cáo kỳ tới: {period.label}, hạn {vn_date(period.due_on(plan.year))} ({state})."
         return [
             {
@@ -65,7 +65,7 @@ def home_cards(user) -> list[dict]:
             for p in plans
             if p.status == PlanStatus.ACKNOWLEDGED
             for period in Period
-            if services.report_state(p, period, on) in ("late", "missing")
+            if reports.report_state(p, period, on) in ("late", "missing")
         )
         if not plans:
             return []
@@ -98,7 +98,7 @@ def index():
 @bp.route("/lap", methods=["POST"])
 @roles_required(*UNIT_STAFF)
 def draft():
-    plan = services.draft_plan(current_user, current_user.unit_id)
+    plan = editing.draft_plan(current_user, current_user.unit_id)
     return redirect(url_for("plans.show", plan_id=plan.id))
 
 
@@ -119,10 +119,10 @@ def show(plan_id: int):
         kinds=list(TaskKind),
         editable=current_user.unit_id == plan.unit_id and plan.status in services.EDITABLE,
         own=current_user.unit_id == plan.unit_id,
-        periods=[(p, services.report_state(plan, p, on), services.report_of(plan, p)) for p in Period],
-        labels=services.STATE_LABELS,
-        outcomes=services.outcomes(plan),
-        overdue={t.id for t in services.overdue_tasks(plan, on)},
+        periods=[(p, reports.report_state(plan, p, on), reports.report_of(plan, p)) for p in Period],
+        labels=reports.STATE_LABELS,
+        outcomes=outcomes.outcomes(plan),
+        overdue={t.id for t in reports.overdue_tasks(plan, on)},
     )
 
 
@@ -134,7 +134,7 @@ def _area_form() -> dict:
 @roles_required(*UNIT_STAFF)
 def save(plan_id: int):
     _plan(plan_id)
-    services.update_plan(current_user, plan_id, request.form.get("version"), _area_form())
+    editing.update_plan(current_user, plan_id, request.form.get("version"), _area_form())
     return redirect(url_for("plans.show", plan_id=plan_id))
 
 
@@ -142,7 +142,7 @@ def save(plan_id: int):
 @roles_required(*UNIT_STAFF)
 def add_task(plan_id: int):
     _plan(plan_id)
-    services.add_task(current_user, plan_id, request.form.get("version"), request.form.to_dict())
+    editing.add_task(current_user, plan_id, request.form.get("version"), request.form.to_dict())
     return redirect(url_for("plans.show", plan_id=plan_id) + "#nhiem-vu")
 
 
@@ -151,9 +151,9 @@ def add_task(plan_id: int):
 def update_task(plan_id: int, task_id: int):
     _plan(plan_id)
     if request.form.get("delete"):
-        services.delete_task(current_user, plan_id, task_id, request.form.get("version"))
+        editing.delete_task(current_user, plan_id, task_id, request.form.get("version"))
     else:
-        services.update_task(current_user, plan_id, task_id, request.form.get("version"), request.form.to_dict())
+        editing.update_task(current_user, plan_id, task_id, request.form.get("version"), request.form.to_dict())
     return redirect(url_for("plans.show", plan_id=plan_id) + "#nhiem-vu")
 
 
@@ -161,7 +161,7 @@ def update_task(plan_id: int, task_id: int):
 @roles_required(*UNIT_STAFF)
 def submit(plan_id: int):
     _plan(plan_id)
-    services.submit_plan(current_user, plan_id, request.form.get("version"))
+    handovers.submit_plan(current_user, plan_id, request.form.get("version"))
     return redirect(url_for("plans.show", plan_id=plan_id))
 
 
@@ -169,7 +169,7 @@ def submit(plan_id: int):
 @roles_required(Role.SECRETARIAT)
 def acknowledge(plan_id: int):
     _plan(plan_id)
-    services.acknowledge_plan(current_user, plan_id, request.form.get("version"))
+    handovers.acknowledge_plan(current_user, plan_id, request.form.get("version"))
     return redirect(url_for("plans.show", plan_id=plan_id))
 
 
@@ -177,7 +177,7 @@ def acknowledge(plan_id: int):
 @roles_required(Role.SECRETARIAT)
 def return_(plan_id: int):
     _plan(plan_id)
-    services.return_plan(current_user, plan_id, request.form.get("version"), request.form.get("reason", ""))
+    handovers.return_plan(current_user, plan_id, request.form.get("version"), request.form.get("reason", ""))
     return redirect(url_for("plans.show", plan_id=plan_id))
 
 
@@ -193,9 +193,9 @@ def report(plan_id: int, period: str):
         if current_user.role not in UNIT_STAFF:
             abort(403)
         if request.form.get("action") == "submit":
-            services.submit_report(current_user, plan_id, period_, request.form.get("version"))
+            reports.submit_report(current_user, plan_id, period_, request.form.get("version"))
         else:
-            services.save_report(
+            reports.save_report(
                 current_user,
                 plan_id,
                 period_,
@@ -205,7 +205,7 @@ def report(plan_id: int, period: str):
             )
         return redirect(url_for("plans.report", plan_id=plan_id, period=period))
     on = services.today()
-    report = services.report_of(plan, period_)
+    report = reports.report_of(plan, period_)
     evidence = []
     if current_user.unit_id == plan.unit_id:
         evidence = evidence_library.recent(current_user, plan.unit_id)
@@ -215,10 +215,10 @@ def report(plan_id: int, period: str):
         plan=plan,
         period=period_,
         report=report,
-        state=services.report_state(plan, period_, on),
-        labels=services.STATE_LABELS,
-        opens=services.opens_on(period_, plan.year),
-        progress=services.progress_of(report),
+        state=reports.report_state(plan, period_, on),
+        labels=reports.STATE_LABELS,
+        opens=reports.opens_on(period_, plan.year),
+        progress=reports.progress_of(report),
         statuses=list(TaskStatus),
         evidence=evidence,
         chosen=chosen,
@@ -249,14 +249,14 @@ def report_docx(plan_id: int, period: str):
         period_ = Period(period)
     except ValueError:
         abort(404)
-    if services.report_of(plan, period_) is None:
+    if reports.report_of(plan, period_) is None:
         abort(404)
     name = f"Báo cáo {period_.label} {plan.year} - {plan.unit.name}.docx"
     return _download(documents.report_docx(plan, period_), name, documents.DOCX_TYPE)
 
 
 def _year() -> int:
-    years = services.plan_years(current_user.unit_id)
+    years = monitoring.plan_years(current_user.unit_id)
     text = request.args.get("nam", "")
     if text.isdigit():
         return int(text)
@@ -267,14 +267,14 @@ def _year() -> int:
 @roles_required(*AUTHORITY_STAFF)
 def follow_up():
     year = _year()
-    rows = services.follow_up(current_user, year)
+    rows = monitoring.follow_up(current_user, year)
     return render_template(
         "plans/follow_up.html",
         year=year,
-        years=services.plan_years(current_user.unit_id),
+        years=monitoring.plan_years(current_user.unit_id),
         rows=rows,
         periods=list(Period),
-        labels=services.STATE_LABELS,
+        labels=reports.STATE_LABELS,
         today=services.today(),
     )
 
@@ -283,5 +283,5 @@ def follow_up():
 @roles_required(*AUTHORITY_STAFF)
 def follow_up_xlsx():
     year = _year()
-    data = documents.summary_xlsx(services.follow_up(current_user, year), year)
+    data = documents.summary_xlsx(monitoring.follow_up(current_user, year), year)
     return _download(data, f"Tiến độ kế hoạch cải thiện {year}.xlsx", documents.XLSX_TYPE)

@@ -9,7 +9,7 @@ from datetime import date, datetime
 import pytest
 from playwright.sync_api import expect
 
-from dvcq.plans import services
+from dvcq.plans import editing, handovers, services
 from dvcq.platform.extensions import db
 from tests.e2e.conftest import (  # noqa: F401 — shared fixtures
     assert_stacks_on_a_phone,
@@ -32,11 +32,11 @@ def setting(app, world, monkeypatch):
     monkeypatch.setattr(services, "now", lambda: datetime(2026, 4, 20, 3))
     published_2025(world)
     with as_unit(world, world.b_id):
-        plan = services.draft_plan(user(world.leader_b), world.b_id)
-        services.submit_plan(user(world.leader_b), plan.id, plan.version)
+        plan = editing.draft_plan(user(world.leader_b), world.b_id)
+        handovers.submit_plan(user(world.leader_b), plan.id, plan.version)
         plan_id, version = plan.id, plan.version
     with as_authority(world):
-        services.acknowledge_plan(user(world.secretariat), plan_id, version)
+        handovers.acknowledge_plan(user(world.secretariat), plan_id, version)
     db.session.remove()
     return world
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from dvcq.insights.services import unit_plans
-from dvcq.plans import reminders, services
+from dvcq.plans import editing, handovers, reminders, reports, services
 from dvcq.plans.demo import seed_plans_2026
 from dvcq.plans.models import ImprovementPlan, Period, PlanStatus
 from dvcq.platform import demo
@@ -34,9 +34,9 @@ def test_demo_plans_under_way_one_missing_report_and_idempotent(app, monkeypatch
         assert ba_dong.status == PlanStatus.ACKNOWLEDGED
         assert ba_dong.tasks and ba_dong.tasks[0].points_lost >= ba_dong.tasks[-1].points_lost
         on = date(2026, 11, 26)
-        assert services.report_state(ba_dong, Period.Q1, on) == "submitted"
-        assert services.report_state(plans["BATO-BXA"], Period.M9, on) == "missing"
-        assert services.report_state(plans["BATO-BLE"], Period.M9, on) == "late"
+        assert reports.report_state(ba_dong, Period.Q1, on) == "submitted"
+        assert reports.report_state(plans["BATO-BXA"], Period.M9, on) == "missing"
+        assert reports.report_state(plans["BATO-BLE"], Period.M9, on) == "late"
         assert plans["BATO-BTR"].status == PlanStatus.RETURNED and plans["BATO-BVI"].status == PlanStatus.DRAFT
         seed_plans_2026()
         db.session.commit()
@@ -46,11 +46,11 @@ def test_demo_plans_under_way_one_missing_report_and_idempotent(app, monkeypatch
 def acknowledged(world) -> int:
     published_2025(world)
     with as_unit(world, world.a_id):
-        plan = services.draft_plan(user(world.officer_a), world.a_id)
-        services.submit_plan(user(world.leader_a), plan.id, plan.version)
+        plan = editing.draft_plan(user(world.officer_a), world.a_id)
+        handovers.submit_plan(user(world.leader_a), plan.id, plan.version)
         plan_id, version = plan.id, plan.version
     with as_authority(world):
-        services.acknowledge_plan(user(world.secretariat), plan_id, version)
+        handovers.acknowledge_plan(user(world.secretariat), plan_id, version)
     db.session.remove()
     return plan_id
 

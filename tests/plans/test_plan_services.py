@@ -10,7 +10,7 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import select
 
-from dvcq.plans import services
+from dvcq.plans import editing, handovers, outcomes, reports, services
 from dvcq.plans.models import ImprovementPlan, Period, PlanStatus, TaskStatus
 from dvcq.platform.errors import Conflict, Forbidden, NotFound, ServiceError
 from dvcq.platform.extensions import db
@@ -29,7 +29,7 @@ def _no_pdf(app):
 def drafted(world):
     published_2025(world)
     with as_unit(world, world.a_id):
-        plan = services.draft_plan(user(world.officer_a), world.a_id)
+        plan = editing.draft_plan(user(world.officer_a), world.a_id)
         plan_id = plan.id
     db.session.remove()
     return plan_id
@@ -60,14 +60,14 @@ def test_draft_starts_from_the_published_result_with_one_task_per_lost_item_larg
 
 def test_drafting_twice_gives_the_same_plan(world, drafted):
     with as_unit(world, world.a_id):
-        again = services.draft_plan(user(world.leader_a), world.a_id)
+        again = editing.draft_plan(user(world.leader_a), world.a_id)
         assert again.id == drafted
 
 
 def test_a_due_date_outside_the_plan_year_is_refused_and_nothing_saved(world, drafted):
     plan = load(drafted)
     with as_unit(world, world.a_id), pytest.raises(ServiceError) as err:
-        services.add_task(
+        editing.add_task(
             user(world.officer_a),
             drafted,
             plan.version,
@@ -80,7 +80,7 @@ def test_a_due_date_outside_the_plan_year_is_refused_and_nothing_saved(world, dr
 def test_officer_may_not_submit_the_plan(world, drafted):
     plan = load(drafted)
     with as_unit(world, world.a_id), pytest.raises(Forbidden):
-        services.submit_plan(user(world.officer_a), drafted, plan.version)
+        handovers.submit_plan(user(world.officer_a), drafted, plan.version)
     assert load(drafted).status == PlanStatus.DRAFT
 
 
@@ -93,26 +93,26 @@ def test_a_stale_version_is_a_conflict(world, drafted):
     plan = load(drafted)
     stale = plan.version
     with as_unit(world, world.a_id):
-        services.update_plan(user(world.officer_a), drafted, stale, {"target_rank": "1", "goals": "Mới"})
+        editing.update_plan(user(world.officer_a), drafted, stale, {"target_rank": "1", "goals": "Mới"})
         with pytest.raises(Conflict):
-            services.update_plan(user(world.officer_a), drafted, stale, {"target_rank": "2", "goals": "Cũ"})
+            editing.update_plan(user(world.officer_a), drafted, stale, {"target_rank": "2", "goals": "Cũ"})
     assert load(drafted).goals == "Mới"
 
 
 def submit_and_acknowledge(world, plan_id):
     with as_unit(world, world.a_id):
-        services.submit_plan(user(world.leader_a), plan_id, load(plan_id).version)
+        handovers.submit_plan(user(world.leader_a), plan_id, load(plan_id).version)
     with as_authority(world):
-        services.acknowledge_plan(user(world.secretariat), plan_id, load(plan_id).version)
+        handovers.acknowledge_plan(user(world.secretariat), plan_id, load(plan_id).version)
 
 
 def test_leader_submits_secretariat_returns_with_a_reason_and_the_unit_is_told(world, drafted):
     with as_unit(world, world.a_id):
-        services.submit_plan(user(world.leader_a), drafted, load(drafted).version)
+        handovers.submit_plan(user(world.leader_a), drafted, load(drafted).version)
     with as_authority(world):
         with pytest.raises(ServiceError):
-            services.return_plan(user(world.secretariat), drafted, load(drafted).version, "  ")
-        services.return_plan(user(world.secretariat), drafted, load(drafted).version, "Thiếu chỉ tiêu lĩnh vực 2")
+            handovers.return_plan(user(world.secretariat), drafted, load(drafted).version, "  ")
+        handovers.return_plan(user(world.secretariat), drafted, load(drafted).version, "Thiếu chỉ tiêu lĩnh vực 2")
     plan = load(drafted)
     assert plan.status == PlanStatus.RETURNED and plan.return_reason == "Thiếu chỉ tiêu lĩnh vực 2"
     texts = db.session.execute(select(Notification.text).where(Notification.user_id == world.ids["officer_a"]))
@@ -122,7 +122,7 @@ def test_leader_submits_secretariat_returns_with_a_reason_and_the_unit_is_told(w
 def test_a_report_for_a_period_not_yet_open_is_refused(world, drafted):
     submit_and_acknowledge(world, drafted)
     with as_unit(world, world.a_id), pytest.raises(ServiceError) as err:
-        services.save_report(user(world.officer_a), drafted, Period.H1, "", {"narrative": "x"}, on=date(2026, 5, 1))
+        reports.save_report(user(world.officer_a), drafted, Period.H1, "", {"narrative": "x"}, on=date(2026, 5, 1))
     assert "chưa mở" in err.value.message and "15/07/2026" in err.value.message
     assert load(drafted).reports == []
 
@@ -133,19 +133,19 @@ def test_q1_report_submitted_late_is_flagged_and_tasks_take_its_progress(world, 
     first = plan.tasks[0]
     form = {"narrative": "Đã tổ chức 2 buổi đối thoại", f"status:{first.id}": "doing", f"percent:{first.id}": "40"}
     with as_unit(world, world.a_id):
-        report = services.save_report(user(world.officer_a), drafted, Period.Q1, "", form, on=date(2026, 4, 1))
+        report = reports.save_report(user(world.officer_a), drafted, Period.Q1, "", form, on=date(2026, 4, 1))
         with pytest.raises(Forbidden):
-            services.submit_report(user(world.officer_a), drafted, Period.Q1, report.version)
-        services.submit_report(user(world.leader_a), drafted, Period.Q1, report.version, at=datetime(2026, 4, 20, 3))
+            reports.submit_report(user(world.officer_a), drafted, Period.Q1, report.version)
+        reports.submit_report(user(world.leader_a), drafted, Period.Q1, report.version, at=datetime(2026, 4, 20, 3))
     plan = load(drafted)
-    assert services.report_state(plan, Period.Q1, date(2026, 5, 1)) == "late"
-    assert services.report_state(plan, Period.H1, date(2026, 7, 16)) == "missing"
+    assert reports.report_state(plan, Period.Q1, date(2026, 5, 1)) == "late"
+    assert reports.report_state(plan, Period.H1, date(2026, 7, 16)) == "missing"
     assert plan.tasks[0].status == TaskStatus.DOING and plan.tasks[0].percent == 40
 
 
 def test_targets_against_the_next_years_published_result(world, drafted):
     with scoped(SYSTEM):
-        assert all(o.met is None for o in services.outcomes(load(drafted)))
+        assert all(o.met is None for o in outcomes.outcomes(load(drafted)))
         db.session.add(
             UnitResult(
                 unit_id=world.a_id,
@@ -162,6 +162,6 @@ def test_targets_against_the_next_years_published_result(world, drafted):
             )
         )
         db.session.commit()
-        outcome = {o.label: o for o in services.outcomes(load(drafted))}
+        outcome = {o.label: o for o in outcomes.outcomes(load(drafted))}
     assert outcome["Xếp loại"].met is True
     assert outcome["Xếp hạng"].met is False and outcome["Xếp hạng"].achieved == "02/02"

@@ -108,11 +108,11 @@ def build(world) -> dict[str, object]:
     plan = {}
     with scoped(Scope.for_unit(_user(world.officer_a).unit)):
         try:
-            from dvcq.plans import services as plans
+            from dvcq.plans import editing
         except ImportError:  # improvement plans not built yet
             pass
         else:
-            made = plans.draft_plan(_user(world.officer_a), world.a_id)
+            made = editing.draft_plan(_user(world.officer_a), world.a_id)
             plan = {"plan_id": made.id, "task_id": made.tasks[0].id if made.tasks else MISSING, "period": "q1"}
     with scoped(SYSTEM):
         decision_id = db.session.execute(

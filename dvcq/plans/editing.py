@@ -1,0 +1,226 @@
+"""The unit drafts its plan from the published result (see `plans.drafting`) and edits it while it is a draft or
+returned: targets, the narrative sections and the tasks."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+
+from dvcq.plans.models import ImprovementPlan, PlanTask, TaskKind
+from dvcq.plans.services import _campaign, _commit, _editable, _levels, _own_unit, get_plan, latest_published, plan_of
+from dvcq.platform import audit
+from dvcq.platform.auth.models import User
+from dvcq.platform.errors import NotFound, ServiceError
+from dvcq.platform.extensions import db
+from dvcq.platform.formatting import parse_vn_date, vn_date
+from dvcq.scoring.models import Assessment
+from dvcq.tenants.models import Unit
+
+
+def draft_plan(actor, unit_id: int) -> ImprovementPlan:
+    """Draft the unit's plan for the year after its last published campaign (see `plans.drafting`). A plan that
+    already exists for that year is returned unchanged."""
+    from dvcq.plans.drafting import build_draft
+
+    _own_unit(actor, unit_id)
+    unit = db.session.get(Unit, unit_id)
+    campaign = latest_published(unit.authority_id)
+    if campaign is None:
+        raise ServiceError("Chưa có kết quả đánh giá nào được công bố nên chưa thể lập kế hoạch.")
+    existing = plan_of(unit_id, campaign.year + 1)
+    if existing is not None:
+        return existing
+    assessment = db.session.execute(
+        select(Assessment).where(Assessment.campaign_id == campaign.id, Assessment.unit_id == unit_id)
+    ).scalar_one_or_none()
+    if assessment is None:
+        raise ServiceError(f"Đơn vị không tham gia đánh giá năm {campaign.year} nên không có kết quả để lập kế hoạch.")
+    plan = build_draft(campaign, assessment)
+    db.session.add(plan)
+    db.session.flush()
+    audit.record("plan.draft", actor=actor, unit_id=unit_id, target=plan, after={"year": plan.year})
+    _commit()
+    return plan
+
+
+# ---- editing ------------------------------------------------------------------------------------------------------
+
+
+def _parse_points(text: str, what: str, problems: list[str]) -> Decimal | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        value = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        problems.append(f"{what}: «{text}» không phải là số.")
+        return None
+    if value < 0 or value > 1000:
+        problems.append(f"{what}: «{text}» ngoài khoảng cho phép.")
+        return None
+    return value.quantize(Decimal("0.01"))
+
+
+def update_plan(actor, plan_id: int, version, form: dict) -> ImprovementPlan:
+    """Targets and the narrative sections. `form`: target_rank, target_level_order, target_total, goals,
+    organization, number, area:<code> → points."""
+    plan = get_plan(plan_id)
+    _editable(actor, plan, version)
+    problems: list[str] = []
+    rank_text = (form.get("target_rank") or "").strip()
+    rank = None
+    if rank_text:
+        if not rank_text.isdigit() or int(rank_text) < 1:
+            problems.append(f"Chỉ tiêu xếp hạng «{rank_text}» phải là số nguyên từ 1 trở lên.")
+        else:
+            rank = int(rank_text)
+    levels = {lv.order: lv for lv in _levels(_campaign(plan).criteria_version_id)}
+    level_text = (form.get("target_level_order") or "").strip()
+    level = None
+    if level_text:
+        if not level_text.isdigit() or int(level_text) not in levels:
+            problems.append("Chỉ tiêu xếp loại không hợp lệ.")
+        else:
+            level = levels[int(level_text)]
+    total = _parse_points(form.get("target_total", ""), "Chỉ tiêu tổng điểm", problems)
+    areas = {}
+    for key, value in form.items():
+        if key.startswith("area:") and (value or "").strip():
+            parsed = _parse_points(value, f"Chỉ tiêu lĩnh vực {key[5:]}", problems)
+            if parsed is not None:
+                areas[key[5:]] = f"{parsed:.2f}"
+    if problems:
+        raise ServiceError("Chưa lưu được kế hoạch.", problems)
+    before = _plan_state(plan)
+    plan.target_rank = rank
+    plan.target_level_order = level.order if level else None
+    plan.target_level_name = level.name if level else ""
+    plan.target_total = total
+    plan.area_targets = json.dumps(areas, sort_keys=True)
+    plan.goals = (form.get("goals") or "").strip()
+    plan.organization = (form.get("organization") or "").strip()
+    plan.number = (form.get("number") or "").strip()[:60]
+    audit.record("plan.update", actor=actor, unit_id=plan.unit_id, target=plan, before=before, after=_plan_state(plan))
+    _commit()
+    return plan
+
+
+def _plan_state(plan: ImprovementPlan) -> dict:
+    return {
+        "status": plan.status,
+        "target_rank": plan.target_rank,
+        "target_level_order": plan.target_level_order,
+        "target_total": plan.target_total,
+        "area_targets": plan.area_targets,
+        "goals": plan.goals,
+        "organization": plan.organization,
+        "number": plan.number,
+    }
+
+
+@dataclass
+class TaskInput:
+    kind: TaskKind
+    text: str
+    item_codes: str
+    responsible_user_id: int | None
+    responsible_post: str
+    due_on: date | None
+
+
+def parse_task(plan: ImprovementPlan, form: dict) -> TaskInput:
+    """A task's fields from a form; every problem at once. The due date must fall within the plan year."""
+    problems = []
+    try:
+        kind = TaskKind((form.get("kind") or "solution").strip())
+    except ValueError:
+        kind = TaskKind.SOLUTION
+        problems.append("Loại nhiệm vụ không hợp lệ.")
+    text = (form.get("text") or "").strip()
+    if not text:
+        problems.append("Chưa nhập nội dung nhiệm vụ.")
+    codes = ",".join(c.strip() for c in (form.get("item_codes") or "").replace(";", ",").split(",") if c.strip())
+    user_id = None
+    user_text = (form.get("responsible_user_id") or "").strip()
+    if user_text:
+        user = db.session.get(User, int(user_text)) if user_text.isdigit() else None
+        if user is None or user.unit_id != plan.unit_id:
+            problems.append("Người phụ trách phải là cán bộ của đơn vị.")
+        else:
+            user_id = user.id
+    post = (form.get("responsible_post") or "").strip()[:200]
+    if user_id is None and not post:
+        problems.append(
+            "Chưa chọn người phụ trách hoặc nhập chức danh phụ trách (ví dụ: Công chức Văn phòng - Thống kê)."
+        )
+    due = None
+    due_text = (form.get("due_on") or "").strip()
+    if due_text:
+        try:
+            due = parse_vn_date(due_text)
+        except ValueError as err:
+            problems.append(str(err))
+        else:
+            if due.year != plan.year:
+                problems.append(
+                    f"Thời hạn {vn_date(due)} nằm ngoài năm kế hoạch {plan.year} "
+                    f"(từ 01/01/{plan.year} đến 31/12/{plan.year})."
+                )
+    if problems:
+        raise ServiceError("Chưa lưu được nhiệm vụ.", problems)
+    return TaskInput(kind, text, codes[:300], user_id, post, due)
+
+
+def add_task(actor, plan_id: int, version, form: dict) -> PlanTask:
+    plan = get_plan(plan_id)
+    _editable(actor, plan, version)
+    data = parse_task(plan, form)
+    task = PlanTask(plan_id=plan.id, unit_id=plan.unit_id, position=len(plan.tasks) + 1, **data.__dict__)
+    db.session.add(task)
+    db.session.flush()
+    audit.record("plan.task.add", actor=actor, unit_id=plan.unit_id, target=task, after=data.__dict__)
+    _touch(plan)
+    _commit()
+    return task
+
+
+def _touch(plan: ImprovementPlan) -> None:
+    """Any change to a task is a change of the plan: its version moves, so a stale page of the plan conflicts."""
+    from sqlalchemy.orm.attributes import flag_modified
+
+    flag_modified(plan, "goals")
+
+
+def _task(plan: ImprovementPlan, task_id: int) -> PlanTask:
+    for task in plan.tasks:
+        if task.id == task_id:
+            return task
+    raise NotFound("Không tìm thấy nhiệm vụ.")
+
+
+def update_task(actor, plan_id: int, task_id: int, version, form: dict) -> PlanTask:
+    plan = get_plan(plan_id)
+    _editable(actor, plan, version)
+    task = _task(plan, task_id)
+    data = parse_task(plan, form)
+    before = {k: getattr(task, k) for k in data.__dict__}
+    for key, value in data.__dict__.items():
+        setattr(task, key, value)
+    audit.record("plan.task.update", actor=actor, unit_id=plan.unit_id, target=task, before=before, after=data.__dict__)
+    _touch(plan)
+    _commit()
+    return task
+
+
+def delete_task(actor, plan_id: int, task_id: int, version) -> None:
+    plan = get_plan(plan_id)
+    _editable(actor, plan, version)
+    task = _task(plan, task_id)
+    audit.record("plan.task.delete", actor=actor, unit_id=plan.unit_id, target=task, before={"text": task.text})
+    plan.tasks.remove(task)
+    _touch(plan)
+    _commit()

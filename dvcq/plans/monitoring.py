@@ -1,0 +1,66 @@
+"""The authority's follow-up of the plans (theo dõi kế hoạch): per participating unit, its plan, the state of each
+period's report and its overdue tasks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from dvcq.plans import services  # the clock through the module: tests set services.now and services.today
+from dvcq.plans.models import ImprovementPlan, Period, PlanStatus
+from dvcq.plans.reports import overdue_tasks, report_state
+from dvcq.platform.extensions import db
+from dvcq.platform.permissions import require
+from dvcq.scoring.models import UnitResult
+from dvcq.tenants.models import Unit
+
+
+@dataclass
+class FollowUpRow:
+    unit: Unit
+    plan: ImprovementPlan | None
+    states: dict[Period, str] = field(default_factory=dict)
+    overdue: int = 0
+
+
+def follow_up(actor, year: int, on: date | None = None) -> list[FollowUpRow]:
+    """Every unit that took part in the campaign the plans start from: its plan, report states per period and overdue
+    tasks. Authority staff only."""
+    from dvcq.platform.permissions import AUTHORITY_STAFF
+
+    require(actor, *AUTHORITY_STAFF)
+    on = on or services.today()
+    authority_id = actor.unit_id
+    units = list(
+        db.session.execute(
+            select(Unit)
+            .join(UnitResult, UnitResult.unit_id == Unit.id)
+            .where(UnitResult.authority_id == authority_id, UnitResult.year == year - 1)
+            .order_by(Unit.group_id, Unit.name)
+        ).scalars()
+    )
+    stmt = (
+        select(ImprovementPlan)
+        .where(ImprovementPlan.year == year)
+        .options(selectinload(ImprovementPlan.tasks), selectinload(ImprovementPlan.reports))
+    )
+    plans = {p.unit_id: p for p in db.session.execute(stmt).scalars()}
+    rows = []
+    for unit in units:
+        plan = plans.get(unit.id)
+        row = FollowUpRow(unit, plan)
+        if plan is not None and plan.status == PlanStatus.ACKNOWLEDGED:  # reports are owed once the plan is in force
+            row.states = {p: report_state(plan, p, on) for p in Period}
+            row.overdue = len(overdue_tasks(plan, on))
+        rows.append(row)
+    return rows
+
+
+def plan_years(authority_id: int) -> list[int]:
+    return sorted(
+        set(db.session.execute(select(ImprovementPlan.year).distinct()).scalars()),
+        reverse=True,
+    )
