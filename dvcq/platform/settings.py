@@ -7,6 +7,10 @@ import secrets
 from pathlib import Path
 
 DEFAULT_MAX_UPLOAD_MB = 20
+# argon2id at OWASP's minimum (Password Storage Cheat Sheet): 19 MiB, 2 passes, 1 lane.
+PASSWORD_HASH_MEMORY_KIB = 19456
+PASSWORD_HASH_TIME_COST = 2
+PASSWORD_HASH_PARALLELISM = 1
 
 
 class UnsafeSettings(RuntimeError):
@@ -53,6 +57,9 @@ def load(instance: Path, env: dict[str, str] | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT") or "5 per 15 minutes",
         "LOGIN_LIMIT_PER_ADDRESS": env.get("LOGIN_LIMIT_PER_ADDRESS") or "20 per 15 minutes",
+        "PASSWORD_HASH_MEMORY_KIB": int(env.get("PASSWORD_HASH_MEMORY_KIB") or PASSWORD_HASH_MEMORY_KIB),
+        "PASSWORD_HASH_TIME_COST": int(env.get("PASSWORD_HASH_TIME_COST") or PASSWORD_HASH_TIME_COST),
+        "PASSWORD_HASH_PARALLELISM": int(env.get("PASSWORD_HASH_PARALLELISM") or PASSWORD_HASH_PARALLELISM),
         # How many reverse proxies (nginx) stand in front: their X-Forwarded-For/-Proto/-Host are then trusted, so
         # login limits count the real client address. 0 when the app faces clients directly.
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES") or 0),

@@ -1,8 +1,13 @@
 """Logging in and out: argon2id, one answer for every failure, rate limits, revoked sessions, CSRF, headers."""
 
+import json
+
+from argon2 import PasswordHasher
 from sqlalchemy import select
 
+from dvcq.platform.audit import AuditRecord
 from dvcq.platform.auth.models import User
+from dvcq.platform.auth.passwords import cost_of, hash_password, verify_password
 from dvcq.platform.extensions import db
 from tests.factories import PASSWORD
 
@@ -149,3 +154,43 @@ def test_next_parameter_cannot_send_the_user_elsewhere(world, browser):
         data={"login": world.officer_a, "password": PASSWORD, "csrf_token": browser.csrf()},
     )
     assert response.headers["Location"] == "/"
+
+
+def _stored_hash(login: str) -> str:
+    db.session.expire_all()
+    return db.session.execute(select(User.password_hash).where(User.login == login)).scalar_one()
+
+
+def test_new_hashes_use_owasps_argon2id_minimum(app):
+    assert cost_of(hash_password("MatKhau@2026x")) == {"m": 19456, "t": 2, "p": 1}
+
+
+def test_an_old_cost_hash_verifies_and_is_replaced_at_the_next_login(world, browser):
+    old = PasswordHasher().hash(PASSWORD)  # argon2-cffi's defaults: 64 MiB, t=3, p=4, as stored before
+    with db.session.begin():
+        db.session.execute(select(User).where(User.login == world.officer_a)).scalar_one().password_hash = old
+    assert browser.login(world.officer_a).status_code == 302
+    stored = _stored_hash(world.officer_a)
+    assert stored != old and cost_of(stored) == {"m": 19456, "t": 2, "p": 1}
+    assert verify_password(stored, PASSWORD)
+    record = db.session.execute(select(AuditRecord).where(AuditRecord.action == "auth.password_rehashed")).scalar_one()
+    assert json.loads(record.before) == {"m": 65536, "p": 4, "t": 3}
+    assert stored not in record.after
+    browser.logout()
+    assert browser.login(world.officer_a).status_code == 302
+    assert _stored_hash(world.officer_a) == stored  # rehashed once, not at every login
+
+
+def test_a_wrong_password_never_rehashes(world, browser):
+    old = PasswordHasher().hash(PASSWORD)
+    with db.session.begin():
+        db.session.execute(select(User).where(User.login == world.officer_a)).scalar_one().password_hash = old
+    assert browser.login(world.officer_a, "sai-mat-khau-1").status_code == 200
+    assert _stored_hash(world.officer_a) == old
+
+
+def test_the_hash_cost_is_a_setting(app):
+    app.config.update(PASSWORD_HASH_MEMORY_KIB=12288, PASSWORD_HASH_TIME_COST=3)
+    stored = hash_password("MatKhau@2026x")
+    assert cost_of(stored) == {"m": 12288, "t": 3, "p": 1}
+    assert verify_password(stored, "MatKhau@2026x")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import contains_eager
 
 from dvcq.platform import audit
 from dvcq.platform.auth.models import User, UserSession
-from dvcq.platform.auth.passwords import hash_password, password_problem, verify_password
+from dvcq.platform.auth.passwords import cost_of, hash_password, needs_rehash, password_problem, verify_password
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
 
@@ -37,7 +37,24 @@ def authenticate(login: str, password: str) -> User:
             audit.record("auth.login_failed", actor=user, unit_id=user.unit_id, target=user)
             db.session.commit()
         raise ServiceError(BAD_LOGIN)
+    if needs_rehash(user.password_hash):
+        _rehash(user, password)
     return user
+
+
+def _rehash(user: User, password: str) -> None:
+    """A hash made at an older cost is replaced by one at the settings' cost, now that the password is known."""
+    before = cost_of(user.password_hash)
+    user.password_hash = hash_password(password)
+    audit.record(
+        "auth.password_rehashed",
+        actor=user,
+        unit_id=user.unit_id,
+        target=user,
+        before=before,
+        after=cost_of(user.password_hash),
+    )
+    db.session.commit()
 
 
 def open_session(user: User, remote_addr: str = "", user_agent: str = "") -> str:
