@@ -4,8 +4,9 @@ status or result of the campaign may change, except through an amendment (quyế
 Three locks, each catching what the one before might miss:
   1. `assert_not_published(campaign)` — services call it before changing anything (a clear 409 for the user);
   2. a `before_flush` listener refusing any insert/update/delete of those rows — so a forgotten check cannot slip;
-  3. on PostgreSQL, triggers (migration 0004_publication_freeze) refusing the same at the database, even for raw SQL.
+  3. on PostgreSQL, triggers (migrations 0004 and 0008) refusing the same at the database, even for raw SQL.
 The amendment service opens `amending()`, which lifts locks 1–2 for its session and lock 3 for its transaction.
+Which tables are frozen is declared once, in `freeze_sql.FROZEN_TABLES`: the listener and the triggers both read it.
 """
 
 from __future__ import annotations
@@ -18,21 +19,17 @@ from sqlalchemy.orm import Session
 
 from dvcq.platform.errors import Conflict
 from dvcq.platform.extensions import db
-from dvcq.scoring.models import (
-    Assessment,
-    Campaign,
-    CampaignStatus,
-    EvidenceLink,
-    Explanation,
-    ItemScore,
-    UnitResult,
-)
+from dvcq.scoring.decisions.freeze_sql import BY_ASSESSMENT, BY_CAMPAIGN, BY_ITEM, FROZEN_TABLES, MESSAGE
+from dvcq.scoring.models import Assessment, Campaign, CampaignStatus, ItemScore
 
-FROZEN_MESSAGE = "Kỳ đánh giá đã công bố kết quả; mọi thay đổi phải thực hiện bằng quyết định điều chỉnh."
+FROZEN_MESSAGE = MESSAGE
 UNPUBLISH_MESSAGE = "Kỳ đánh giá đã công bố kết quả; không thể đưa về giai đoạn trước hay xoá."
 AMENDING = "dvcq_amending"  # session.info flag: the amendment service is at work
 PG_AMENDING_SETTING = "dvcq.amending"  # the transaction-local setting the PostgreSQL triggers honour
-FROZEN_MODELS = (Assessment, ItemScore, EvidenceLink, Explanation, UnitResult)
+_MODEL_OF_TABLE = {mapper.local_table.name: mapper.class_ for mapper in db.Model.registry.mappers}
+FROZEN_MODELS = tuple(_MODEL_OF_TABLE[table] for table in FROZEN_TABLES)
+# A row reached through its assessment or its item: the relationship to follow and the parent's model.
+_PARENT = {BY_ASSESSMENT: ("assessment", Assessment), BY_ITEM: ("item", ItemScore)}
 
 
 class FrozenError(Conflict):
@@ -80,14 +77,11 @@ def _campaign_id(session: Session, obj) -> int | None:
     instead (pending rows do not lazy-load their relationships)."""
     if obj is None:
         return None
-    if isinstance(obj, UnitResult):
-        return obj.campaign_id
-    if isinstance(obj, Assessment):
-        return obj.campaign_id if obj.campaign_id is not None else getattr(obj.campaign, "id", None)
-    if isinstance(obj, ItemScore):
-        parent, parent_id, model = obj.assessment, obj.assessment_id, Assessment
-    else:
-        parent, parent_id, model = obj.item, obj.item_id, ItemScore
+    way = FROZEN_TABLES[obj.__table__.name]
+    if way == BY_CAMPAIGN:
+        return obj.campaign_id if obj.campaign_id is not None else getattr(getattr(obj, "campaign", None), "id", None)
+    relationship, model = _PARENT[way]
+    parent, parent_id = getattr(obj, relationship), getattr(obj, way)
     if parent is None and parent_id is not None:
         parent = session.get(model, parent_id, execution_options={"all_tenants": True})
     return _campaign_id(session, parent)
