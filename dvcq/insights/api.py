@@ -11,7 +11,7 @@ import unicodedata
 
 from flask import Blueprint, g, jsonify, request
 
-from dvcq.insights import services, tokens
+from dvcq.insights import mergers, services, tokens
 from dvcq.insights.openapi import CODE_MAX, YEAR_MAX, YEAR_MIN, document
 from dvcq.insights.tables import rank_label
 from dvcq.platform.tenancy import Scope, reset_scope, set_scope
@@ -135,7 +135,7 @@ def unit_results(code: str):
     unit = _unit_by_code(code)
     if unit is None:
         return _not_found(missing)
-    lineage = services.predecessors_map([unit.id]).get(unit.id, [])
+    lineage = mergers.predecessors_map([unit.id]).get(unit.id, [])
     frame = services.unit_results_frame([unit.id, *[p.unit_id for p in lineage]])
     own = frame[frame["unit_id"] == unit.id]
     return jsonify(

@@ -1,4 +1,4 @@
-"""Plotly figures from the frames of services.py. Figures travel as JSON (`figure_json`) and are drawn in the
+"""Plotly figures from the dashboard's frames (frames.py). Figures travel as JSON (`figure_json`) and are drawn in the
 browser by static/insights.js with the plotly.js we serve: never `include_plotlyjs="cdn"`, never inline script.
 
 Points become floats only here, for drawing; the tables beside each chart keep the exact Decimals.

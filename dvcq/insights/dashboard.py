@@ -18,8 +18,8 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from dvcq.insights import charts, services
-from dvcq.insights.services import Filters
+from dvcq.insights import chart_tables, charts, frames, mergers, services
+from dvcq.insights.frames import Filters
 from dvcq.insights.tables import Table, rank_label, signed
 from dvcq.platform.cache import SingleFlightLRU
 from dvcq.platform.formatting import points
@@ -85,7 +85,7 @@ def _normalise(frame: pd.DataFrame, filters: Filters) -> tuple[Filters, list[str
     years = sorted({int(y) for y in frame["year"]})
     groups = sorted({g for g in frame["group_name"] if g})
     group = filters.group
-    if group == services.ALL_GROUPS:
+    if group == frames.ALL_GROUPS:
         group = None
     elif group is None:
         group = default_group(frame)
@@ -115,9 +115,9 @@ def build_dashboard(authority_id: int, filters: Filters) -> Dashboard:
     if everything.empty:
         return Dashboard(False, filters, Options([], [], [], []))
     filters, problems = _normalise(everything, filters)
-    frame = services.with_series(everything, authority_id, filters.merge)
-    chosen = services.apply_filters(frame, filters)
-    heat_years = services.heat_years(chosen)
+    frame = mergers.with_series(everything, authority_id, filters.merge)
+    chosen = frames.apply_filters(frame, filters)
+    heat_years = frames.heat_years(chosen)
     if filters.heat_year not in heat_years:
         if filters.heat_year is not None:
             problems.append(f"Năm {filters.heat_year} không có điểm theo lĩnh vực; đang hiện năm gần nhất có.")
@@ -153,12 +153,12 @@ def _trajectories(frame: pd.DataFrame, filters: Filters) -> Section:
         "Thứ hạng qua các năm",
         "Mỗi đường là một đơn vị; hạng 1 ở trên cùng. Chọn đơn vị trong bộ lọc để so sánh ít đơn vị hơn.",
     )
-    traj = services.trajectories_frame(frame, filters.units)
+    traj = frames.trajectories_frame(frame, filters.units)
     if traj.empty:
         section.empty = "Chưa có thứ hạng nào trong khoảng năm và khối đã chọn."
         return section
     section.figures.append(_figure("bump", charts.bump_chart(traj), "Biểu đồ thứ hạng của các đơn vị qua các năm"))
-    section.tables.append(services.trajectories_table(traj))
+    section.tables.append(chart_tables.trajectories_table(traj))
     return section
 
 
@@ -168,18 +168,18 @@ def _distribution(frame: pd.DataFrame) -> Section:
         "Phân bố điểm và xếp loại",
         "Hộp: từ tứ phân vị 1 đến tứ phân vị 3, vạch giữa là trung vị, râu là điểm thấp nhất và cao nhất.",
     )
-    dist = services.distribution_frame(frame)
-    levels = services.levels_frame(frame)
+    dist = frames.distribution_frame(frame)
+    levels = frames.levels_frame(frame)
     if dist.empty and levels.empty:
         section.empty = "Chưa có điểm thẩm định trong khoảng năm và khối đã chọn."
         return section
     if not dist.empty:
         section.figures.append(_figure("box", charts.distribution_chart(dist), "Phân bố điểm thẩm định theo năm"))
-        section.tables.append(services.distribution_table(dist))
+        section.tables.append(chart_tables.distribution_table(dist))
     if not levels.empty:
-        names = services.level_order(levels)
+        names = frames.level_order(levels)
         section.figures.append(_figure("levels", charts.levels_chart(levels, names), "Số đơn vị theo mức xếp loại"))
-        section.tables.append(services.levels_table(levels))
+        section.tables.append(chart_tables.levels_table(levels))
     return section
 
 
@@ -189,15 +189,15 @@ def _self_vs_appraised(frame: pd.DataFrame) -> Section:
         "Tự chấm so với thẩm định",
         "Mỗi điểm là một đơn vị trong một năm. Điểm nằm trên đường chéo: đơn vị tự chấm cao hơn kết quả thẩm định.",
     )
-    pairs = services.self_vs_appraised_frame(frame)
+    pairs = frames.self_vs_appraised_frame(frame)
     if pairs.empty:
         section.empty = "Chưa có đơn vị nào có cả điểm tự chấm và điểm thẩm định trong khoảng đã chọn."
         return section
-    top = services.over_scorers(pairs)
+    top = frames.over_scorers(pairs)
     section.figures.append(
         _figure("scatter", charts.self_vs_appraised_chart(pairs, top), "Điểm tự chấm so với điểm thẩm định")
     )
-    section.tables.append(services.self_vs_appraised_table(pairs))
+    section.tables.append(chart_tables.self_vs_appraised_table(pairs))
     section.highlights = [
         f"{r['label']} ({r['year']}): tự chấm {points(r['self_total'])}, thẩm định {points(r['appraised_total'])}, "
         f"cao hơn {points(r['gap'])} điểm"
@@ -218,15 +218,15 @@ def _heatmap(authority_id: int, frame: pd.DataFrame, year: int | None) -> Sectio
         )
         return section
     campaigns = [c for c in frame.loc[frame["year"] == year, "campaign_id"] if c is not None]
-    areas = [a for a in services.area_maxima(authority_id, campaigns[0] if campaigns else None) if a.normal]
-    heat = services.heatmap_frame(frame, year, areas)
+    areas = [a for a in frames.area_maxima(authority_id, campaigns[0] if campaigns else None) if a.normal]
+    heat = frames.heatmap_frame(frame, year, areas)
     if not areas or heat.empty:
         section.empty = f"Không xác định được điểm tối đa của các lĩnh vực năm {year}."
         return section
     section.figures.append(
         _figure("heat", charts.heatmap_chart(heat, areas, year), f"Tỷ lệ điểm đạt theo lĩnh vực năm {year}")
     )
-    section.tables.extend(services.heatmap_tables(heat, areas, year))
+    section.tables.extend(chart_tables.heatmap_tables(heat, areas, year))
     return section
 
 
@@ -238,7 +238,7 @@ def _lost_items(authority_id: int, frame: pd.DataFrame) -> Section:
         "trong các kỳ đánh giá đã công bố trên hệ thống, cùng những lý do trừ điểm thường gặp nhất.",
     )
     own = frame[frame["predecessor_of"].isna()] if "predecessor_of" in frame else frame
-    lost = services.lost_items_frame(authority_id, own)
+    lost = frames.lost_items_frame(authority_id, own)
     if lost.empty:
         section.empty = (
             "Chưa có điểm từng tiêu chí của kỳ đánh giá đã công bố nào trong khoảng năm đã chọn "
@@ -246,13 +246,13 @@ def _lost_items(authority_id: int, frame: pd.DataFrame) -> Section:
         )
         return section
     section.figures.append(_figure("lost", charts.lost_items_chart(lost), "Tiêu chí bị mất nhiều điểm nhất"))
-    section.tables.append(services.lost_items_table(lost))
+    section.tables.append(chart_tables.lost_items_table(lost))
     return section
 
 
 def _movements(frame: pd.DataFrame) -> Section:
     section = Section("tang-giam", "Tăng, giảm so với năm trước", "")
-    moves, before_year, now_year = services.movements_frame(frame)
+    moves, before_year, now_year = frames.movements_frame(frame)
     if before_year is None:
         section.empty = "Cần kết quả của ít nhất hai năm để so sánh tăng, giảm."
         return section
@@ -262,7 +262,7 @@ def _movements(frame: pd.DataFrame) -> Section:
     )
     if moves["change"].notna().any():
         section.figures.append(_figure("moves", charts.movements_chart(moves, before_year, now_year), section.intro))
-    section.tables.append(services.movements_table(moves, before_year, now_year))
+    section.tables.append(chart_tables.movements_table(moves, before_year, now_year))
     changed = moves[moves["change"].notna()]
     risers = changed[changed["change"] > 0].head(3)
     fallers = changed[changed["change"] < 0].iloc[::-1].head(3)

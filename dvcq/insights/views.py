@@ -10,10 +10,10 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from dvcq.insights import charts, services, tokens
+from dvcq.insights import charts, profiles, tokens
 from dvcq.insights import dashboard as boards
 from dvcq.insights.forms import TokenForm
-from dvcq.insights.services import Filters
+from dvcq.insights.frames import Filters
 from dvcq.insights.tables import workbook
 from dvcq.insights.vendor import plotly_url
 from dvcq.platform.auth.models import Role
@@ -168,10 +168,10 @@ def my_profile():
 @bp.route("/don-vi/<int:unit_id>")
 @login_required
 def profile(unit_id: int):
-    unit = services.visible_unit(current_user, unit_id)
+    unit = profiles.visible_unit(current_user, unit_id)
     if unit is None:
         abort(404)
-    data = services.unit_profile(unit)
+    data = profiles.unit_profile(unit)
     figure = None
     if data.history["appraised_total"].notna().any():
         figure = boards.Figure(

@@ -65,7 +65,7 @@ def test_lost_items_summed_by_the_database_count_only_the_chosen_units_and_years
 
     from sqlalchemy import select
 
-    from dvcq.insights import services
+    from dvcq.insights import frames, services
     from dvcq.scoring.models import Assessment, Campaign, CriteriaNode, ItemScore, NodeKind
 
     with scoped(SYSTEM):
@@ -90,7 +90,7 @@ def test_lost_items_summed_by_the_database_count_only_the_chosen_units_and_years
             if (unit_id, year) != tuple(dropped) and final is not None:
                 lost[code] += maximum - final
                 units[code] += 1
-        table = services.lost_items_frame(world.district_id, part)
+        table = frames.lost_items_frame(world.district_id, part)
     assert table.to_dict("records"), "the history has lost points"
     for record in table.to_dict("records"):
         assert record["total_lost"] == lost[record["code"]]

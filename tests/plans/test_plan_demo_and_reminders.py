@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from dvcq.insights.services import unit_plans
+from dvcq.insights.profiles import unit_plans
 from dvcq.plans import editing, handovers, reminders, reports, services
 from dvcq.plans.demo import seed_plans_2026
 from dvcq.plans.models import ImprovementPlan, Period, PlanStatus

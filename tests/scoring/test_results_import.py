@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from dvcq.insights.services import unit_profile
+from dvcq.insights.profiles import unit_profile
 from dvcq.platform.audit import AuditRecord
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, scoped

@@ -1,0 +1,156 @@
+"""A unit's profile: who may open it, its results across years (its predecessors' marked as such), its areas in
+the last published year and its improvement plans."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import select
+
+from dvcq.insights.frames import area_maxima
+from dvcq.insights.mergers import Predecessor, predecessors_map, successors_of
+from dvcq.insights.services import _natural, level_label, share_percent, unit_results_frame
+from dvcq.insights.tables import PERCENT, POINTS, Column, Table, rank_label
+from dvcq.platform.extensions import db
+from dvcq.platform.permissions import AUTHORITY_STAFF
+from dvcq.platform.tenancy import current_scope
+from dvcq.scoring.models import UnitResult
+from dvcq.tenants.models import Unit
+
+
+def visible_unit(viewer, unit_id: int) -> Unit | None:
+    """The unit whose profile `viewer` may open, or None (the view answers 404, the same as a missing unit).
+    Authority staff: any member unit of their authority. A commune or agency: itself at any time; another unit only
+    once it has a published result."""
+    scope = current_scope()
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or scope is None or unit.is_authority or unit.authority_id != scope.authority_id:
+        return None
+    if viewer.role in AUTHORITY_STAFF or unit.id == viewer.unit_id:
+        return unit
+    published = db.session.execute(
+        select(UnitResult.id)
+        .where(UnitResult.unit_id == unit.id, UnitResult.published.is_(True))
+        .limit(1)
+        .execution_options(authority_wide=True)
+    ).first()
+    return unit if published else None
+
+
+@dataclass
+class PlanSummary:
+    """One improvement plan as the profile shows it (filled by the plans area): the year it plans for, its title,
+    its targets and whether each was met once that year's result is published (None: not known yet)."""
+
+    year: int
+    title: str
+    url: str | None = None
+    targets: list[tuple[str, bool | None]] = field(default_factory=list)
+
+
+def unit_plans(unit_id: int) -> list[PlanSummary]:
+    """The unit's improvement plans and whether each target was met (None until the plan year is published)."""
+    from dvcq.plans import outcomes
+    from dvcq.plans import services as plans
+
+    return [
+        PlanSummary(
+            year=plan.year,
+            title=f"Kế hoạch cải thiện năm {plan.year} ({plan.status.label.lower()})",
+            url=f"/ke-hoach/{plan.id}",
+            targets=[
+                (f"{o.label}: {o.target}" + (f" — đạt được {o.achieved}" if o.achieved else ""), o.met)
+                for o in outcomes.outcomes(plan)
+            ],
+        )
+        for plan in plans.plans_of_unit(unit_id)
+    ]
+
+
+@dataclass
+class Profile:
+    unit: Unit
+    history: pd.DataFrame  # with_series(merge=True) rows of the unit and its predecessors
+    history_table: Table
+    predecessors: list[Predecessor]
+    successors: list[tuple[Unit, date]]
+    area_year: int | None
+    areas: Table | None
+    plans: list[PlanSummary]
+
+
+def unit_profile(unit: Unit) -> Profile:
+    """A unit's history across years (its predecessors' marked as such), its areas in the last published year with
+    points per area, and its plans."""
+    lineage = predecessors_map([unit.id]).get(unit.id, [])
+    frame = unit_results_frame([unit.id, *[p.unit_id for p in lineage]])
+    marks = {p.unit_id: p.mark for p in lineage}
+    frame["label"] = [marks.get(uid, "") for uid in frame["unit_id"]]
+    frame = frame.sort_values(["year", "label"], ascending=[False, True]).reset_index(drop=True)
+    history = Table(
+        "Kết quả qua các năm",
+        "Kết quả qua các năm",
+        [
+            Column("Năm"),
+            Column("Khối"),
+            Column("Điểm tự chấm", POINTS),
+            Column("Điểm thẩm định", POINTS),
+            Column("Xếp loại", wide=True),
+            Column("Xếp hạng"),
+            Column("Ghi chú", wide=True),
+        ],
+    )
+    for _, r in frame.iterrows():
+        history.rows.append(
+            [
+                str(r["year"]),
+                r["group_name"],
+                r["self_total"],
+                r["appraised_total"],
+                level_label(r["level_name"], r["disqualified"]),
+                rank_label(r["rank"], r["rank_of"]),
+                r["label"],
+            ]
+        )
+    own = frame[(frame["unit_id"] == unit.id) & frame["by_area"].map(bool)]
+    area_year, areas_table = None, None
+    if len(own):
+        latest = own.iloc[0]
+        area_year = int(latest["year"])
+        areas = area_maxima(unit.authority_id, latest["campaign_id"])
+        areas_table = Table(
+            "Lĩnh vực",
+            f"Điểm theo lĩnh vực năm {area_year}",
+            [
+                Column("Lĩnh vực"),
+                Column("Tên lĩnh vực", wide=True),
+                Column("Điểm đạt", POINTS),
+                Column("Điểm tối đa", POINTS),
+            ]
+            + [Column("Tỷ lệ đạt (%)", PERCENT)],
+        )
+        known = {a.code: a for a in areas}
+        for code in sorted(latest["by_area"], key=_natural):
+            area = known.get(code)
+            obtained = latest["by_area"][code]
+            areas_table.rows.append(
+                [
+                    code,
+                    area.name if area else "",
+                    obtained,
+                    area.max_points if area else None,
+                    share_percent(obtained, area.max_points) if area and area.normal else None,
+                ]
+            )
+    return Profile(
+        unit=unit,
+        history=frame,
+        history_table=history,
+        predecessors=lineage,
+        successors=successors_of(unit.id),
+        area_year=area_year,
+        areas=areas_table,
+        plans=unit_plans(unit.id),
+    )
