@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from flask import current_app
 
 from dvcq.platform import jobs, notifications, registry
+from dvcq.platform.auth import services as auth
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, scoped
 
@@ -63,7 +64,12 @@ def _outbox(now: datetime):
     return notifications.send_outbox()
 
 
+def _purge_sessions(now: datetime):
+    return auth.purge_expired_sessions(now)
+
+
 def register_ground_floor_tasks(areas: registry.Registry) -> None:
+    areas.task("auth.purge_sessions", _purge_sessions)
     areas.task("jobs.requeue_delayed", _requeue)
     areas.task("jobs.sweep_interrupted", _sweep)
     areas.task("notifications.send_outbox", _outbox)

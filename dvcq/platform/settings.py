@@ -38,6 +38,8 @@ def load(instance: Path, env: dict[str, str] | None = None) -> dict:
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     redis_url = env.get("REDIS_URL") or None
     max_upload_mb = int(env.get("MAX_UPLOAD_MB") or DEFAULT_MAX_UPLOAD_MB)
+    session_idle_minutes = int(env.get("SESSION_IDLE_MINUTES") or 120)
+    session_lifetime_hours = int(env.get("SESSION_LIFETIME_HOURS") or 12)
     config = {
         "DVCQ_ENV": "production" if production else "development",
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -67,7 +69,11 @@ def load(instance: Path, env: dict[str, str] | None = None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_NAME": "dvcq_session",
-        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        # A session ends on the server after this long without a request, and this long after its login, whatever
+        # the cookie says (the cookie lasts as long as the second).
+        "SESSION_IDLE_MINUTES": session_idle_minutes,
+        "SESSION_LIFETIME_HOURS": session_lifetime_hours,
+        "PERMANENT_SESSION_LIFETIME": session_lifetime_hours * 3600,
         "REMEMBER_COOKIE_DURATION": 0,
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "vi",

@@ -86,7 +86,8 @@ class User(db.Model):
 
 
 class UserSession(db.Model):
-    """One signed-in browser. Only a hash of the token is kept; revoked rows stay for the audit trail."""
+    """One signed-in browser. Only a hash of the token is kept. Rows that can no longer be used (revoked, idle too long
+    or past their lifetime) are purged by the periodic tick; logins and logouts stay in the audit log."""
 
     __tablename__ = "user_sessions"
 

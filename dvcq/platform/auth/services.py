@@ -1,26 +1,46 @@
 """Signing in and out: server-side session rows so that logout, password change and disabling an account revoke
-every copy of a cookie."""
+every copy of a cookie, and so that a session ends on the server after an idle time and an absolute lifetime
+(settings SESSION_IDLE_MINUTES, SESSION_LIFETIME_HOURS), whatever the cookie says."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from flask import current_app
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import contains_eager
 
-from dvcq.platform import audit
+from dvcq.platform import audit, clock
 from dvcq.platform.auth.models import User, UserSession
 from dvcq.platform.auth.passwords import cost_of, hash_password, needs_rehash, password_problem, verify_password
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
 
 BAD_LOGIN = "Tên đăng nhập hoặc mật khẩu không đúng."
+# A session's last_seen_at is written at most this often: one write a minute per browser, not one per request.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+class SessionExpired(Exception):
+    """The session row is live but past its idle time or its lifetime; `message` tells the user which (Vietnamese)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    return clock.now()
+
+
+def _idle() -> timedelta:
+    return timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+
+
+def _lifetime() -> timedelta:
+    return timedelta(hours=current_app.config["SESSION_LIFETIME_HOURS"])
 
 
 def _digest(token: str) -> str:
@@ -87,7 +107,7 @@ def _token_statement():
         .scalar_subquery()
     )
     return (
-        select(User, unread)
+        select(User, unread, UserSession.id, UserSession.created_at, UserSession.last_seen_at)
         .join(UserSession, UserSession.user_id == User.id)
         .join(User.unit)
         .options(contains_eager(User.unit))
@@ -103,22 +123,52 @@ _TOKEN_STATEMENT = None
 
 
 def user_for_token(token: str) -> User | None:
-    """The user of a live session token, or None (unknown or revoked session, disabled or deleted account).
+    """The user of a live session token, or None (unknown or revoked session, disabled or deleted account); raises
+    SessionExpired for a session past its idle time or its lifetime.
 
     Every logged-in request pays for this, so it is ONE statement (built once, bound parameter): the session row, the
     user, the user's unit (the request's tenancy scope needs it) and the bell's unread count together. Nothing is
     cached between requests: a session revoked or an account disabled a moment ago is refused on the very next
-    request."""
+    request. The session's last activity is written at most once a minute (TOUCH_EVERY), in its own short
+    transaction so that a page that only reads still ends as it would without it."""
     global _TOKEN_STATEMENT
     if _TOKEN_STATEMENT is None:
         _TOKEN_STATEMENT = _token_statement()
     row = db.session.execute(_TOKEN_STATEMENT, {"token_hash": _digest(token)}).first()
     if row is None:
         return None
-    user, unread_count = row
+    user, unread_count, session_id, created_at, last_seen_at = row
+    now = _now()
+    if now - created_at >= _lifetime():
+        hours = current_app.config["SESSION_LIFETIME_HOURS"]
+        raise SessionExpired(
+            f"Phiên đăng nhập đã kết thúc vì đã mở quá {hours} giờ. Vui lòng đăng nhập lại để tiếp tục."
+        )
+    if now - last_seen_at >= _idle():
+        raise SessionExpired(
+            f"Phiên đăng nhập đã kết thúc vì không có thao tác nào trong {_idle_text()}. "
+            "Vui lòng đăng nhập lại để tiếp tục."
+        )
+    if now - last_seen_at >= TOUCH_EVERY:
+        with db.engine.begin() as connection:
+            connection.execute(update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now))
     user.session_token = token
     user.prefetched_unread = unread_count
     return user
+
+
+def _idle_text() -> str:
+    minutes = current_app.config["SESSION_IDLE_MINUTES"]
+    return f"{minutes // 60} giờ" if minutes % 60 == 0 else f"{minutes} phút"
+
+
+def purge_expired_sessions(now: datetime) -> int:
+    """Delete the session rows that can no longer be used: idle too long, past their lifetime, or revoked (a revoked
+    row's last activity stops, so it goes after the idle time). Logins and logouts stay in the audit log."""
+    stmt = delete(UserSession).where(
+        or_(UserSession.last_seen_at <= now - _idle(), UserSession.created_at <= now - _lifetime())
+    )
+    return db.session.execute(stmt).rowcount
 
 
 def close_session(user: User) -> None:

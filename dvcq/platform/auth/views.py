@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from dvcq.platform.auth import services
@@ -17,7 +17,11 @@ bp = Blueprint("auth", __name__)
 
 @login_manager.user_loader
 def _load_user(token: str):
-    return services.user_for_token(token)
+    try:
+        return services.user_for_token(token)
+    except services.SessionExpired as expired:
+        g._session_expired = expired.message
+        return None
 
 
 def _login_key() -> str:
@@ -36,6 +40,22 @@ def _safe_next(target: str | None) -> str:
 
 # Pages a user holding a one-time password may still open: everything else sends them to change it first.
 _WHILE_ONE_TIME = frozenset({"auth.change_password", "auth.logout", "auth.login", "static", "home.healthz"})
+
+
+@bp.before_app_request
+def _expired_session_signs_out():
+    """A session that ended on the server (idle, or past its lifetime): forget it in the browser and say why on the
+    login page, rather than the bare «please log in»."""
+    current_user._get_current_object()  # loads the user (or finds the session expired) if nothing did yet
+    message = g.pop("_session_expired", None)
+    if message is None:
+        return None
+    logout_user()
+    session.clear()
+    flash(message, "info")
+    if request.endpoint in ("auth.login", "home.healthz") or (request.endpoint or "").endswith("static"):
+        return None
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None))
 
 
 @bp.before_app_request
