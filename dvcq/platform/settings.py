@@ -57,8 +57,11 @@ def load(instance: Path, env: dict[str, str] | None = None) -> dict:
         "SMTP_FROM": env.get("SMTP_FROM") or "dvcq@localhost",
         "SMTP_STARTTLS": env.get("SMTP_STARTTLS", "0") == "1",
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
-        "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT") or "5 per 15 minutes",
-        "LOGIN_LIMIT_PER_ADDRESS": env.get("LOGIN_LIMIT_PER_ADDRESS") or "20 per 15 minutes",
+        # Failed logins (README, «Login throttling»): strict per account from one address, looser per account from
+        # all addresses, and per address high enough for a commune office (or a provincial network) behind one NAT.
+        "LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS": env.get("LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS") or "5 per 15 minutes",
+        "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT") or "20 per 15 minutes",
+        "LOGIN_LIMIT_PER_ADDRESS": env.get("LOGIN_LIMIT_PER_ADDRESS") or "200 per 15 minutes",
         "PASSWORD_HASH_MEMORY_KIB": int(env.get("PASSWORD_HASH_MEMORY_KIB") or PASSWORD_HASH_MEMORY_KIB),
         "PASSWORD_HASH_TIME_COST": int(env.get("PASSWORD_HASH_TIME_COST") or PASSWORD_HASH_TIME_COST),
         "PASSWORD_HASH_PARALLELISM": int(env.get("PASSWORD_HASH_PARALLELISM") or PASSWORD_HASH_PARALLELISM),

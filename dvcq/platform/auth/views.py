@@ -28,6 +28,10 @@ def _login_key() -> str:
     return "login:" + (request.form.get("login") or "").strip().lower()
 
 
+def _login_and_address_key() -> str:
+    return _login_key() + "@" + (request.remote_addr or "")
+
+
 def _failed(response) -> bool:
     return response.status_code != 302
 
@@ -68,8 +72,18 @@ def _one_time_password_must_be_changed():
     return None
 
 
+# Failed logins are throttled three ways (README, «Login throttling»): strictly per account from one address, so an
+# attacker's address cannot lock the owner out of their own; loosely per account, against guessing from many addresses;
+# and per address with a ceiling a whole office behind one NAT does not reach.
 @bp.route("/dang-nhap", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS"],
+    key_func=_login_and_address_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    scope="login-account-address",
+)
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
     key_func=_login_key,
