@@ -9,17 +9,42 @@ from __future__ import annotations
 
 import unicodedata
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 
 from dvcq.insights import mergers, services, tokens
 from dvcq.insights.openapi import CODE_MAX, YEAR_MAX, YEAR_MIN, document
 from dvcq.insights.tables import rank_label
+from dvcq.platform.extensions import limiter
 from dvcq.platform.tenancy import Scope, reset_scope, set_scope
 from dvcq.tenants.models import Unit
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 PUBLIC_ENDPOINTS = {"api.openapi"}
+
+
+def _bearer() -> str:
+    scheme, _, value = (request.headers.get("Authorization") or "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else ""
+
+
+def _token_key() -> str:
+    """Requests are counted per token (its hash, as stored): every client of one token shares its allowance."""
+    return "api-token:" + tokens.digest(_bearer())
+
+
+def _unlimited() -> bool:
+    # The public document and requests without a token (a 401 that touches no table) are not counted.
+    return request.endpoint in PUBLIC_ENDPOINTS or not _bearer()
+
+
+limiter.shared_limit(
+    lambda: current_app.config["API_RATE_LIMIT"],
+    "api-token",
+    key_func=_token_key,
+    exempt_when=_unlimited,
+    error_message="Mã truy cập này đã gửi quá nhiều yêu cầu. Vui lòng đợi theo tiêu đề Retry-After rồi thử lại.",
+)(bp)
 
 
 @bp.before_request

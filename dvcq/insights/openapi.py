@@ -63,6 +63,11 @@ UNAUTHORIZED = {
     "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
 }
+TOO_MANY = {
+    "description": "Mã truy cập đã dùng hết số yêu cầu cho phép trong khoảng thời gian; thử lại sau Retry-After giây",
+    "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 0}}},
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
 YEAR_REF = {"$ref": "#/components/schemas/Year"}
 NOT_FOUND = {
     "description": "Không có dữ liệu",
@@ -82,8 +87,9 @@ def document() -> dict:
             "version": "1.0.0",
             "description": (
                 "Kết quả đánh giá đã công bố của cơ quan đánh giá (theo năm, theo đơn vị). Chỉ đọc. Xác thực bằng mã "
-                "truy cập do quản trị hệ thống cấp: tiêu đề `Authorization: Bearer <mã>`. Điểm là chuỗi có hai chữ "
-                'số thập phân ("85.50").'
+                "truy cập do quản trị hệ thống cấp: tiêu đề `Authorization: Bearer <mã>`. Mỗi mã truy cập được gửi "
+                "một số yêu cầu giới hạn mỗi phút; quá giới hạn nhận mã 429 kèm tiêu đề `Retry-After`. Điểm là chuỗi "
+                'có hai chữ số thập phân ("85.50").'
             ),
         },
         "security": [{"bearerAuth": []}],
@@ -104,6 +110,7 @@ def document() -> dict:
                             },
                         ),
                         "401": UNAUTHORIZED,
+                        "429": TOO_MANY,
                     },
                 }
             },
@@ -140,6 +147,7 @@ def document() -> dict:
                             },
                         ),
                         "401": UNAUTHORIZED,
+                        "429": TOO_MANY,
                         "404": NOT_FOUND,
                     },
                 }
@@ -160,6 +168,7 @@ def document() -> dict:
                     "responses": {
                         "200": _ok("Đơn vị và kết quả của đơn vị", {"$ref": "#/components/schemas/UnitHistory"}),
                         "401": UNAUTHORIZED,
+                        "429": TOO_MANY,
                         "404": NOT_FOUND,
                     },
                 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import jsonify, render_template, request
+from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -81,6 +82,8 @@ def init_app(app) -> None:
 
         if isinstance(err, CSRFError):
             return render_error(400, "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và thử lại.")
+        if isinstance(err, RateLimitExceeded) and err.limit.error_message:
+            return render_error(429, err.description)
         return render_error(err.code or 500)
 
     @app.errorhandler(StaleDataError)

@@ -62,6 +62,8 @@ def load(instance: Path, env: dict[str, str] | None = None) -> dict:
         "LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS": env.get("LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS") or "5 per 15 minutes",
         "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT") or "20 per 15 minutes",
         "LOGIN_LIMIT_PER_ADDRESS": env.get("LOGIN_LIMIT_PER_ADDRESS") or "200 per 15 minutes",
+        # Requests to the JSON API allowed per token (then 429 with Retry-After).
+        "API_RATE_LIMIT": env.get("API_RATE_LIMIT") or "120 per minute",
         "PASSWORD_HASH_MEMORY_KIB": int(env.get("PASSWORD_HASH_MEMORY_KIB") or PASSWORD_HASH_MEMORY_KIB),
         "PASSWORD_HASH_TIME_COST": int(env.get("PASSWORD_HASH_TIME_COST") or PASSWORD_HASH_TIME_COST),
         "PASSWORD_HASH_PARALLELISM": int(env.get("PASSWORD_HASH_PARALLELISM") or PASSWORD_HASH_PARALLELISM),
