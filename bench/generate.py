@@ -32,7 +32,7 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -50,6 +50,7 @@ from dvcq.plans.models import (  # noqa: E402
     TaskKind,
     TaskStatus,
 )
+from dvcq.platform import clock  # noqa: E402
 from dvcq.platform.auth.models import Role, User  # noqa: E402
 from dvcq.platform.extensions import db  # noqa: E402
 from dvcq.platform.tenancy import SYSTEM, scoped  # noqa: E402
@@ -87,10 +88,6 @@ class Summary:
     plans: int = 0
     users: int = 0
     seconds: float = 0.0
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _insert(model, rows: list[dict]) -> None:
@@ -451,7 +448,7 @@ def populate(
     """Fill the current app's database (already migrated). Returns what was made."""
     start = time.perf_counter()
     rng = random.Random(seed)
-    now = _now()
+    now = clock.now()
     summary = Summary(units=communes)
     with scoped(SYSTEM):
         from dvcq.scoring.results.compute import compute

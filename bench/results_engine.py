@@ -20,7 +20,6 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -31,6 +30,7 @@ from generate import bench_config, criteria_version  # noqa: E402
 from sqlalchemy import create_engine, delete, insert, text  # noqa: E402
 
 from dvcq.app import create_app  # noqa: E402
+from dvcq.platform import clock  # noqa: E402
 from dvcq.platform.extensions import db  # noqa: E402
 from dvcq.platform.tenancy import SYSTEM, Scope, scoped  # noqa: E402
 from dvcq.scoring.models import (  # noqa: E402
@@ -59,14 +59,10 @@ RAW_SQL_AREAS = text(
 )
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def build(units: int, code: str) -> int:
     """One authority with `units` communes in groups of ~100, a 100-leaf version, a campaign fully appraised."""
     rng = random.Random(units)
-    now = _now()
+    now = clock.now()
     province = Unit(code=f"{code}-P", name="Tỉnh Đo Hiệu Năng", kind=UnitKind.TINH)
     db.session.add(province)
     db.session.flush()

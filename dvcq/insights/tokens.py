@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from dvcq.insights.models import ApiToken
-from dvcq.platform import audit
+from dvcq.platform import audit, clock
 from dvcq.platform.auth.models import Role
 from dvcq.platform.errors import NotFound, ServiceError
 from dvcq.platform.extensions import db
@@ -20,10 +20,6 @@ from dvcq.platform.tenancy import SYSTEM, scoped
 TOKEN_PREFIX = "dvcq_"
 NAME_MAX = 120
 LAST_USED_RESOLUTION = timedelta(minutes=1)  # stamp last use at most once a minute: no write per request
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def digest(token: str) -> str:
@@ -59,7 +55,7 @@ def issue(actor, name: str) -> tuple[ApiToken, str]:
         name=name,
         token_hash=digest(plain),
         prefix=plain[: len(TOKEN_PREFIX) + 6],
-        created_at=_now(),
+        created_at=clock.now(),
         created_by_id=actor.id,
     )
     db.session.add(token)
@@ -81,7 +77,7 @@ def revoke(actor, token_id: int) -> ApiToken:
         raise NotFound("Không tìm thấy mã truy cập.")
     if token.revoked_at is not None:
         return token
-    token.revoked_at = _now()
+    token.revoked_at = clock.now()
     token.revoked_by_id = actor.id
     audit.record(
         "api_token.revoke",
@@ -108,7 +104,7 @@ def authenticate(header: str | None) -> tuple[ApiToken | None, str | None]:
         ).scalar_one_or_none()
         if token is None or token.revoked_at is not None:
             return None, "Mã truy cập không hợp lệ hoặc đã bị thu hồi."
-        now = _now()
+        now = clock.now()
         if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
             token.last_used_at = now
             db.session.commit()

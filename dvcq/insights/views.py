@@ -4,7 +4,6 @@ administrator's API tokens. Parse the request, call a service, render."""
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
@@ -16,6 +15,7 @@ from dvcq.insights.forms import TokenForm
 from dvcq.insights.frames import Filters
 from dvcq.insights.tables import workbook
 from dvcq.insights.vendor import plotly_url
+from dvcq.platform import clock
 from dvcq.platform.auth.models import Role
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
@@ -151,7 +151,7 @@ def export():
         ("Từ năm", str(f.year_from)),
         ("Đến năm", str(f.year_to)),
         ("Gộp lịch sử đơn vị tiền thân", "Có" if f.merge else "Không"),
-        ("Lập lúc", vn_datetime(datetime.now(UTC))),
+        ("Lập lúc", vn_datetime(clock.utc())),
         ("Người lập", current_user.full_name),
     ]
     data = workbook(board.tables(), info)

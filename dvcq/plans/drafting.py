@@ -7,6 +7,7 @@ import json
 from datetime import date
 
 from dvcq.plans.models import ImprovementPlan, PlanStatus, PlanTask, TaskKind
+from dvcq.platform import clock
 from dvcq.platform.formatting import points
 from dvcq.scoring.engine import format_rank
 from dvcq.scoring.models import Assessment, Campaign
@@ -29,7 +30,7 @@ def _area_of(children: dict[str, tuple[str, ...]], areas: tuple[str, ...]) -> di
 
 def build_draft(campaign: Campaign, assessment: Assessment) -> ImprovementPlan:
     """A new, unsaved plan for year N+1 (N = the campaign's year) of the assessment's unit."""
-    from dvcq.plans.services import DEFAULT_GOALS, DEFAULT_ORGANIZATION, _result, now
+    from dvcq.plans.services import DEFAULT_GOALS, DEFAULT_ORGANIZATION, _result
 
     year = campaign.year + 1
     result = _result(campaign.authority_id, campaign.year, assessment.unit_id)
@@ -61,7 +62,7 @@ def build_draft(campaign: Campaign, assessment: Assessment) -> ImprovementPlan:
         baseline=json.dumps(base, ensure_ascii=False),
         goals=DEFAULT_GOALS.format(source=campaign.year, year=year),
         organization=DEFAULT_ORGANIZATION,
-        created_at=now(),
+        created_at=clock.now(),
     )
     # Rank: keep first place, otherwise one place up. Level and total: the next level and the points it takes.
     if result and result.rank:

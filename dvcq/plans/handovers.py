@@ -3,10 +3,9 @@ with a reason. Each side is notified."""
 
 from __future__ import annotations
 
-from dvcq.plans import services  # the clock through the module: tests set services.now and services.today
 from dvcq.plans.models import ImprovementPlan, PlanStatus
 from dvcq.plans.services import _check_version, _commit, _editable, _own_unit, _secretariat, get_plan, users_of
-from dvcq.platform import audit
+from dvcq.platform import audit, clock
 from dvcq.platform.auth.models import Role
 from dvcq.platform.errors import Conflict, ServiceError
 from dvcq.platform.notifications import notify
@@ -23,7 +22,7 @@ def submit_plan(actor, plan_id: int, version) -> ImprovementPlan:
         raise ServiceError("Kế hoạch chưa có nhiệm vụ nào; thêm ít nhất một nhiệm vụ trước khi gửi.")
     before = plan.status
     plan.status = PlanStatus.SUBMITTED
-    plan.submitted_at = services.now()
+    plan.submitted_at = clock.now()
     plan.submitted_by_id = actor.id
     plan.return_reason = ""
     audit.record("plan.submit", actor=actor, unit_id=plan.unit_id, target=plan, before=before, after=plan.status)
@@ -49,7 +48,7 @@ def _decide(actor, plan_id: int, version) -> ImprovementPlan:
 def acknowledge_plan(actor, plan_id: int, version) -> ImprovementPlan:
     plan = _decide(actor, plan_id, version)
     plan.status = PlanStatus.ACKNOWLEDGED
-    plan.acknowledged_at = services.now()
+    plan.acknowledged_at = clock.now()
     plan.acknowledged_by_id = actor.id
     audit.record("plan.acknowledge", actor=actor, unit_id=plan.unit_id, target=plan, after=plan.status)
     notify(

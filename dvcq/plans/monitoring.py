@@ -9,9 +9,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from dvcq.plans import services  # the clock through the module: tests set services.now and services.today
 from dvcq.plans.models import ImprovementPlan, Period, PlanStatus
 from dvcq.plans.reports import overdue_tasks, report_state
+from dvcq.platform import clock
 from dvcq.platform.extensions import db
 from dvcq.platform.permissions import require
 from dvcq.scoring.models import UnitResult
@@ -32,7 +32,7 @@ def follow_up(actor, year: int, on: date | None = None) -> list[FollowUpRow]:
     from dvcq.platform.permissions import AUTHORITY_STAFF
 
     require(actor, *AUTHORITY_STAFF)
-    on = on or services.today()
+    on = on or clock.today_in_vietnam()
     authority_id = actor.unit_id
     units = list(
         db.session.execute(

@@ -8,10 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from dvcq.plans import services  # the clock through the module: tests set services.now and services.today
 from dvcq.plans.models import ImprovementPlan, Period, PlanStatus, PlanTask, ProgressReport, ReportStatus, TaskStatus
 from dvcq.plans.services import STALE, _check_version, _commit, _own_unit, _secretariat, get_plan
-from dvcq.platform import audit
+from dvcq.platform import audit, clock
 from dvcq.platform.auth.models import Role
 from dvcq.platform.errors import Conflict, NotFound, ServiceError
 from dvcq.platform.extensions import db
@@ -83,7 +82,7 @@ def _parse_evidence(plan: ImprovementPlan, form_ids, problems: list[str]) -> str
 def save_report(actor, plan_id: int, period: Period, version, form: dict, evidence_ids=(), *, on: date | None = None):
     """Create or update the period's report (a draft). Refused before the period opens (30 days before its due date),
     before the plan is acknowledged, and once the report is submitted."""
-    on = on or services.today()
+    on = on or clock.today_in_vietnam()
     plan = get_plan(plan_id)
     _own_unit(actor, plan.unit_id)
     if plan.status != PlanStatus.ACKNOWLEDGED:
@@ -97,7 +96,7 @@ def save_report(actor, plan_id: int, period: Period, version, form: dict, eviden
     if report is None:
         if str(version or "") not in ("", "0"):
             raise Conflict(STALE)
-        report = ProgressReport(plan_id=plan.id, unit_id=plan.unit_id, period=period, created_at=services.now())
+        report = ProgressReport(plan_id=plan.id, unit_id=plan.unit_id, period=period, created_at=clock.now())
         plan.reports.append(report)
     else:
         _check_version(report, version)
@@ -138,7 +137,7 @@ def submit_report(actor, plan_id: int, period: Period, version, *, at: datetime 
             task.status = TaskStatus(progress[task.id]["status"])
             task.percent = progress[task.id]["percent"]
     report.status = ReportStatus.SUBMITTED
-    report.submitted_at = at or services.now()
+    report.submitted_at = at or clock.now()
     report.submitted_by_id = actor.id
     audit.record("plan.report.submit", actor=actor, unit_id=plan.unit_id, target=report, after={"period": period})
     late = " (nộp muộn)" if is_late(report, plan.year) else ""

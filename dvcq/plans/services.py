@@ -4,7 +4,6 @@ elsewhere: permission check → change → one audit record → commit; a versio
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -14,7 +13,6 @@ from dvcq.plans.models import ImprovementPlan, PlanStatus
 from dvcq.platform.auth.models import Role, User
 from dvcq.platform.errors import Conflict, NotFound
 from dvcq.platform.extensions import db
-from dvcq.platform.formatting import VN
 from dvcq.platform.permissions import UNIT_STAFF, require
 from dvcq.scoring.models import Campaign, CampaignStatus, ClassificationLevel, UnitResult
 
@@ -30,15 +28,6 @@ DEFAULT_ORGANIZATION = (
     "Công chức được giao nhiệm vụ chủ động triển khai thực hiện; Văn phòng - Thống kê theo dõi, tổng hợp, báo cáo "
     "kết quả thực hiện định kỳ (Quý I, 6 tháng, 9 tháng, cả năm) về Thường trực Ban Chỉ đạo."
 )
-
-
-def now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def today() -> date:
-    """Today in Việt Nam: report windows and lateness are decided by the server's clock, never the browser's."""
-    return datetime.now(UTC).astimezone(VN).date()
 
 
 def _commit() -> None:

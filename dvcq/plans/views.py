@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from dvcq.plans import documents, editing, handovers, monitoring, outcomes, reports, services
 from dvcq.plans.models import ImprovementPlan, Period, PlanStatus, TaskKind, TaskStatus
+from dvcq.platform import clock
 from dvcq.platform.auth.models import Role
 from dvcq.platform.formatting import vn_date
 from dvcq.platform.permissions import AUTHORITY_STAFF, UNIT_STAFF, roles_required
@@ -29,7 +30,7 @@ STAFF_ROLES = (*UNIT_STAFF, *AUTHORITY_STAFF)
 
 
 def home_cards(user) -> list[dict]:
-    on = services.today()
+    on = clock.today_in_vietnam()
     if user.role in UNIT_STAFF:
         plans = services.plans_of_unit(user.unit_id)
         if not plans:
@@ -106,7 +107,7 @@ def draft():
 @login_required
 def show(plan_id: int):
     plan = _plan(plan_id)
-    on = services.today()
+    on = clock.today_in_vietnam()
     levels = services.levels_of(plan)
     staff = services.users_of(plan.unit_id, *UNIT_STAFF)
     return render_template(
@@ -204,7 +205,7 @@ def report(plan_id: int, period: str):
                 request.form.getlist("evidence"),
             )
         return redirect(url_for("plans.report", plan_id=plan_id, period=period))
-    on = services.today()
+    on = clock.today_in_vietnam()
     report = reports.report_of(plan, period_)
     evidence = []
     if current_user.unit_id == plan.unit_id:
@@ -260,7 +261,7 @@ def _year() -> int:
     text = request.args.get("nam", "")
     if text.isdigit():
         return int(text)
-    return years[0] if years else services.today().year
+    return years[0] if years else clock.today_in_vietnam().year
 
 
 @bp.route("/theo-doi")
@@ -275,7 +276,7 @@ def follow_up():
         rows=rows,
         periods=list(Period),
         labels=reports.STATE_LABELS,
-        today=services.today(),
+        today=clock.today_in_vietnam(),
     )
 
 

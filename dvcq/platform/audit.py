@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text, event, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from dvcq.platform import clock
 from dvcq.platform.extensions import db
 
 GENESIS = "0" * 64
@@ -120,7 +121,7 @@ def record(
         last = tuple(last) if last else (0, GENESIS)
     rec = AuditRecord(
         seq=last[0] + 1,
-        at=datetime.now(UTC).replace(tzinfo=None),
+        at=clock.now(),
         actor_id=getattr(actor, "id", None),
         actor_login=getattr(actor, "login", "") or "",
         unit_id=unit_id,

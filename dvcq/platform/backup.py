@@ -19,7 +19,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from flask import current_app
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
+from dvcq.platform import clock
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.storage import get_storage
@@ -136,7 +136,7 @@ def backup(directory: str | os.PathLike[str]) -> dict:
     manifest = {
         "format": 1,
         "app_version": _version(),
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "created_at": clock.utc().isoformat(timespec="seconds"),
         "database": {"kind": kind, "file": database.name, "size": size, "sha256": sha},
         "tables": tables,
         "audit_head": head,

@@ -11,13 +11,13 @@ import json
 import threading
 import traceback
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dvcq.platform import queues, registry
+from dvcq.platform import clock, queues, registry
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, Scope, TenantScoped, scoped
 
@@ -97,10 +97,6 @@ class JobContext:
         db.session.commit()
 
 
-def _now():
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def enqueue(
     name: str,
     *,
@@ -124,7 +120,7 @@ def enqueue(
         scope_authority_id=scope.authority_id,
         scope_unit_id=scope.unit_id,
         created_by_id=getattr(actor, "id", None),
-        created_at=_now(),
+        created_at=clock.now(),
     )
     db.session.add(record)
     db.session.commit()
@@ -209,7 +205,7 @@ def sweep_interrupted(now: datetime | None = None) -> dict[str, int]:
     counts = {"failed": 0, "retrying": 0, "redispatched": 0}
     if not app.config.get("REDIS_URL") or app.config.get("JOBS_INLINE"):
         return counts
-    now = now or _now()
+    now = now or clock.now()
     conn = redis_connection(app)
     for name in queues.ALL:
         StartedJobRegistry(name, connection=conn).cleanup()
@@ -265,7 +261,7 @@ def _run(record_id: str, reraise: bool) -> None:
     ).scalar_one_or_none()
     if record is None or record.status == JobStatus.FINISHED:
         return
-    record.status, record.started_at, record.attempts = JobStatus.RUNNING, _now(), record.attempts + 1
+    record.status, record.started_at, record.attempts = JobStatus.RUNNING, clock.now(), record.attempts + 1
     record.error = ""
     db.session.commit()
     scope = Scope(authority_id=record.scope_authority_id, unit_id=record.scope_unit_id)
@@ -278,13 +274,13 @@ def _run(record_id: str, reraise: bool) -> None:
         record = db.session.execute(
             select(JobRecord).where(JobRecord.id == record_id).execution_options(all_tenants=True)
         ).scalar_one()
-        record.status, record.finished_at = JobStatus.FAILED, _now()
+        record.status, record.finished_at = JobStatus.FAILED, clock.now()
         record.error = getattr(err, "message", None) or f"Lỗi khi xử lý: {err}"
         db.session.commit()
         if reraise:
             raise
         return
-    record.status, record.progress, record.finished_at = JobStatus.FINISHED, 100, _now()
+    record.status, record.progress, record.finished_at = JobStatus.FINISHED, 100, clock.now()
     record.result = json.dumps(result, ensure_ascii=False)
     db.session.commit()
 

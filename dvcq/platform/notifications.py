@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import smtplib
-from datetime import UTC, datetime
+from datetime import datetime
 from email.message import EmailMessage
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import Boolean, DateTime, ForeignKey, String, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from dvcq.platform import clock
 from dvcq.platform.extensions import db
 
 
@@ -46,7 +47,7 @@ def notify(users, kind: str, text: str, link: str = "", dedupe_key: str | None =
             text=text,
             link=link,
             dedupe_key=key,
-            created_at=datetime.now(UTC).replace(tzinfo=None),
+            created_at=clock.now(),
             email_to=user.email if (email_on and user.email) else None,
         )
         db.session.add(note)
@@ -84,7 +85,7 @@ def send_outbox() -> int:
             link = (cfg.get("PUBLIC_URL") or "") + note.link
             msg.set_content(f"{note.text}\n\n{link}\n\n— Hệ thống đánh giá Chỉ số Dân vận chính quyền")
             smtp.send_message(msg)
-            note.emailed_at = datetime.now(UTC).replace(tzinfo=None)
+            note.emailed_at = clock.now()
             db.session.commit()
     return len(pending)
 

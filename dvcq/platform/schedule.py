@@ -8,11 +8,11 @@ from __future__ import annotations
 import threading
 import time
 import traceback
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import current_app
 
-from dvcq.platform import jobs, notifications, registry
+from dvcq.platform import clock, jobs, notifications, registry
 from dvcq.platform.auth import services as auth
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, scoped
@@ -23,7 +23,7 @@ TICK_SECONDS = 15 * 60
 def tick(now: datetime | None = None) -> dict[str, object]:
     """Run every registered task once, in an app context (`dvcq.worker.tick` gives RQ's worker one); one failing
     task does not stop the others. Returns each task's summary."""
-    now = now or datetime.now(UTC).replace(tzinfo=None)
+    now = now or clock.now()
     summary: dict[str, object] = {}
     with scoped(SYSTEM):
         for name, fn in registry.of().periodic.items():

@@ -4,12 +4,13 @@ page, and sees another commune's missing report flagged. No outside request, no 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import expect
 
-from dvcq.plans import editing, handovers, services
+from dvcq.plans import editing, handovers
+from dvcq.platform import clock
 from dvcq.platform.extensions import db
 from tests.e2e.conftest import (  # noqa: F401 — shared fixtures
     assert_stacks_on_a_phone,
@@ -28,8 +29,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def setting(app, world, monkeypatch):
     app.config["DECISIONS_PDF"] = False
-    monkeypatch.setattr(services, "today", lambda: date(2026, 4, 20))  # Quý I is due 15/04/2026
-    monkeypatch.setattr(services, "now", lambda: datetime(2026, 4, 20, 3))
+    monkeypatch.setattr(clock, "utc", lambda: datetime(2026, 4, 20, 3, tzinfo=UTC))  # Quý I is due 15/04/2026
     published_2025(world)
     with as_unit(world, world.b_id):
         plan = editing.draft_plan(user(world.leader_b), world.b_id)

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from dvcq.insights.profiles import unit_plans
-from dvcq.plans import editing, handovers, reminders, reports, services
+from dvcq.plans import editing, handovers, reminders, reports
 from dvcq.plans.demo import seed_plans_2026
 from dvcq.plans.models import ImprovementPlan, Period, PlanStatus
-from dvcq.platform import demo
+from dvcq.platform import clock, demo
 from dvcq.platform.extensions import db
 from dvcq.platform.notifications import Notification
 from dvcq.platform.tenancy import SYSTEM, scoped
@@ -89,7 +89,7 @@ def test_the_profile_lists_the_plan_with_targets_not_yet_known(world):
 
 def test_the_demo_pages_render_for_ba_dong_and_the_district(app, monkeypatch, make_browser):
     monkeypatch.setattr("dvcq.tenants.services.hash_password", lambda password: factories._HASH, raising=False)
-    monkeypatch.setattr(services, "today", lambda: date(2026, 11, 26))
+    monkeypatch.setattr(clock, "today_in_vietnam", lambda: date(2026, 11, 26))
     with scoped(SYSTEM):
         demo.seed()
         ba_dong = db.session.execute(

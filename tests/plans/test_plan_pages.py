@@ -10,8 +10,8 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from dvcq.plans import services
 from dvcq.plans.models import ImprovementPlan, PlanStatus
+from dvcq.platform import clock
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, scoped
 from tests.plans.plan_factories import published_2025
@@ -20,7 +20,7 @@ from tests.plans.plan_factories import published_2025
 @pytest.fixture(autouse=True)
 def _setup(app, monkeypatch):
     app.config["DECISIONS_PDF"] = False
-    monkeypatch.setattr(services, "today", lambda: date(2026, 4, 20))
+    monkeypatch.setattr(clock, "today_in_vietnam", lambda: date(2026, 4, 20))
 
 
 def plan_row(unit_id) -> ImprovementPlan:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from dvcq.platform.auth import services
+from dvcq.platform import clock
 from dvcq.platform.auth.models import User, UserSession
 from dvcq.platform.extensions import db
 from dvcq.platform.notifications import notify, unread_count
@@ -55,7 +55,7 @@ def test_a_session_revoked_elsewhere_is_refused_on_its_next_request(world, make_
     assert revoked.get("/doi-mat-khau").status_code == 200
     with scoped(SYSTEM):
         newest = db.session.execute(select(UserSession.id).order_by(UserSession.id.desc()).limit(1)).scalar_one()
-        db.session.execute(update(UserSession).where(UserSession.id == newest).values(revoked_at=services._now()))
+        db.session.execute(update(UserSession).where(UserSession.id == newest).values(revoked_at=clock.now()))
         db.session.commit()
     assert revoked.get("/doi-mat-khau").status_code == 302
     assert kept.get("/doi-mat-khau").status_code == 200

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from dvcq.platform import demo, registry
+from dvcq.platform import clock, demo, registry
 from dvcq.platform.audit import AuditRecord
 from dvcq.platform.auth.models import User
 from dvcq.platform.extensions import db
@@ -17,7 +17,6 @@ from dvcq.scoring.campaigns import overview, services
 from dvcq.scoring.campaigns.demo import seed_campaign_2026
 from dvcq.scoring.models import Assessment, AssessmentStatus, Campaign, CampaignStatus, EvidenceLink, ItemScore
 from dvcq.scoring.selfassessment import services as selfassessment
-from dvcq.scoring.selfassessment.rules import utcnow
 from dvcq.tenants import demo as tenants_demo
 from dvcq.tenants.models import Unit
 
@@ -47,7 +46,7 @@ def test_the_demo_opens_2026_for_every_unit_with_half_the_communes_under_way(app
         ).scalar_one()
         assert campaign.status == CampaignStatus.SELF_ASSESSMENT
         assert campaign.criteria_version.is_sample
-        today = services.vn_day(utcnow())
+        today = services.vn_day(clock.now())
         assert campaign.self_assessment_deadline == services.end_of_day(today + timedelta(days=21))
         rows = services.participants(campaign)
         assert len(rows) == 24

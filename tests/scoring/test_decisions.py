@@ -13,6 +13,7 @@ from docx import Document
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from dvcq.platform import clock
 from dvcq.platform.audit import AuditRecord
 from dvcq.platform.auth.models import Role, User
 from dvcq.platform.errors import Conflict, Forbidden, NotFound, ServiceError
@@ -88,7 +89,7 @@ def test_the_draft_is_prefilled_from_the_campaign_and_the_unit_tree(world):
         decision = drafting.draft(user(world.secretariat), c.campaign_id)
     assert decision.status == DecisionStatus.DRAFT
     assert decision.number == ""
-    assert decision.signed_on == services.today_in_vietnam()
+    assert decision.signed_on == clock.today_in_vietnam()
     assert decision.place == "Thử Nghiệm"
     assert decision.issuer_parent == "UBND TỈNH THỬ NGHIỆM"
     assert decision.issuer == "ỦY BAN NHÂN DÂN HUYỆN THỬ NGHIỆM"

@@ -18,12 +18,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from dvcq.platform import audit
+from dvcq.platform import audit, clock
 from dvcq.platform.audit import AuditRecord
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, Scope, scoped
 from dvcq.scoring.decisions import drafting, issuing
-from dvcq.scoring.decisions import services as decisions
 from dvcq.scoring.models import Explanation
 from tests.scoring.campaign_factories import assessment_of, item_of, open_campaign, user
 from tests.scoring.decision_factories import decision_campaign
@@ -119,9 +118,9 @@ def published_with_explanation(world, app):
             unit_id=world.a_id,
             item_id=c.items[("A", "2.1")],
             text="Đơn vị đã có kế hoạch đầy đủ",
-            created_at=decisions._now(),
+            created_at=clock.now(),
             answer="Giữ nguyên điểm thẩm định sơ bộ.",
-            answered_at=decisions._now(),
+            answered_at=clock.now(),
         )
         db.session.add(explanation)
         db.session.commit()

@@ -31,10 +31,6 @@ class SessionExpired(Exception):
         self.message = message
 
 
-def _now() -> datetime:
-    return clock.now()
-
-
 def _idle() -> timedelta:
     return timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
 
@@ -80,7 +76,7 @@ def _rehash(user: User, password: str) -> None:
 def open_session(user: User, remote_addr: str = "", user_agent: str = "") -> str:
     """A new session row for a successful login; returns the token for the cookie."""
     token = secrets.token_urlsafe(32)
-    now = _now()
+    now = clock.now()
     db.session.add(
         UserSession(
             user_id=user.id,
@@ -138,7 +134,7 @@ def user_for_token(token: str) -> User | None:
     if row is None:
         return None
     user, unread_count, session_id, created_at, last_seen_at = row
-    now = _now()
+    now = clock.now()
     if now - created_at >= _lifetime():
         hours = current_app.config["SESSION_LIFETIME_HOURS"]
         raise SessionExpired(
@@ -174,7 +170,9 @@ def purge_expired_sessions(now: datetime) -> int:
 def close_session(user: User) -> None:
     if user.session_token:
         db.session.execute(
-            update(UserSession).where(UserSession.token_hash == _digest(user.session_token)).values(revoked_at=_now())
+            update(UserSession)
+            .where(UserSession.token_hash == _digest(user.session_token))
+            .values(revoked_at=clock.now())
         )
     audit.record("auth.logout", actor=user, unit_id=user.unit_id, target=user)
     db.session.commit()
@@ -185,7 +183,7 @@ def revoke_sessions(user: User, keep_token: str | None = None) -> int:
     stmt = update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
     if keep_token:
         stmt = stmt.where(UserSession.token_hash != _digest(keep_token))
-    return db.session.execute(stmt.values(revoked_at=_now())).rowcount
+    return db.session.execute(stmt.values(revoked_at=clock.now())).rowcount
 
 
 def change_password(user: User, current: str, new: str, confirm: str) -> None:

@@ -3,11 +3,11 @@ appraiser answers each with a final score and a rationale. Each side sees when t
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 
-from dvcq.platform import audit
+from dvcq.platform import audit, clock
 from dvcq.platform.auth.models import Role, User
 from dvcq.platform.errors import Conflict, Forbidden, NotFound, ServiceError
 from dvcq.platform.extensions import db
@@ -31,10 +31,6 @@ from dvcq.scoring.models import (
 MIN_TEXT = 10
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def _item(item_id: int) -> ItemScore:
     item = db.session.execute(select(ItemScore).where(ItemScore.id == item_id)).scalar_one_or_none()
     if item is None:
@@ -49,7 +45,7 @@ def deadline_of(assessment) -> datetime | None:
 def assert_open(assessment, now: datetime | None = None) -> None:
     """The unit may contest: its preliminary result is released, the campaign is in appraisal or explanation, and its
     explanation deadline has not passed."""
-    now = now or _now()
+    now = now or clock.now()
     if assessment.status != AssessmentStatus.RELEASED:
         raise Conflict("Đơn vị chỉ giải trình sau khi có kết quả thẩm định sơ bộ và trước khi chốt điểm.")
     if assessment.campaign.status not in (CampaignStatus.APPRAISAL, CampaignStatus.EXPLANATION):
@@ -85,7 +81,7 @@ def contest(actor, item_id: int, text: str, requested_score: str | None = None) 
         text=text,
         requested_score=requested,
         created_by_id=actor.id,
-        created_at=_now(),
+        created_at=clock.now(),
     )
     db.session.add(explanation)
     db.session.flush()
@@ -126,7 +122,7 @@ def attach_evidence(actor, explanation_id: int, evidence_id: int, page_ref: str)
         evidence_id=evidence_id,
         page_ref=(page_ref or "").strip()[:200],
         added_by_id=actor.id,
-        added_at=_now(),
+        added_at=clock.now(),
         stage="explanation",
     )
     db.session.add(link)
@@ -167,7 +163,7 @@ def answer(actor, explanation_id: int, version: int, final_score: str, rationale
         )
     if not rationale:
         rationale = "Giữ nguyên điểm thẩm định sơ bộ."
-    now = _now()
+    now = clock.now()
     before = {"final_score": item.final_score, "appraised_score": item.appraised_score}
     explanation.answer, explanation.answered_score = rationale, value
     explanation.answered_by_id, explanation.answered_at = actor.id, now
@@ -203,7 +199,7 @@ def mark_read(actor, explanation: Explanation) -> None:
     ).scalar_one_or_none()
     if published == CampaignStatus.PUBLISHED:
         return
-    now = _now()
+    now = clock.now()
     stmt = update(Explanation).where(Explanation.id == explanation.id)
     if actor.role in (Role.OFFICER, Role.LEADER):
         if explanation.answered_at is None or explanation.read_by_unit_at is not None:

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
-from dvcq.platform import audit
+from dvcq.platform import audit, clock
 from dvcq.platform.auth.models import Role, User
 from dvcq.platform.errors import Conflict, Forbidden, NotFound, ServiceError
 from dvcq.platform.extensions import db
@@ -49,10 +48,6 @@ APPRAISABLE = (
     AssessmentStatus.APPRAISING,
     AssessmentStatus.APPRAISED,
 )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def area_code(code: str) -> str:
@@ -113,7 +108,7 @@ def assign(actor, campaign_id: int, appraiser_id: int, unit_id: int | None, area
         appraiser_id=appraiser_id,
         unit_id=unit_id,
         area_id=area_id,
-        created_at=_now(),
+        created_at=clock.now(),
     )
     db.session.add(assignment)
     db.session.flush()
@@ -307,7 +302,7 @@ def save_appraisal(actor, item_id: int, version: int, score: str | Decimal, reas
     item.deduction_reasons = ",".join(reasons)
     item.appraisal_note = note
     item.appraised_by_id = actor.id
-    item.appraised_at = _now()
+    item.appraised_at = clock.now()
     if assessment.status in (AssessmentStatus.DRAFT, AssessmentStatus.SUBMITTED):
         assessment.status = AssessmentStatus.APPRAISING
     db.session.flush()
@@ -376,7 +371,7 @@ def release(actor, assessment_id: int, version: int) -> Assessment:
             f"Chưa thể công bố kết quả sơ bộ của {assessment.unit.name}: mới thẩm định {done}/{total} tiêu chí."
         )
     assessment.status = AssessmentStatus.RELEASED
-    assessment.released_at = _now()
+    assessment.released_at = clock.now()
     if assessment.explanation_deadline is None:
         assessment.explanation_deadline = assessment.campaign.explanation_deadline
     audit.record("appraisal.released", actor=actor, target=assessment, after={"status": "released"})
@@ -444,7 +439,7 @@ def close_appraisal(actor, campaign_id: int, version: int) -> Campaign:
             problems.append(f"{name}: còn {state.open_explanations} nội dung giải trình chưa trả lời")
     if problems:
         raise Conflict("Chưa thể kết thúc thẩm định:", problems)
-    now = _now()
+    now = clock.now()
     for state in board:
         assessment = state.assessment
         for item in assessment.items:

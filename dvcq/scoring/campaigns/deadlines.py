@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from dvcq.platform import audit
+from dvcq.platform import audit, clock
 from dvcq.platform.auth.models import Role
 from dvcq.platform.errors import Conflict, NotFound, ServiceError
 from dvcq.platform.extensions import db
@@ -26,7 +26,7 @@ from dvcq.scoring.campaigns.services import (
     participants,
 )
 from dvcq.scoring.models import CAMPAIGN_ORDER, Assessment, Campaign, CampaignStatus
-from dvcq.scoring.selfassessment.rules import self_deadline, utcnow
+from dvcq.scoring.selfassessment.rules import self_deadline
 
 
 def _reason(reason: str) -> str:
@@ -50,7 +50,7 @@ def extend_deadline(
 ) -> Campaign:
     """Move one stage deadline of the whole campaign later, with a reason (recorded in the audit log)."""
     require(actor, Role.SECRETARIAT)
-    now = now or utcnow()
+    now = now or clock.now()
     campaign = campaign_for(actor, campaign_id)
     _check_version(campaign, version, CAMPAIGN_CONFLICT)
     reason = _reason(reason)
@@ -101,7 +101,7 @@ def extend_unit_deadline(
 ) -> Assessment:
     """Give one unit more time to self-assess (Assessment.self_deadline), with a reason."""
     require(actor, Role.SECRETARIAT)
-    now = now or utcnow()
+    now = now or clock.now()
     campaign = campaign_for(actor, campaign_id)
     assessment = db.session.execute(
         select(Assessment).where(Assessment.id == assessment_id, Assessment.campaign_id == campaign.id)

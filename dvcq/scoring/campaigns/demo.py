@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from dvcq.platform import clock
 from dvcq.platform.auth.models import Role, User
 from dvcq.platform.extensions import db
 from dvcq.scoring.models import Campaign, CampaignStatus, CriteriaNode, CriteriaVersion, ItemScore, Method, NodeKind
@@ -119,7 +120,6 @@ def _seed_campaign_2026() -> None:
     from dvcq.scoring.campaigns import services as campaigns
     from dvcq.scoring.evidence import citations, uploads
     from dvcq.scoring.selfassessment import services as selfassessment
-    from dvcq.scoring.selfassessment.rules import utcnow
 
     district = db.session.execute(select(Unit).where(Unit.code == DISTRICT[0])).scalar_one_or_none()
     if district is None:
@@ -138,7 +138,7 @@ def _seed_campaign_2026() -> None:
     rng = random.Random(2026)
     codes = [code for code, _, _ in COMMUNES] + [code for code, _ in AGENCIES]
     units = {u.code: u for u in db.session.execute(select(Unit).where(Unit.code.in_(codes))).scalars()}
-    today = campaigns.vn_day(utcnow())
+    today = campaigns.vn_day(clock.now())
     campaign = drafting.create_campaign(
         secretariat,
         year=YEAR,

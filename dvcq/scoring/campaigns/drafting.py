@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from dvcq.platform import audit
+from dvcq.platform import audit, clock
 from dvcq.platform.auth.models import Role
 from dvcq.platform.errors import Conflict, ServiceError
 from dvcq.platform.extensions import db
@@ -26,7 +26,6 @@ from dvcq.scoring.campaigns.services import (
     participants,
 )
 from dvcq.scoring.models import Assessment, Campaign, CampaignStatus, CriteriaVersion
-from dvcq.scoring.selfassessment.rules import utcnow
 from dvcq.tenants.models import Unit
 
 
@@ -112,7 +111,7 @@ def create_campaign(
         name=name,
         criteria_version_id=version.id,
         status=CampaignStatus.DRAFT,
-        created_at=utcnow(),
+        created_at=clock.now(),
         **{f: end_of_day(deadlines[s]) if deadlines.get(s) else None for s, f in DEADLINE_FIELDS.items()},
     )
     db.session.add(campaign)

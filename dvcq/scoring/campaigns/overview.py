@@ -10,12 +10,13 @@ from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
 
+from dvcq.platform import clock
 from dvcq.platform.audit import AuditRecord
 from dvcq.platform.extensions import db
 from dvcq.platform.permissions import require
 from dvcq.scoring.campaigns.services import READ_ROLES, campaign_for, participants, vn_day
 from dvcq.scoring.models import Assessment, AssessmentStatus, Campaign, CriteriaNode, ItemScore
-from dvcq.scoring.selfassessment.rules import self_deadline, utcnow
+from dvcq.scoring.selfassessment.rules import self_deadline
 from dvcq.tenants.models import Unit, UnitGroup
 
 
@@ -28,7 +29,7 @@ class GroupOfUnits:
 def eligible_units(authority_id: int, today: date | None = None) -> list[GroupOfUnits]:
     """The member units that may take part, by group in the group order: every unit of the authority that has a
     group and is in force today."""
-    today = today or vn_day(utcnow())
+    today = today or vn_day(clock.now())
     groups = db.session.execute(
         select(UnitGroup).where(UnitGroup.authority_id == authority_id).order_by(UnitGroup.position, UnitGroup.name)
     ).scalars()

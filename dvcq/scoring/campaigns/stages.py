@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import insert, literal, select
 
-from dvcq.platform import audit
+from dvcq.platform import audit, clock
 from dvcq.platform.auth.models import Role
 from dvcq.platform.errors import Conflict, ServiceError
 from dvcq.platform.extensions import db
@@ -32,7 +32,7 @@ from dvcq.scoring.models import (
     ItemScore,
     VersionStatus,
 )
-from dvcq.scoring.selfassessment.rules import self_deadline, utcnow
+from dvcq.scoring.selfassessment.rules import self_deadline
 
 
 def next_status(status: CampaignStatus) -> CampaignStatus | None:
@@ -111,7 +111,7 @@ def advance(
     """Move the campaign one stage on, or refuse with every reason. Publishing is not a stage move: it happens when
     the decision approving the results is issued."""
     require(actor, Role.SECRETARIAT)
-    now = now or utcnow()
+    now = now or clock.now()
     campaign = campaign_for(actor, campaign_id)
     _check_version(campaign, version, CAMPAIGN_CONFLICT)
     current = campaign.status

@@ -9,6 +9,7 @@ from datetime import datetime
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from dvcq.platform import clock
 from dvcq.platform.auth.models import Role
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
@@ -17,7 +18,7 @@ from dvcq.platform.permissions import roles_required
 from dvcq.scoring.campaigns import deadlines, drafting, overview, services, stages
 from dvcq.scoring.campaigns.forms import DAY_HINT, AdvanceForm, CampaignForm, ExtendForm, UnitExtendForm, parse_day
 from dvcq.scoring.models import CAMPAIGN_ORDER, AssessmentStatus, CampaignStatus
-from dvcq.scoring.selfassessment.rules import time_left, utcnow
+from dvcq.scoring.selfassessment.rules import time_left
 
 bp = Blueprint("campaigns", __name__, url_prefix="/ky-danh-gia", template_folder="templates")
 # The area's links in the top navigation: (label, endpoint, roles that see it).
@@ -97,7 +98,7 @@ def _form_page(form: CampaignForm, chosen: set[int], campaign=None, problems=Non
 def new():
     form = CampaignForm()
     if request.method == "GET":
-        year = services.vn_day(utcnow()).year
+        year = services.vn_day(clock.now()).year
         form.year.data = str(year)
         form.name.data = f"Đánh giá Chỉ số Dân vận chính quyền năm {year}"
         groups = overview.eligible_units(services.authority_of(current_user))

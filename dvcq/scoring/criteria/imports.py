@@ -10,11 +10,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from dvcq.platform import audit
+from dvcq.platform import audit, clock
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.spreadsheets import Problems, find_sheet, normalise, read_tables, sheet_from_table
@@ -515,7 +514,7 @@ def import_criteria(
             description=description,
             status=VersionStatus.DRAFT,
             is_sample=is_sample,
-            created_at=datetime.now(UTC).replace(tzinfo=None),
+            created_at=clock.now(),
             created_by_id=getattr(actor, "id", None),
         )
         db.session.add(version)

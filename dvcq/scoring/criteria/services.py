@@ -8,7 +8,6 @@ import csv
 import io
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from dvcq.platform import audit
+from dvcq.platform import audit, clock
 from dvcq.platform.auth.models import Role
 from dvcq.platform.errors import Conflict, Forbidden, NotFound, ServiceError
 from dvcq.platform.extensions import db
@@ -43,10 +42,6 @@ SAMPLE_DESCRIPTION = (
     "cách chấm chỉ mang tính minh họa. Thay bằng bộ tiêu chí chính thức của tỉnh trước khi đánh giá thật."
 )
 NOT_FOUND = "Không tìm thấy bộ tiêu chí."
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 # ---------------------------------------------------------------- who may do what
@@ -253,7 +248,7 @@ def copy_version(actor, version_id: int, name: str | None = None) -> CriteriaVer
         based_on_id=source.id,
         tie_break=source.tie_break,
         max_total=source.max_total,
-        created_at=_now(),
+        created_at=clock.now(),
         created_by_id=getattr(actor, "id", None),
     )
     made: dict[int, CriteriaNode] = {}

@@ -10,7 +10,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from dvcq.platform import audit
+from dvcq.platform import audit, clock
 from dvcq.platform.auth.models import Role
 from dvcq.platform.errors import Conflict, ServiceError
 from dvcq.platform.extensions import db
@@ -27,7 +27,6 @@ from dvcq.scoring.decisions.services import (
     _lines,
     _lock,
     _nfc,
-    _now,
     _number_problems,
     _parse_date,
     _participant_users,
@@ -35,7 +34,6 @@ from dvcq.scoring.decisions.services import (
     articles_of,
     decision_for,
     path_for,
-    today_in_vietnam,
 )
 from dvcq.scoring.models import (
     Assessment,
@@ -188,7 +186,7 @@ def amend(
         problems.append("Chưa nêu lý do điều chỉnh.")
     elif len(reason) > 2000:
         problems.append("Lý do điều chỉnh dài quá 2000 ký tự.")
-    day = _parse_date(signed_on, problems) or today_in_vietnam()
+    day = _parse_date(signed_on, problems) or clock.today_in_vietnam()
     problems += _number_problems(original.authority_id, number, True, signed_on=day)
     if not changes and not problems:
         problems.append("Chưa nêu điểm nào cần điều chỉnh (mỗi dòng: mã đơn vị; mã tiêu chí; điểm mới).")
@@ -207,7 +205,7 @@ def amend(
                 select(UnitResult).where(UnitResult.campaign_id == campaign.id).execution_options(authority_wide=True)
             ).scalars()
         }
-        now = _now()
+        now = clock.now()
         note = f"Điều chỉnh theo Quyết định số {number}: {reason}"
         lines = []
         for item, score in resolved:

@@ -7,7 +7,7 @@ import json
 
 from sqlalchemy import select
 
-from dvcq.platform import audit
+from dvcq.platform import audit, clock
 from dvcq.platform.auth.models import Role
 from dvcq.platform.errors import Conflict, ServiceError
 from dvcq.platform.extensions import db
@@ -29,7 +29,6 @@ from dvcq.scoring.decisions.services import (
     _commit,
     _lines,
     _nfc,
-    _now,
     _number_problems,
     _parse_date,
     _state,
@@ -37,7 +36,6 @@ from dvcq.scoring.decisions.services import (
     decision_for,
     decisions_of,
     main_decision,
-    today_in_vietnam,
 )
 from dvcq.scoring.models import CampaignStatus, Decision, DecisionStatus
 from dvcq.tenants.models import Unit
@@ -79,7 +77,7 @@ def draft(actor, campaign_id: int) -> Decision:
         campaign_id=campaign.id,
         status=DecisionStatus.DRAFT,
         number="",
-        signed_on=today_in_vietnam(),
+        signed_on=clock.today_in_vietnam(),
         place=short_place(authority.name),
         issuer_parent=parent_line,
         issuer=issuer,
@@ -90,7 +88,7 @@ def draft(actor, campaign_id: int) -> Decision:
         signer_title="CHỦ TỊCH",
         signer_name=_signer(authority),
         recipients="\n".join(default_recipients(authority)),
-        created_at=_now(),
+        created_at=clock.now(),
     )
     db.session.add(decision)
     db.session.flush()

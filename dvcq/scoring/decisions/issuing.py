@@ -7,7 +7,7 @@ from collections import defaultdict
 
 from sqlalchemy import or_, select
 
-from dvcq.platform import audit
+from dvcq.platform import audit, clock
 from dvcq.platform.auth.models import Role
 from dvcq.platform.errors import Conflict, ServiceError
 from dvcq.platform.extensions import db
@@ -21,7 +21,6 @@ from dvcq.scoring.decisions.services import (
     _commit,
     _enqueue,
     _lock,
-    _now,
     _number_problems,
     _participant_users,
     _state,
@@ -131,7 +130,7 @@ def issue(actor, decision_id: int, version) -> Decision:
         raise ServiceError("Chưa ban hành được quyết định:", problems)
 
     results = _publish_results(campaign, actor)
-    now = _now()
+    now = clock.now()
     before = campaign.status
     campaign.status, campaign.published_at = CampaignStatus.PUBLISHED, now
     decision.status, decision.issued_at, decision.issued_by_id = DecisionStatus.ISSUED, now, actor.id

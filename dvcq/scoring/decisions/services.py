@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from datetime import UTC, date, datetime
+from datetime import date
 
 from flask import current_app
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from dvcq.platform import jobs, queues
 from dvcq.platform.auth.models import Role, User
 from dvcq.platform.errors import MESSAGES, Conflict, NotFound
 from dvcq.platform.extensions import db
-from dvcq.platform.formatting import VN, parse_vn_date
+from dvcq.platform.formatting import parse_vn_date
 from dvcq.platform.tenancy import Scope
 from dvcq.scoring.models import Assessment, Campaign, Decision, DecisionStatus
 
@@ -39,14 +39,6 @@ EDITABLE = (
     "signer_name",
     "recipients",
 )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def today_in_vietnam() -> date:
-    return datetime.now(UTC).astimezone(VN).date()
 
 
 def _nfc(text: str | None) -> str:

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from dvcq.platform import audit
+from dvcq.platform import audit, clock
 from dvcq.platform.errors import Conflict, NotFound, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.permissions import require
-from dvcq.scoring.evidence.services import NOT_FOUND, UNIT_ROLES, utcnow
+from dvcq.scoring.evidence.services import NOT_FOUND, UNIT_ROLES
 from dvcq.scoring.models import Evidence, EvidenceLink, ItemScore
 from dvcq.scoring.selfassessment.rules import assert_editable
 
@@ -61,7 +61,7 @@ def link(actor, item_id: int, evidence_id: int, page_ref: str | None = "") -> Ev
         evidence_id=evidence_id,
         page_ref=page_ref,
         added_by_id=actor.id,
-        added_at=utcnow(),
+        added_at=clock.now(),
         stage="self",
     )
     db.session.add(row)

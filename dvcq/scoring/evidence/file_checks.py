@@ -11,14 +11,15 @@ from __future__ import annotations
 import unicodedata
 import zipfile
 import zlib
-from datetime import date, datetime
+from datetime import date
 from typing import BinaryIO
 
 import filetype
 from flask import current_app
 
+from dvcq.platform import clock
 from dvcq.platform.errors import ServiceError
-from dvcq.platform.formatting import VN, parse_vn_date, vn_date
+from dvcq.platform.formatting import parse_vn_date, vn_date
 from dvcq.platform.storage import CHUNK
 
 # What a unit may upload: extension → (what users call it, the content type we record and serve).
@@ -132,7 +133,7 @@ def clean_meta(meta: dict | None) -> dict:
             doc_date = parse_vn_date(str(raw_date))
         except ValueError as err:
             problems.append(f"{META_LABELS['doc_date']}: {err}.")
-    if doc_date is not None and doc_date > datetime.now(VN).date():
+    if doc_date is not None and doc_date > clock.today_in_vietnam():
         problems.append(f"{META_LABELS['doc_date']}: {vn_date(doc_date)} là ngày trong tương lai.")
     if problems:
         raise ServiceError("Thông tin tài liệu chưa hợp lệ.", problems)

@@ -3,8 +3,6 @@ the library, uploads and citations share."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import or_, select
 
 from dvcq.platform.auth.models import Role
@@ -19,10 +17,6 @@ UNIT_ROLES = (Role.OFFICER, Role.LEADER)
 READER_ROLES = (Role.OFFICER, Role.LEADER, Role.APPRAISER, Role.SECRETARIAT, Role.LEADERSHIP)
 
 NOT_FOUND = MESSAGES[404][1]  # the generic text: a foreign unit's file answers exactly like a missing one
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 # ---- who may see what ---------------------------------------------------------------------------------------------

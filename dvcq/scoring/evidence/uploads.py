@@ -18,7 +18,7 @@ import logging
 import tempfile
 from typing import BinaryIO
 
-from dvcq.platform import audit
+from dvcq.platform import audit, clock
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.storage import CHUNK, StagedFile, Storage, get_storage
@@ -35,7 +35,7 @@ from dvcq.scoring.evidence.file_checks import (
     max_upload_bytes,
     too_large_message,
 )
-from dvcq.scoring.evidence.services import _summary, _unit_staff_of, utcnow
+from dvcq.scoring.evidence.services import _summary, _unit_staff_of
 from dvcq.scoring.models import Evidence
 
 log = logging.getLogger(__name__)
@@ -178,7 +178,7 @@ def _insert(actor, unit_id: int, key: str, sha256: str, size: int, name: str, ex
         content_type=ALLOWED[ext][1],
         original_name=name,
         uploaded_by_id=actor.id,
-        uploaded_at=utcnow(),
+        uploaded_at=clock.now(),
         **clean,
     )
     db.session.add(evidence)

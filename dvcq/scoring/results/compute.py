@@ -7,12 +7,11 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import case, func, select
 
-from dvcq.platform import audit
+from dvcq.platform import audit, clock
 from dvcq.platform.auth.models import Role
 from dvcq.platform.bulk import insert_rows
 from dvcq.platform.errors import Conflict, Forbidden, NotFound, ServiceError
@@ -32,10 +31,6 @@ PUBLISHED_REFUSAL = (
     "Kỳ đánh giá năm {year} đã công bố kết quả; kết quả đã được khoá và không thể tính lại. "
     "Mọi điều chỉnh phải thực hiện bằng quyết định sửa đổi."
 )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 # ---- a campaign's scores, summed by the database per criterion ----------------------------------------------------
@@ -331,7 +326,7 @@ def _upsert(campaign: Campaign, values: dict[int, dict], code_of: dict[int, str]
             )
         ).all()
     }
-    now = _now()
+    now = clock.now()
     changes: dict[str, dict] = {}
     to_update: dict[int, dict] = {}
     to_insert: list[dict] = []

@@ -11,13 +11,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
 
-from dvcq.platform import audit
+from dvcq.platform import audit, clock
 from dvcq.platform.errors import NotFound, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import points
@@ -287,7 +286,7 @@ def _by_year_and_group(rows: list[_Row]) -> dict[tuple[int, str], list[_Row]]:
 def _write(
     rows: list[_Row], authority: Unit, version: CriteriaVersion, rules: engine.Rules, actor, source: str
 ) -> ImportReport:
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = clock.now()
     report = ImportReport(authority, version)
     ranks: dict[int, tuple[int, int]] = {}  # line → (rank, of)
     for members in _by_year_and_group(rows).values():

@@ -8,15 +8,12 @@ Deadlines are instants stored as naive UTC; a day entered by the secretariat mea
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
+from dvcq.platform import clock
 from dvcq.platform.errors import Conflict
 from dvcq.platform.formatting import vn_datetime
 from dvcq.scoring.models import Assessment, AssessmentStatus, CampaignStatus
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def self_deadline(assessment: Assessment) -> datetime | None:
@@ -27,7 +24,7 @@ def self_deadline(assessment: Assessment) -> datetime | None:
 
 def deadline_passed(assessment: Assessment, now: datetime | None = None) -> bool:
     deadline = self_deadline(assessment)
-    return deadline is not None and (now or utcnow()) > deadline
+    return deadline is not None and (now or clock.now()) > deadline
 
 
 def assert_open(assessment: Assessment, now: datetime | None = None) -> None:
@@ -61,7 +58,7 @@ def time_left(deadline: datetime | None, now: datetime | None = None) -> str:
     """ "còn 3 ngày", "còn 5 giờ", "còn 20 phút", "đã hết hạn" — for a deadline stored as naive UTC."""
     if deadline is None:
         return ""
-    seconds = (deadline - (now or utcnow())).total_seconds()
+    seconds = (deadline - (now or clock.now())).total_seconds()
     if seconds <= 0:
         return "đã hết hạn"
     if seconds >= 86400:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from dvcq.platform import audit
+from dvcq.platform import audit, clock
 from dvcq.platform.auth.models import Role, User
 from dvcq.platform.errors import Conflict, NotFound, ServiceError
 from dvcq.platform.extensions import db
@@ -35,7 +35,6 @@ from dvcq.scoring.selfassessment.rules import (
     assert_open,
     self_deadline,
     time_left,
-    utcnow,
 )
 
 UNIT_ROLES = (Role.OFFICER, Role.LEADER)
@@ -272,7 +271,7 @@ def save_item(
     """Save one leaf's self-score and "how it was scored" note. Refused (nothing saved) when the assessment is locked,
     the value breaks the leaf's rule, or somebody saved the item since `version` (ItemConflict, with their value)."""
     require(actor, *UNIT_ROLES)
-    now = now or utcnow()
+    now = now or clock.now()
     assessment = assessment_for(actor, assessment_id, lock=True)
     item = db.session.execute(
         select(ItemScore).where(ItemScore.id == item_id, ItemScore.assessment_id == assessment.id)
@@ -339,7 +338,7 @@ def submit(actor, assessment_id: int, *, confirmed: bool, now: datetime | None =
     """The unit leader signs off: refused while any leaf is unscored or claims points without required evidence.
     Submission locks the assessment."""
     require(actor, Role.LEADER)
-    now = now or utcnow()
+    now = now or clock.now()
     assessment = assessment_for(actor, assessment_id, lock=True)
     assert_editable(assessment, now)
     if not confirmed:
@@ -374,7 +373,7 @@ def withdraw(actor, assessment_id: int, now: datetime | None = None) -> Assessme
     """The leader takes a submitted assessment back to edit it — only while the campaign is in self-assessment and
     the unit's deadline has not passed."""
     require(actor, Role.LEADER)
-    now = now or utcnow()
+    now = now or clock.now()
     assessment = assessment_for(actor, assessment_id, lock=True)
     assert_open(assessment, now)
     if assessment.status != AssessmentStatus.SUBMITTED:
