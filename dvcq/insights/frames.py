@@ -200,7 +200,7 @@ def lost_items_frame(authority_id: int, results: pd.DataFrame, top: int = LOST_I
     def raw(column):  # the stored hundredths, for arithmetic in SQL
         return type_coerce(column, Integer)
 
-    score = func.coalesce(raw(ItemScore.final_score), raw(ItemScore.appraised_score))
+    score = raw(ItemScore.result_score)  # the score that counts
     lost = case((CriteriaNode.kind == NodeKind.PENALTY, score), else_=raw(CriteriaNode.max_points) - score)
     scored = (
         select(ItemScore.id)

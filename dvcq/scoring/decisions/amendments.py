@@ -104,12 +104,7 @@ def _resolve_changes(campaign: Campaign, changes: list[Change]) -> tuple[list[tu
             continue
         seen.add((unit.id, node.id))
         try:
-            score = engine.check_step(
-                engine.parse_points(change.score),
-                node.max_points,
-                node.step,
-                node.method.value if node.method else engine.METHOD_RANGE,
-            )
+            score = engine.check_score(change.score, node.max_points, node.step, node.method)
         except ValueError as exc:
             problems.append(f"{where} ({unit.name}, tiêu chí {node.code}): {exc}.")
             continue
