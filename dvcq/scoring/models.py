@@ -183,8 +183,9 @@ CAMPAIGN_ORDER = list(CampaignStatus)
 
 
 class Campaign(AuthorityScoped, db.Model):
-    """The assessment of year N (kỳ đánh giá), pinned to one criteria version. Deadlines are instants (stored UTC);
-    a unit may have its own extension on its Assessment."""
+    """The assessment of year N (kỳ đánh giá). Each group (khối) of its units is scored on its own criteria version
+    (`criteria`: communes and agencies on different sets, ranked apart, approved by one decision). Deadlines are
+    instants (stored UTC); a unit may have its own extension on its Assessment."""
 
     __tablename__ = "campaigns"
     __table_args__ = (UniqueConstraint("authority_id", "year"),)
@@ -192,7 +193,6 @@ class Campaign(AuthorityScoped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(300))
-    criteria_version_id: Mapped[int] = mapped_column(ForeignKey("criteria_versions.id"), index=True)
     status: Mapped[CampaignStatus] = mapped_column(_enum(CampaignStatus), default=CampaignStatus.DRAFT, index=True)
     self_assessment_deadline: Mapped[datetime | None] = mapped_column(DateTime)
     appraisal_deadline: Mapped[datetime | None] = mapped_column(DateTime)
@@ -203,13 +203,53 @@ class Campaign(AuthorityScoped, db.Model):
     published_at: Mapped[datetime | None] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    criteria_version: Mapped[CriteriaVersion] = relationship()
+    criteria: Mapped[list[CampaignCriteria]] = relationship(
+        back_populates="campaign", cascade="all, delete-orphan", order_by="CampaignCriteria.id"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
     @property
     def published(self) -> bool:
         return self.status == CampaignStatus.PUBLISHED
+
+    @property
+    def criteria_sets(self) -> list[CampaignCriteria]:
+        """The groups' choices in the groups' order (position, then name)."""
+        return sorted(self.criteria, key=lambda c: (c.group.position, c.group.name))
+
+    def version_for(self, group_id: int | None) -> CriteriaVersion | None:
+        """The criteria version the units of this group are scored on; None for a group left without one."""
+        return next((c.criteria_version for c in self.criteria if c.group_id == group_id), None)
+
+    def version_id_for(self, group_id: int | None) -> int | None:
+        return next((c.version_id for c in self.criteria if c.group_id == group_id), None)
+
+    @property
+    def versions(self) -> list[CriteriaVersion]:
+        """Each version the campaign uses once, in the order of the first group that uses it."""
+        seen: dict[int, CriteriaVersion] = {}
+        for choice in self.criteria_sets:
+            seen.setdefault(choice.version_id, choice.criteria_version)
+        return list(seen.values())
+
+
+class CampaignCriteria(AuthorityScoped, db.Model):
+    """The criteria version one group (khối) of a campaign is scored on. Chosen while the campaign is a draft; fixed
+    once it opens, because each unit's items are made from its group's version then. The only record of which version
+    a campaign uses: an assessment reaches its version through (campaign, its group)."""
+
+    __tablename__ = "campaign_criteria"
+    __table_args__ = (UniqueConstraint("campaign_id", "group_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("unit_groups.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("criteria_versions.id"), index=True)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="criteria")
+    group = relationship("UnitGroup")
+    criteria_version: Mapped[CriteriaVersion] = relationship()
 
 
 class AssessmentStatus(enum.StrEnum):
@@ -259,6 +299,11 @@ class Assessment(TenantScoped, db.Model):
     items: Mapped[list[ItemScore]] = relationship(back_populates="assessment", order_by="ItemScore.node_position")
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def criteria_version_id(self) -> int | None:
+        """The version this unit is scored on: its group's in the campaign."""
+        return self.campaign.version_id_for(self.group_id)
 
 
 class ItemScore(TenantScoped, db.Model):
@@ -315,7 +360,7 @@ class Evidence(TenantScoped, db.Model):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(Integer)
     content_type: Mapped[str] = mapped_column(String(120))
-    original_name: Mapped[str] = mapped_column(String(255))
+    original_name: Mapped[str] = mapped_column(String(1000))  # as the user named it: shown, never used as a path
     doc_number: Mapped[str] = mapped_column(String(100), default="")
     doc_date: Mapped[date | None] = mapped_column(Date)
     issuer: Mapped[str] = mapped_column(String(200), default="")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import io
 import os
 import shutil
 import socket
@@ -17,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from werkzeug.http import parse_options_header
 
 from tests.e2e.conftest import live_server  # noqa: F401 — the app served from a thread
 
@@ -143,3 +145,31 @@ def test_an_upload_over_the_limit_is_refused_by_nginx_before_the_app_reads_it(ng
         assert response.status == 413 and b"nginx" in response.read()
     finally:
         conn.close()
+
+
+def test_a_download_named_with_a_thousand_vietnamese_letters_passes_nginx(nginx, app, world):
+    """The longest accepted evidence name, in 3-byte letters, is ~9 KB of Content-Disposition once percent-encoded:
+    more than nginx's default buffer for the app's response headers (4–8 KB, answered with a 502)."""
+    from sqlalchemy import select
+    from werkzeug.datastructures import FileStorage
+
+    from dvcq.platform.auth.models import User
+    from dvcq.platform.extensions import db
+    from dvcq.platform.tenancy import Scope, scoped
+    from dvcq.scoring.evidence import uploads
+    from tests.conftest import Browser
+    from tests.scoring.test_evidence_upload import pdf
+
+    name = "ệ" * 996 + ".pdf"
+    officer = db.session.execute(select(User).where(User.login == world.officer_a)).scalar_one()
+    with scoped(Scope.for_unit(officer.unit)):
+        evidence_id = uploads.upload(officer, world.a_id, FileStorage(io.BytesIO(pdf()), filename=name), {}).id
+    db.session.remove()
+    browser = Browser(app.test_client())
+    browser.login(world.officer_a)
+    cookie = browser.client.get_cookie("dvcq_session").value
+    headers = {"Cookie": f"dvcq_session={cookie}", "User-Agent": browser.client.environ_base["HTTP_USER_AGENT"]}
+    status, headers, body = _get(nginx[1], f"/tai-lieu/{evidence_id}/tai-ve", headers=headers)
+    assert status == 200 and body.startswith(b"%PDF")
+    assert len(headers["content-disposition"]) > 8192
+    assert parse_options_header(headers["content-disposition"]) == ("attachment", {"filename": name})

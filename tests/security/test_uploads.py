@@ -9,10 +9,13 @@ tests/scoring/test_evidence_upload.py (named here), this file adds what was only
   a double extension .pdf.exe);
 - a .docx zip bomb: test_a_docx_that_is_a_zip_bomb_is_refused, test_a_docx_with_an_absurd_compression_ratio_is_refused,
   test_a_docx_whose_header_lies_about_its_size_is_refused_as_damaged; macro documents and plain zips renamed .docx;
-- names with ../ (and Windows paths) stripped, the file kept under the storage root only:
-  test_paths_are_stripped_and_unusual_but_valid_names_are_kept, test_windows_paths_are_stripped_too;
-- NUL and other control characters: test_names_with_control_characters_are_refused (service) and here over HTTP;
-- 300 characters, nothing but diacritics: test_bad_names_are_refused_over_http;
+- names with ../ (and Windows paths) kept as text, never as a path: the file is under the storage root only, with a
+  random key: test_names_are_kept_as_sent_paths_included_and_stored_under_the_storage_root,
+  test_windows_paths_are_kept_as_text_too, and tests/security/test_upload_names.py (long Vietnamese names, escaping,
+  RFC 5987 filename*);
+- NUL and other control characters, bidi overrides: test_names_with_control_characters_are_refused (service) and here
+  over HTTP;
+- over 1,000 characters, nothing but diacritics: test_bad_names_are_refused_over_http;
 - an upload cut off half way leaves no file and no row: test_an_upload_cut_off_half_way_leaves_no_file_and_no_row,
   test_a_request_body_cut_off_half_way_is_refused_before_anything_is_stored;
 - a failure after the file is written (database, audit) leaves neither: test_a_database_failure_after_the_file_is_

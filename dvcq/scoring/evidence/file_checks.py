@@ -1,9 +1,12 @@
 """What an uploaded file must be before anything is kept: its name, its metadata and its content (the first bytes,
 and for DOCX/XLSX/ODT/ODS the ZIP inside), and the upload size limit.
 
-Name policy: a name longer than 255 characters is refused (not truncated) so the user picks the shorter name that
-will be shown to the appraisers; a path (`../`, `C:\\…`) is stripped to its last segment, as old browsers send one;
-the stem must contain at least one letter or digit ("ắằẳẵặ.pdf" is a fine name; a stem of nothing but combining
+Name policy: the name is kept as the user sees it — it is only ever shown (HTML-escaped) and sent back in
+Content-Disposition, never used as a path: the storage key is random. Officials' names are long, so up to MAX_NAME
+(1,000) characters are accepted; `../` or `C:\\` in a name is kept as text, not stripped. Refused are only what is
+dangerous to show: control characters (NUL, ESC, line breaks…) and the bidirectional embeddings, overrides and
+isolates (U+202A–U+202E, U+2066–U+2069) that reorder what follows — «gpj.» U+202E «exe.pdf» reads «gpj.fdp.exe».
+The stem must contain at least one letter or digit ("ắằẳẵặ.pdf" is a fine name; a stem of nothing but combining
 accents or punctuation is not)."""
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ ALLOWED_LIST = "PDF, DOCX, XLSX, ODT, ODS, JPG, PNG"
 ACCEPT = ",".join(f".{ext}" for ext in ALLOWED)
 INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 
-MAX_NAME = 255
+MAX_NAME = 1000
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 HEAD = 8192
 MAX_UNZIPPED = 200 * 1024 * 1024  # a document that inflates beyond this is a zip bomb, not evidence
 MAX_RATIO = 100
@@ -75,14 +79,20 @@ def too_large_message(limit_bytes: int | None = None) -> str:
 # ---- the name -----------------------------------------------------------------------------------------------------
 
 
+def _dangerous(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") or ch in BIDI_CONTROLS
+
+
 def clean_name(raw: str | None) -> tuple[str, str]:
-    """The name to keep (NFC, without any path) and its lower-case extension; ServiceError if unacceptable."""
+    """The name to keep as the user sees it (NFC, surrounding spaces trimmed) and its lower-case extension;
+    ServiceError if unacceptable."""
     name = unicodedata.normalize("NFC", raw or "")
-    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in name):
+    if any(_dangerous(ch) for ch in name):
         raise ServiceError(
-            "Tên tệp chứa ký tự điều khiển (ký tự ẩn) không hợp lệ. Vui lòng đổi tên tệp rồi tải lên lại."
+            "Tên tệp chứa ký tự điều khiển (ký tự ẩn hoặc ký tự đảo chiều văn bản) không hợp lệ. "
+            "Vui lòng đổi tên tệp rồi tải lên lại."
         )
-    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    name = name.strip()
     if not name:
         raise ServiceError("Vui lòng chọn tệp cần tải lên.")
     if len(name) > MAX_NAME:

@@ -1,14 +1,14 @@
 """Uploading a file into the unit's evidence library: streamed into storage, checked, recorded with its audit record.
 
-An upload is checked before anything is kept: the name (NFC, no path, no control characters, at most 255 characters,
-an allowed extension), the first bytes (the content must be what the extension says: a renamed .exe, HTML, SVG or a
-script is refused), the size (MAX_UPLOAD_MB, counted while streaming), and for DOCX/XLSX/ODT/ODS the ZIP inside (its
-members must say what it is, and its uncompressed size must be sane: no zip bombs). The bytes stream to storage
-under a random key; if anything fails after that — a late check, the database insert, the audit record — the stored
-file is deleted, so a failed upload leaves no file and no row. On the local disk, the upload page's request writes
-the file part straight into the storage's staging area as it parses the body (hashing and counting on the way,
-dvcq/platform/uploads.py); `upload` then checks the staged file and commits it (fsync + rename) or discards it, so
-the bytes cross the disk once."""
+An upload is checked before anything is kept: the name (NFC, kept as the user sees it, no control characters or bidi
+overrides, at most 1,000 characters, an allowed extension), the first bytes (the content must be what the extension
+says: a renamed .exe, HTML, SVG or a script is refused), the size (MAX_UPLOAD_MB, counted while streaming), and for
+DOCX/XLSX/ODT/ODS the ZIP inside (its members must say what it is, and its uncompressed size must be sane: no zip
+bombs). The bytes stream to storage under a random key; if anything fails after that — a late check, the database
+insert, the audit record — the stored file is deleted, so a failed upload leaves no file and no row. On the local disk,
+the upload page's request writes the file part straight into the storage's staging area as it parses the body (hashing
+and counting on the way, dvcq/platform/uploads.py); `upload` then checks the staged file and commits it (fsync + rename)
+or discards it, so the bytes cross the disk once."""
 
 from __future__ import annotations
 

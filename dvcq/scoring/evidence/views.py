@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from dvcq.platform.downloads import content_disposition
 from dvcq.platform.errors import ServiceError, render_error, wants_json
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import points, vn_date
@@ -206,6 +207,7 @@ def _serve(evidence: Evidence, as_attachment: bool):
         max_age=0,
     )
     response.content_length = evidence.size
+    response.headers["Content-Disposition"] = content_disposition(evidence.original_name, inline=not as_attachment)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
