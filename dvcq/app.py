@@ -1,6 +1,6 @@
 """The composition root: the application factory. The chassis (`dvcq/platform`) first, then each area's `register`,
-lowest floor first; this module is the only one that imports every area (`dvcq/cli.py`, `dvcq/worker.py` and `dvcq/cron.py`
-reach them through it)."""
+lowest floor first. This module is the only one that imports every area; `dvcq/cli.py`, `dvcq/worker.py` and
+`dvcq/cron.py` reach them through it."""
 
 from __future__ import annotations
 

@@ -1,7 +1,12 @@
 """Insights across years: the leadership dashboard (/tong-quan), a unit's profile, plotly served by us, and the
 read-only JSON API (/api/v1) with the administrator's token screen. Reads only published results."""
 
-from flask import Flask
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the package stays importable without Flask: the pure engine lives under scoring/
+    from flask import Flask
 
 
 def register(app: Flask) -> None:

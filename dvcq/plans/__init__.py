@@ -1,6 +1,11 @@
 """Improvement plans: targets, tasks and progress reports through the year after a published campaign."""
 
-from flask import Flask
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the package stays importable without Flask: the pure engine lives under scoring/
+    from flask import Flask
 
 
 def register(app: Flask) -> None:

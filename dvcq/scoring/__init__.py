@@ -4,7 +4,12 @@ Each room is a subpackage with the same layout (services change state; views par
 every room into the app, in the order a user meets them.
 """
 
-from flask import Flask
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the package stays importable without Flask: the pure engine lives under scoring/
+    from flask import Flask
 
 
 def register(app: Flask) -> None:
