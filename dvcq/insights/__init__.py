@@ -16,10 +16,7 @@ def register(app: Flask) -> None:
     from dvcq.platform.extensions import csrf
 
     areas = registry.of(app)
-    app.register_blueprint(vendor.bp)
-    app.register_blueprint(views.bp)
+    areas.pages(app, vendor)
+    areas.pages(app, views)
     csrf.exempt(api.bp)  # bearer tokens, no cookies: nothing for a forged cross-site request to ride on
-    app.register_blueprint(api.bp)
-    for item in views.NAV:
-        areas.nav_item(*item)
-    areas.home(views.home_cards)
+    areas.pages(app, api)

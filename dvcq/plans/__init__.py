@@ -14,9 +14,6 @@ def register(app: Flask) -> None:
     from dvcq.platform import registry
 
     areas = registry.of(app)
-    app.register_blueprint(views.bp)
-    for item in views.NAV:
-        areas.nav_item(*item)
-    areas.home(views.home_cards)
+    areas.pages(app, views)
     areas.task("plans.report_reminders", reminders.report_reminders)
     areas.demo_seeder(demo.seed_plans_2026)

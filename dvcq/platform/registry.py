@@ -53,6 +53,15 @@ class Registry:
         """A provider of home-page cards: `provider(user) -> [{"title", "body", "link", "link_text"}]`."""
         self.home_cards.append(provider)
 
+    def pages(self, app: Flask, views) -> None:
+        """A views module's blueprint (`bp`), its navigation links (`NAV`: label, endpoint, roles) and its home-page
+        cards (`home_cards`), whichever it has."""
+        app.register_blueprint(views.bp)
+        for item in getattr(views, "NAV", ()):
+            self.nav_item(*item)
+        if hasattr(views, "home_cards"):
+            self.home(views.home_cards)
+
     def command(self, command: click.Command) -> None:
         """A command or group of the `dvcq` command line."""
         self.commands.append(command)

@@ -36,10 +36,7 @@ def register(app: Flask) -> None:
 
     areas = registry.of(app)
     for room in (criteria, campaigns, selfassessment, evidence, appraisal, results, decisions):
-        app.register_blueprint(room.bp)
-        for item in room.NAV:
-            areas.nav_item(*item)
-        areas.home(room.home_cards)
+        areas.pages(app, room)
     areas.job(results_exports.JOB_NAME, results_exports.export_job)
     areas.job(decision_services.GENERATE_JOB, decision_jobs.generate)
     areas.job(decision_services.PREVIEW_JOB, decision_jobs.preview)

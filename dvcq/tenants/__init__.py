@@ -14,10 +14,7 @@ def register(app: Flask) -> None:
     from dvcq.tenants import cli, demo, models, views  # noqa: F401 — models: the tables must be known to Alembic
 
     areas = registry.of(app)
-    app.register_blueprint(views.bp)
-    for item in views.NAV:
-        areas.nav_item(*item)
-    areas.home(views.home_cards)
+    areas.pages(app, views)
     areas.demo_seeder(demo.seed)  # first: every other seeder builds on the units and accounts
     for command in cli.COMMANDS:
         areas.command(command)
