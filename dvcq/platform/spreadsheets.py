@@ -19,6 +19,11 @@ def normalise(text) -> str:
     return "".join(c for c in text if not unicodedata.combining(c) and not c.isspace()).lower()
 
 
+def bare(text) -> str:
+    """`normalise` without punctuation either, for words people type freely: 'Có / Không.' → 'cokhong'."""
+    return "".join(c for c in normalise(text) if c.isalnum())
+
+
 @dataclass
 class Problem:
     row: int | None
@@ -99,26 +104,65 @@ def read_tables(path: str | Path, data: bytes | None = None) -> dict[str, list[l
     return tables
 
 
+HEADER_SEARCH_ROWS = 20  # title rows, a date, a signature line… above the header; never a whole table
+
+
+def column_letter(index: int) -> str:
+    """0 → «A», 27 → «AB»: the column as Excel names it."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def header_row(table: list[list[str]], wanted: dict[str, str], required: set[str]) -> int | None:
+    """The index of the header row: the first of the first 20 holding every required header; else the one holding
+    the most known headers (its missing columns are then named); else the first non-blank row. Merged title rows
+    above the header read as rows with one cell, so they are passed over."""
+    best, best_count = None, 0
+    for i, row in enumerate(table[:HEADER_SEARCH_ROWS]):
+        keys = {wanted.get(normalise(cell)) for cell in row} - {None}
+        if required <= keys:
+            return i
+        if len(keys) > best_count:
+            best, best_count = i, len(keys)
+    if best is not None:
+        return best
+    return next((i for i, row in enumerate(table) if any(row)), None)
+
+
 def sheet_from_table(
     name: str, table: list[list[str]], required: dict[str, str], optional: dict[str, str], problems: Problems
 ) -> Sheet | None:
     """Match headers to canonical names. `required`/`optional` map canonical → the header as PRODUCT.md writes it.
-    Missing required columns are problems; blank rows are skipped."""
+    The header is found below any title rows (`header_row`); rows above it are ignored, blank rows are skipped.
+    Missing required columns, and a known column written twice (which one holds the data?), are problems."""
     wanted = {normalise(h): key for key, h in {**required, **optional}.items()}
-    header_index = next((i for i, row in enumerate(table) if any(row)), None)
+    header_index = header_row(table, wanted, set(required))
     if header_index is None:
         problems.add(None, None, f"Trang «{name}» không có dữ liệu." if name else "Tệp không có dữ liệu.")
         return None
     header = table[header_index]
     positions: dict[str, int] = {}
+    twice = False
     for i, text in enumerate(header):
         key = wanted.get(normalise(text))
-        if key and key not in positions:
+        if key and key in positions:
+            twice = True
+            problems.add(
+                header_index + 1,
+                text,
+                f"cột có hai lần (cột {column_letter(positions[key])} và cột {column_letter(i)}): "
+                "không rõ dùng cột nào, hãy xoá hoặc đổi tên một cột",
+            )
+        elif key:
             positions[key] = i
     missing = [h for key, h in required.items() if key not in positions]
     for h in missing:
         problems.add(header_index + 1, h, "thiếu cột bắt buộc")
-    if missing:
+    if missing or twice:
         return None
     rows = []
     for offset, row in enumerate(table[header_index + 1 :], start=header_index + 2):
@@ -129,11 +173,10 @@ def sheet_from_table(
     return Sheet(name=name, columns=columns, rows=rows)
 
 
-def find_sheet(tables: dict[str, list[list[str]]], name: str) -> list[list[str]] | None:
-    """A sheet by name ignoring case and accents; a single-table file (CSV) answers any name."""
+def sheets_named(tables: dict[str, list[list[str]]], name: str) -> list[str]:
+    """The titles of the sheets called `name` ignoring case, accents, spaces and punctuation («Xếp loại»,
+    «xeploai», «TIEU_CHI»); more than one is for the caller to refuse. A single-table file (CSV) answers any name."""
     if list(tables) == [""]:
-        return tables[""]
-    for title, table in tables.items():
-        if normalise(title) == normalise(name):
-            return table
-    return None
+        return [""]
+    wanted = bare(name)
+    return [title for title in tables if bare(title) == wanted]

@@ -259,21 +259,23 @@ def test_a_step_that_does_not_divide_the_maximum_is_named(world):
     assert "Trang «TieuChi» – Dòng 3, cột «Bước điểm»: bước điểm 0,30 không chia hết điểm tối đa 4,00" in problems
 
 
-def test_thresholds_that_do_not_decrease_are_named(world):
+def test_level_numbers_that_contradict_the_thresholds_are_named(world):
     levels = small_levels()
-    levels[3][2] = "80"
+    levels[3][2] = "8"  # «3 Hoàn thành» from 8 points: above «1 Xuất sắc» (9)? above «2 Tốt» (7)?
     problems = rejected(world, workbook(levels=levels))
-    assert (
-        "Trang «XepLoai» – Dòng 4, cột «Điểm từ»: điểm từ 80,00 phải thấp hơn điểm từ của mức trên (7,00): các mức "
-        "giảm dần" in problems
-    )
+    assert problems[1:] == [
+        "Trang «XepLoai» – Dòng 3, cột «Mức»: mức «2» là số nhưng theo điểm từ (7,00) đây là mức 3 (mức 1 có điểm "
+        "từ cao nhất): sửa số mức hoặc điểm từ cho khớp",
+        "Trang «XepLoai» – Dòng 4, cột «Mức»: mức «3» là số nhưng theo điểm từ (8,00) đây là mức 2 (mức 1 có điểm "
+        "từ cao nhất): sửa số mức hoặc điểm từ cho khớp",
+    ]
 
 
 def test_levels_out_of_order_are_named(world):
     levels = small_levels()
     levels[1][0], levels[2][0] = 2, 1
     problems = rejected(world, workbook(levels=levels))
-    assert any(p.startswith("Trang «XepLoai» – Dòng 2, cột «Mức»: các mức phải đánh số liên tiếp") for p in problems)
+    assert any(p.startswith("Trang «XepLoai» – Dòng 2, cột «Mức»: mức «2» là số nhưng theo điểm từ") for p in problems)
 
 
 def test_a_missing_required_column_is_named(world):
@@ -284,7 +286,9 @@ def test_a_missing_required_column_is_named(world):
 
 def test_a_missing_levels_sheet_is_named(world):
     problems = rejected(world, workbook(drop=("XepLoai",)))
-    assert "thiếu trang «XepLoai» (các cột: Mức, Tên, Điểm từ)" in problems
+    assert (
+        "thiếu trang «XepLoai» (các cột: Mức, Tên, Điểm từ); các trang có trong tệp: «TieuChi», «DieuKien»" in problems
+    )
 
 
 def test_the_conditions_sheet_is_optional(world):
@@ -356,7 +360,7 @@ def test_conditions_need_unique_codes_and_existing_cap_levels(world):
     conditions.append(["DK4", "Lạ", "khiển trách", None])
     problems = rejected(world, workbook(conditions=conditions))
     assert "Trang «DieuKien» – Dòng 4, cột «Mã»: mã điều kiện «DK1» trùng với dòng 2" in problems
-    assert "Trang «DieuKien» – Dòng 5, cột «Mức tối đa»: không có mức 7 trong trang «XepLoai»" in problems
+    assert "Trang «DieuKien» – Dòng 5, cột «Mức tối đa»: không có mức «7» trong trang «XepLoai»" in problems
     assert any(
         p.startswith("Trang «DieuKien» – Dòng 6, cột «Hiệu lực»: hiệu lực «khiển trách» không hợp lệ") for p in problems
     )

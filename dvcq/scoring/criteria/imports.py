@@ -3,6 +3,12 @@ written. Every problem is collected with its sheet, row and column; a file with 
 
 Sheets: `TieuChi` (the tree, from the dots in `Mã`), `XepLoai` (levels), optional `DieuKien` (disqualifying
 conditions). Our optional `Loại` column marks bonus (thưởng), penalty (trừ) and authority-scored (cấp trên chấm) items.
+
+Officials write these files by hand, so what means one thing is read as that thing: sheet names and words in any case,
+with or without accents; title rows above the header; points as numbers or text with a decimal comma or point; codes
+`1.1a` and `1.1.a.` for `1.1.a`; levels named by a number, a code or a name, ordered by their `Điểm từ`. Only what
+could mean two things is refused (two sheets or columns for one, two codes for one node, two levels at one threshold,
+`2,5.1`).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from pathlib import Path
 from dvcq.platform import audit, clock
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
-from dvcq.platform.spreadsheets import Problems, find_sheet, normalise, read_tables, sheet_from_table
+from dvcq.platform.spreadsheets import Problems, bare, read_tables, sheet_from_table, sheets_named
 from dvcq.scoring.engine import DEFAULT_STEP, format_points, parse_points
 from dvcq.scoring.models import (
     ClassificationLevel,
@@ -50,12 +56,13 @@ CONDITION_COLUMNS = ["Mã", "Tên điều kiện", "Hiệu lực", "Mức tối 
 
 AUTHORITY_ONLY_LABEL = "cấp trên chấm"
 EFFECT_LABELS = {"disqualify": "không xếp loại", "cap": "giới hạn mức"}
-METHODS = {normalise(m.label).replace("/", ""): m for m in Method}  # khoang, cokhong, trudiem
-KIND_WORDS = {normalise(k.label): k for k in NodeKind if k != NodeKind.NORMAL}  # thuong, tru
-EFFECTS = {normalise(label): effect for effect, label in EFFECT_LABELS.items()}
-YES, NO = normalise("có"), normalise("không")
+METHODS = {bare(m.label): m for m in Method}  # khoang, cokhong, trudiem: «Có/Không», «co-khong», «KHOẢNG»
+KIND_WORDS = {bare(k.label): k for k in NodeKind if k != NodeKind.NORMAL}  # thuong, tru
+EFFECTS = {bare(label): effect for effect, label in EFFECT_LABELS.items()}
+YES, NO = bare("có"), bare("không")
 CODE = re.compile(r"[^\s.]+(\.[^\s.]+)*")
 MAX_CODE = 32
+LEVEL_NUMBER = re.compile(r"0*([1-9][0-9]*)\.?")  # «1», «01», «1.»: a level by its rank, 1 the highest
 
 
 @dataclass
@@ -84,9 +91,11 @@ class NodeRow:
 
 @dataclass
 class LevelRow:
-    order: int
+    order: int  # 1 the highest, from `Điểm từ`
     name: str
     min_points: Decimal
+    line: int
+    label: str  # `Mức` as written
 
 
 @dataclass
@@ -156,34 +165,56 @@ def read_workbook(filename: str | Path, data: bytes | None = None) -> ParsedCrit
 def parse_tables(tables: dict[str, list[list[str]]]) -> ParsedCriteria:
     problems = _SheetProblems()
     sheets = {}
+    named = {title: title for title in (SHEET_CRITERIA, SHEET_LEVELS, SHEET_CONDITIONS)}  # as the user wrote it
     for title, required, optional, mandatory in (
         (SHEET_CRITERIA, CRITERIA_REQUIRED, CRITERIA_OPTIONAL, True),
         (SHEET_LEVELS, LEVEL_REQUIRED, {}, True),
         (SHEET_CONDITIONS, CONDITION_REQUIRED, CONDITION_OPTIONAL, False),
     ):
-        table = find_sheet(tables, title)
+        sheets[title] = None
+        found = sheets_named(tables, title)
+        if len(found) > 1:
+            problems.add(
+                f"có {len(found)} trang cùng là trang «{title}» ({', '.join(f'«{t}»' for t in found)}): "
+                "không rõ dùng trang nào, hãy xoá hoặc đổi tên các trang thừa"
+            )
+            continue
+        table = tables[found[0]] if found else None
         if table is None or (not mandatory and not any(any(row) for row in table)):
             if mandatory:
-                problems.add(f"thiếu trang «{title}» (các cột: {', '.join(required.values())})")
-            sheets[title] = None
+                problems.add(
+                    f"thiếu trang «{title}» (các cột: {', '.join(required.values())}); "
+                    f"các trang có trong tệp: {', '.join(f'«{t}»' for t in tables) or 'không có'}"
+                )
             continue
-        sheets[title] = sheet_from_table(title, table, required, optional, problems.on(title))
-    nodes = _parse_nodes(sheets[SHEET_CRITERIA], problems.on(SHEET_CRITERIA)) if sheets[SHEET_CRITERIA] else []
-    levels, orders = [], set()
+        named[title] = found[0] or title
+        sheets[title] = sheet_from_table(found[0], table, required, optional, problems.on(named[title]))
+    on = {title: problems.on(name) for title, name in named.items()}
+    nodes = _parse_nodes(sheets[SHEET_CRITERIA], on[SHEET_CRITERIA]) if sheets[SHEET_CRITERIA] else []
+    levels, level_refs = [], None
     if sheets[SHEET_LEVELS]:
-        levels, orders = _parse_levels(sheets[SHEET_LEVELS], problems.on(SHEET_LEVELS))
+        levels, level_refs = _parse_levels(sheets[SHEET_LEVELS], on[SHEET_LEVELS])
     conditions = []
     if sheets[SHEET_CONDITIONS]:
-        conditions = _parse_conditions(sheets[SHEET_CONDITIONS], orders, problems.on(SHEET_CONDITIONS))
+        conditions = _parse_conditions(sheets[SHEET_CONDITIONS], level_refs, named[SHEET_LEVELS], on[SHEET_CONDITIONS])
     if nodes and levels and not problems:
-        _check_levels_reachable(nodes, levels, sheets[SHEET_LEVELS], problems.on(SHEET_LEVELS))
+        _check_levels_reachable(nodes, levels, sheets[SHEET_LEVELS], on[SHEET_LEVELS])
     problems.raise_if_any()
     return ParsedCriteria(nodes, levels, conditions)
 
 
 def _points(text: str, line: int, column: str, problems: Problems) -> Decimal | None:
+    """Points as a number cell or as text, with a decimal comma or point: «2,5», «2.5», «2,50», «,5»."""
+    if len(re.findall(r"[.,]", text)) > 1:
+        problems.add(
+            line,
+            column,
+            f"«{text}» có nhiều dấu phẩy, dấu chấm: không rõ đâu là phần thập phân "
+            "(ghi một dấu thập phân, ví dụ 2,5 hoặc 2.5; không dùng dấu phân cách hàng nghìn)",
+        )
+        return None
     try:
-        return parse_points(text)
+        return parse_points("0" + text if text[:1] in ".," and text[1:2].isdigit() else text)
     except ValueError as err:
         problems.add(line, column, str(err))
         return None
@@ -192,8 +223,8 @@ def _points(text: str, line: int, column: str, problems: Problems) -> Decimal | 
 def _parse_kind(text: str, line: int, column: str, problems: Problems) -> tuple[NodeKind | None, bool]:
     """`Loại`: empty, `thưởng`, `trừ`, `cấp trên chấm`, or a kind and `cấp trên chấm` separated by a comma."""
     kind, authority_only = None, False
-    for word in filter(None, (normalise(w) for w in re.split(r"[,;+]", text))):
-        if word == normalise(AUTHORITY_ONLY_LABEL):
+    for word in filter(None, (bare(w) for w in re.split(r"[,;+]", text))):
+        if word == bare(AUTHORITY_ONLY_LABEL):
             authority_only = True
         elif word in KIND_WORDS and kind is None:
             kind = KIND_WORDS[word]
@@ -205,32 +236,49 @@ def _parse_kind(text: str, line: int, column: str, problems: Problems) -> tuple[
     return kind, authority_only
 
 
+def canonical_code(text: str) -> str:
+    """The node a written code means: «1.1a», «1.1.a.» and « 1. 1 .a» are all «1.1.a». A letter right after a digit
+    opens a new level (`1a` is `1.a`); a digit after a letter does not (`T1` stays one code); a final dot is dropped."""
+    code = re.sub(r"\s*\.\s*", ".", text.strip())
+    code = re.sub(r"(?<=[0-9])(?=[^\W\d_])", ".", code)
+    return code.rstrip(".")
+
+
 def _parse_nodes(sheet, problems: Problems) -> list[NodeRow]:
     col = sheet.columns
     rows: dict[str, NodeRow] = {}
-    all_codes = {v["code"].strip() for _, v in sheet.rows}
-    seen_lines: dict[str, int] = {}
+    all_codes = {canonical_code(v["code"]) for _, v in sheet.rows}
+    seen: dict[str, tuple[int, str]] = {}  # canonical code → (line, as written there)
     for line, v in sheet.rows:
-        code = v["code"].strip()
-        if not code:
+        written = v["code"].strip()
+        code = canonical_code(written)
+        if not written:
             problems.add(line, col["code"], "thiếu mã tiêu chí")
             continue
         if not CODE.fullmatch(code) or len(code) > MAX_CODE:
             problems.add(
                 line,
                 col["code"],
-                f"mã «{code}» không hợp lệ (ví dụ 1, 1.2, 1.2.a; không có khoảng trắng, tối đa {MAX_CODE} ký tự)",
+                f"mã «{written}» không hợp lệ (ví dụ 1, 1.2, 1.2.a; không có khoảng trắng, tối đa {MAX_CODE} ký tự)",
             )
             continue
-        if code in seen_lines:
-            problems.add(line, col["code"], f"mã «{code}» trùng với dòng {seen_lines[code]}")
+        if code in seen:
+            first_line, first_written = seen[code]
+            if written == first_written:
+                message = f"mã «{written}» trùng với dòng {first_line}"
+            else:
+                message = (
+                    f"mã «{written}» và mã «{first_written}» ở dòng {first_line} cùng là tiêu chí «{code}»: "
+                    "không rõ dòng nào đúng"
+                )
+            problems.add(line, col["code"], message)
             continue
-        seen_lines[code] = line
+        seen[code] = (line, written)
         parent_code = code.rsplit(".", 1)[0] if "." in code else None
         parent = rows.get(parent_code) if parent_code else None
         if parent_code and parent is None:
-            if parent_code in seen_lines:
-                message = f"tiêu chí cấp trên «{parent_code}» có lỗi (xem dòng {seen_lines[parent_code]})"
+            if parent_code in seen:
+                message = f"tiêu chí cấp trên «{parent_code}» có lỗi (xem dòng {seen[parent_code][0]})"
             elif parent_code in all_codes:
                 message = f"dòng của tiêu chí cấp trên «{parent_code}» phải đứng trước dòng này"
             else:
@@ -301,7 +349,7 @@ def _parse_leaf_columns(row: NodeRow, v: dict[str, str], col: dict[str, str], pr
     method_text = v["method"].strip()
     if method_text:
         row.stated_fields.add("method")
-        row.method = METHODS.get(normalise(method_text).replace("/", "").replace("-", ""))
+        row.method = METHODS.get(bare(method_text))
         if row.method is None:
             row.bad.add("method")
             problems.add(
@@ -316,7 +364,7 @@ def _parse_leaf_columns(row: NodeRow, v: dict[str, str], col: dict[str, str], pr
             row.step = None
         if row.step is None:
             row.bad.add("step")
-    evidence_text = normalise(v["evidence"])
+    evidence_text = bare(v["evidence"])
     if evidence_text == YES:
         row.stated_fields.add("evidence")
         row.evidence_required = True
@@ -390,65 +438,121 @@ def _tree_order(rows: dict[str, NodeRow]) -> list[NodeRow]:
     return ordered
 
 
-def _parse_levels(sheet, problems: Problems) -> tuple[list[LevelRow], set[int]]:
-    """The levels whose row is sound, and every level number written (conditions may name them)."""
+def _parse_levels(sheet, problems: Problems) -> tuple[list[LevelRow], LevelReferences | None]:
+    """The levels best first, ranked by `Điểm từ` alone, and how `DieuKien` may name them. `Mức` is whatever the
+    author writes — a number (1 is the highest; it must then agree with the thresholds), a code such as «XS», or the
+    name — so rows may come in any order. Two levels at one threshold, or one `Mức` written twice, are ambiguous.
+    References are None when a threshold is missing or bad: then there is no order to name levels by."""
     col = sheet.columns
     levels: list[LevelRow] = []
-    orders: set[int] = set()
-    previous: LevelRow | None = None
-    for index, (line, v) in enumerate(sheet.rows, start=1):
-        order_text, name = v["order"].strip(), v["name"].strip()
-        order = int(order_text) if order_text.isdigit() else None
-        if order is not None:
-            orders.add(order)
-        if order is None:
-            problems.add(line, col["order"], f"mức «{order_text}» phải là số nguyên (1 là mức cao nhất)")
-        elif order != index:
-            problems.add(
-                line,
-                col["order"],
-                f"các mức phải đánh số liên tiếp 1, 2, 3… theo thứ tự dòng (dòng này là mức {index}, đang ghi {order})",
-            )
+    labels: dict[str, int] = {}  # bare `Mức` → its line
+    names: dict[str, int] = {}
+    thresholds: dict[Decimal, int] = {}
+    all_sound = True
+    for line, v in sheet.rows:
+        label, name = v["order"].strip(), v["name"].strip()
+        _first_of(labels, label, line, col["order"], f"mức «{label}»", problems)
         if not name:
             problems.add(line, col["name"], "thiếu tên mức xếp loại")
         elif len(name) > 200:
             problems.add(line, col["name"], "tên mức xếp loại dài quá 200 ký tự")
-        min_text = v["min"].strip()
-        if not min_text:
-            problems.add(line, col["min"], "thiếu điểm từ (cận dưới của mức, tính cả mốc)")
-            continue
-        min_points = _points(min_text, line, col["min"], problems)
+        else:
+            _first_of(names, name, line, col["name"], f"tên mức «{name}»", problems)
+        min_points = _threshold(v["min"].strip(), line, col["min"], thresholds, problems)
         if min_points is None:
-            continue
-        if min_points < 0:
-            problems.add(line, col["min"], f"điểm từ không được âm ({format_points(min_points)})")
-        if previous is not None and min_points >= previous.min_points:
-            problems.add(
-                line,
-                col["min"],
-                f"điểm từ {format_points(min_points)} phải thấp hơn điểm từ của mức trên "
-                f"({format_points(previous.min_points)}): các mức giảm dần",
-            )
-        previous = LevelRow(order or index, name, min_points)
-        levels.append(previous)
+            all_sound = False
+        else:
+            levels.append(LevelRow(0, name, min_points, line, label))
     if not sheet.rows:
         problems.add(None, None, "chưa có mức xếp loại nào")
-    return levels, orders
+    if not all_sound:
+        return [], None
+    for rank, level in enumerate(sorted(levels, key=lambda lv: lv.min_points, reverse=True), start=1):
+        level.order = rank
+    references = LevelReferences(count=len(levels))
+    for level in levels:
+        number = LEVEL_NUMBER.fullmatch(level.label)
+        if number and int(number.group(1)) != level.order:
+            problems.add(
+                level.line,
+                col["order"],
+                f"mức «{level.label}» là số nhưng theo điểm từ ({format_points(level.min_points)}) đây là mức "
+                f"{level.order} (mức 1 có điểm từ cao nhất): sửa số mức hoặc điểm từ cho khớp",
+            )
+        references.add(level.label, level.order)
+        references.add(level.name, level.order)
+    return sorted(levels, key=lambda lv: lv.order), references
+
+
+def _first_of(seen: dict[str, int], text: str, line: int, column: str, what: str, problems: Problems) -> None:
+    """Remember `text` (compared bare); the same text on a later row is named as a duplicate."""
+    key = bare(text)
+    if key and key in seen:
+        problems.add(line, column, f"{what} trùng với dòng {seen[key]}")
+    elif key:
+        seen[key] = line
+
+
+def _threshold(text: str, line: int, column: str, thresholds: dict[Decimal, int], problems: Problems) -> Decimal | None:
+    """A level's `Điểm từ`; None when it is missing, bad, or shared with another level (then no order exists)."""
+    if not text:
+        problems.add(line, column, "thiếu điểm từ (cận dưới của mức, tính cả mốc)")
+        return None
+    min_points = _points(text, line, column, problems)
+    if min_points is None:
+        return None
+    if min_points < 0:
+        problems.add(line, column, f"điểm từ không được âm ({format_points(min_points)})")
+        return None
+    if min_points in thresholds:
+        problems.add(
+            line,
+            column,
+            f"điểm từ {format_points(min_points)} trùng với mức ở dòng {thresholds[min_points]}: không rõ mức nào "
+            "cao hơn (thứ tự các mức tính theo điểm từ, mỗi mức một điểm từ khác nhau)",
+        )
+        return None
+    thresholds[min_points] = line
+    return min_points
+
+
+@dataclass
+class LevelReferences:
+    """How a condition's `Mức tối đa` may name a level: by its rank (1 the highest), by its `Mức` as written, or by
+    its name."""
+
+    count: int = 0
+    by_text: dict[str, set[int]] = field(default_factory=dict)
+
+    def add(self, text: str, rank: int) -> None:
+        if bare(text):
+            self.by_text.setdefault(bare(text), set()).add(rank)
+
+    def find(self, text: str) -> set[int]:
+        number = LEVEL_NUMBER.fullmatch(text.strip())
+        if number:
+            rank = int(number.group(1))
+            return {rank} if rank <= self.count else set()
+        return self.by_text.get(bare(text), set())
 
 
 def _check_levels_reachable(nodes: list[NodeRow], levels: list[LevelRow], sheet, problems: Problems) -> None:
     best = sum((n.max_points for n in nodes if n.parent is None and n.kind != NodeKind.PENALTY), Decimal(0))
-    for (line, _), level in zip(sheet.rows, levels, strict=False):
+    for level in sorted(levels, key=lambda lv: lv.line):
         if level.min_points > best:
             problems.add(
-                line,
+                level.line,
                 sheet.columns["min"],
                 f"điểm từ {format_points(level.min_points)} cao hơn tổng điểm tối đa có thể đạt "
                 f"({format_points(best)})",
             )
 
 
-def _parse_conditions(sheet, orders: set[int], problems: Problems) -> list[ConditionRow]:
+def _parse_conditions(
+    sheet, levels: LevelReferences | None, levels_sheet: str, problems: Problems
+) -> list[ConditionRow]:
+    """Conditions; a cap names a level as `XepLoai` does (`levels` None: the levels have problems of their own, so
+    caps are not checked against them)."""
     col = sheet.columns
     seen: dict[str, int] = {}
     conditions = []
@@ -465,20 +569,30 @@ def _parse_conditions(sheet, orders: set[int], problems: Problems) -> list[Condi
             seen[code] = line
         if not name:
             problems.add(line, col["name"], "thiếu tên điều kiện")
-        effect = EFFECTS.get(normalise(effect_text))
+        effect = EFFECTS.get(bare(effect_text))
         if effect is None:
             problems.add(
                 line, col["effect"], f"hiệu lực «{effect_text}» không hợp lệ (chọn: không xếp loại, giới hạn mức)"
             )
         cap_order = None
         cap_column = col.get("cap", CONDITION_OPTIONAL["cap"])
-        if effect == "cap":
-            if not cap_text.isdigit():
-                problems.add(line, cap_column, "điều kiện giới hạn mức phải ghi mức tối đa được xếp (số «Mức»)")
-            elif int(cap_text) not in orders:
-                problems.add(line, cap_column, f"không có mức {cap_text} trong trang «{SHEET_LEVELS}»")
+        if effect == "cap" and not cap_text:
+            problems.add(
+                line, cap_column, "điều kiện giới hạn mức phải ghi mức tối đa được xếp (số, mã hoặc tên «Mức»)"
+            )
+        elif effect == "cap" and levels is not None:
+            ranks = levels.find(cap_text)
+            if not ranks:
+                problems.add(line, cap_column, f"không có mức «{cap_text}» trong trang «{levels_sheet}»")
+            elif len(ranks) > 1:
+                problems.add(
+                    line,
+                    cap_column,
+                    f"«{cap_text}» ứng với nhiều mức trong trang «{levels_sheet}» "
+                    f"(mức {', '.join(str(r) for r in sorted(ranks))}): ghi số mức (1 là mức cao nhất)",
+                )
             else:
-                cap_order = int(cap_text)
+                cap_order = ranks.pop()
         elif effect == "disqualify" and cap_text:
             problems.add(line, cap_column, "điều kiện không xếp loại không ghi mức tối đa")
         if code and name and effect:
