@@ -32,6 +32,13 @@ def fail(message: str, problems: list[str] | None = None) -> None:
     sys.exit(1)
 
 
+def echo_table(header: list[str], rows: list[list[str]]) -> None:
+    """A listing for people and scripts alike: a header line, then one line per row, tab-separated (`cut -f1`, a
+    spreadsheet's paste). A tab or line break inside a value becomes a space, so a line is always one row."""
+    for values in (header, *rows):
+        click.echo("\t".join(" ".join(str(v).split()) for v in values))
+
+
 def _run(scope: Scope, fn, args, kwargs):
     with scoped(scope):
         try:

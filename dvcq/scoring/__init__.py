@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
     from dvcq.scoring import models  # noqa: F401 — the tables must be known to the app and to Alembic
     from dvcq.scoring.appraisal import reminders
     from dvcq.scoring.appraisal import views as appraisal
+    from dvcq.scoring.campaigns import cli as campaigns_cli
     from dvcq.scoring.campaigns import demo as campaigns_demo
     from dvcq.scoring.campaigns import views as campaigns
     from dvcq.scoring.criteria import cli as criteria_cli
@@ -48,4 +49,5 @@ def register(app: Flask) -> None:
     areas.demo_seeder(decisions_demo.seed_published_2025)
     areas.demo_seeder(campaigns_demo.seed_campaign_2026)
     areas.command(criteria_cli.criteria_group)
+    areas.command(campaigns_cli.campaigns_group)
     areas.command(results_cli.results_group)

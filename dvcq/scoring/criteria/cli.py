@@ -1,4 +1,4 @@
-"""`dvcq criteria …`: import and export criteria versions, inside one authority's scope."""
+"""`dvcq criteria …`: import, export and list criteria versions, inside one authority's scope."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ from pathlib import Path
 
 import click
 
-from dvcq.platform.cli import scoped_command
+from dvcq.platform.cli import echo_table, scoped_command
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.formatting import points
-from dvcq.scoring.criteria import exports, imports, services
+from dvcq.scoring.criteria import exports, imports, queries, services
+from dvcq.scoring.models import VersionStatus
+
+LIST_HEADER = ["Mã", "Tên bộ tiêu chí", "Dùng cho khối (năm)", "Trạng thái", "Điểm tối đa"]
 
 
 @click.group("criteria")
@@ -49,3 +52,23 @@ def criteria_export(version_id: int, path: str, authority_code: str):
     version = services.get_version(version_id)
     exports.export_file(version, path)
     click.echo(f"Đã xuất «{version.name}» ra {path}.")
+
+
+@criteria_group.command("list")
+@scoped_command(default_authority=True)
+def criteria_list(authority_code: str):
+    """Liệt kê các phiên bản bộ tiêu chí: mã, tên, khối dùng nó (năm), trạng thái, điểm tối đa (cách nhau bằng tab)."""
+    authority = services.authority_by_code(authority_code)
+    rows = [
+        [
+            row.version.id,
+            row.version.name,
+            "; ".join(f"{group} ({', '.join(map(str, years))})" for group, years in row.uses.items()) or "—",
+            (VersionStatus.IN_USE if row.locked else VersionStatus.DRAFT).label,
+            points(row.version.max_total),
+        ]
+        for row in queries.versions_with_uses(authority.id)
+    ]
+    echo_table(LIST_HEADER, rows)
+    if not rows:
+        click.echo(f"{authority.name} chưa có bộ tiêu chí nào.", err=True)
