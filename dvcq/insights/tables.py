@@ -3,14 +3,13 @@ from the same values, so the page, the workbook and the figure cannot disagree."
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from dvcq.platform import workbooks
 from dvcq.platform.formatting import points
 
 TEXT, INT, POINTS, PERCENT = "text", "int", "points", "percent"
@@ -95,24 +94,24 @@ def _sheet_name(name: str, taken: set[str]) -> str:
 
 def workbook(tables: list[Table], info: list[tuple[str, str]] | None = None) -> bytes:
     """One sheet per table with Vietnamese headers; points and percentages as numbers with two decimals."""
-    wb = Workbook()
+    wb = workbooks.new_workbook()
     wb.remove(wb.active)
     taken: set[str] = set()
     if info:
         sheet = wb.create_sheet(_sheet_name("Thông tin", taken))
         for label, value in info:
-            sheet.append([label, value])
+            workbooks.append(sheet, [label, value])
         sheet.column_dimensions["A"].width = 28
         sheet.column_dimensions["B"].width = 60
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="EEF1F5")
     for table in tables:
         sheet = wb.create_sheet(_sheet_name(table.sheet, taken))
-        sheet.append([c.header for c in table.columns])
+        workbooks.append(sheet, [c.header for c in table.columns])
         for cell in sheet[1]:
             cell.font, cell.fill = bold, fill
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for row in table.rows:
-            sheet.append([_xlsx_value(c.kind, v) for c, v in zip(table.columns, row, strict=True)])
+            workbooks.append(sheet, [_xlsx_value(c.kind, v) for c, v in zip(table.columns, row, strict=True)])
         for index, column in enumerate(table.columns, start=1):
             letter = get_column_letter(index)
             if column.kind in (POINTS, PERCENT):
@@ -121,9 +120,7 @@ def workbook(tables: list[Table], info: list[tuple[str, str]] | None = None) -> 
             width = max([len(column.header), *(len(format_value(column.kind, r[index - 1])) for r in table.rows)])
             sheet.column_dimensions[letter].width = min(max(10, width + 2), 60)
         sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return workbooks.save(wb)
 
 
 def _xlsx_value(kind: str, value):

@@ -10,11 +10,11 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from dvcq.plans import monitoring, reports, services
 from dvcq.plans.models import ImprovementPlan, Period, TaskKind, TaskStatus
+from dvcq.platform import workbooks
 from dvcq.platform.formatting import points, vn_date
 from dvcq.scoring.decisions.document import (
     FONT,
@@ -211,20 +211,21 @@ def report_docx(plan: ImprovementPlan, period: Period) -> bytes:
 
 
 def summary_xlsx(rows: list[monitoring.FollowUpRow], year: int) -> bytes:
-    wb = Workbook()
+    wb = workbooks.new_workbook()
     ws = wb.active
     ws.title = f"Tiến độ {year}"
-    ws.append([f"TIẾN ĐỘ THỰC HIỆN KẾ HOẠCH CẢI THIỆN CHỈ SỐ DÂN VẬN CHÍNH QUYỀN NĂM {year}"])
+    workbooks.append(ws, [f"TIẾN ĐỘ THỰC HIỆN KẾ HOẠCH CẢI THIỆN CHỈ SỐ DÂN VẬN CHÍNH QUYỀN NĂM {year}"])
     ws["A1"].font = Font(bold=True)
     header = ["STT", "Đơn vị", "Kế hoạch", "Chỉ tiêu xếp loại", "Chỉ tiêu tổng điểm", "Chỉ tiêu xếp hạng"]
     header += [f"Báo cáo {p.label}" for p in Period] + ["Nhiệm vụ quá hạn"]
-    ws.append(header)
+    workbooks.append(ws, header)
     for cell in ws[2]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for i, row in enumerate(rows, start=1):
         plan = row.plan
-        ws.append(
+        workbooks.append(
+            ws,
             [
                 i,
                 row.unit.name,
@@ -234,10 +235,8 @@ def summary_xlsx(rows: list[monitoring.FollowUpRow], year: int) -> bytes:
                 f"{plan.target_rank:02d}" if plan and plan.target_rank else "",
                 *[reports.STATE_LABELS[row.states[p]] if p in row.states else "" for p in Period],
                 row.overdue if plan else "",
-            ]
+            ],
         )
     for column, width in zip("ABCDEFGHIJK", (6, 28, 22, 28, 12, 10, 16, 16, 16, 16, 12), strict=True):
         ws.column_dimensions[column].width = width
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbooks.save(wb)

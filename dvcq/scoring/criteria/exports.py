@@ -4,12 +4,9 @@ user's locale); codes are text cells so that «1.10» never turns into the numbe
 
 from __future__ import annotations
 
-import io
-
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 
+from dvcq.platform import workbooks
 from dvcq.scoring.criteria.imports import (
     AUTHORITY_ONLY_LABEL,
     CONDITION_COLUMNS,
@@ -37,23 +34,10 @@ def kind_text(node: CriteriaNode) -> str:
     return ", ".join(words)
 
 
-def _append(ws, values: list) -> int:
-    """Append a row of plain values: text never becomes a formula (a name starting with «=» stays text), and
-    characters XML cannot hold (a vertical tab pasted from Word) are dropped. Returns the row number."""
-    cleaned = [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values]
-    ws.append(cleaned)
-    row = ws.max_row
-    for index, value in enumerate(cleaned, start=1):
-        if isinstance(value, str) and value.startswith("="):
-            cell = ws.cell(row=row, column=index)
-            cell.value, cell.data_type = value, "s"
-    return row
-
-
-def _sheet(workbook: Workbook, title: str, header: list[str], widths: list[int], first: bool = False):
+def _sheet(workbook, title: str, header: list[str], widths: list[int], first: bool = False):
     ws = workbook.active if first else workbook.create_sheet()
     ws.title = title
-    ws.append(header)
+    workbooks.append(ws, header)
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(vertical="center", wrap_text=True)
@@ -63,13 +47,14 @@ def _sheet(workbook: Workbook, title: str, header: list[str], widths: list[int],
     return ws
 
 
-def build_workbook(version: CriteriaVersion) -> Workbook:
-    workbook = Workbook()
+def build_workbook(version: CriteriaVersion):
+    """Text cells go through workbooks.append: a name starting with «=» or «-» stays text and reads back exactly."""
+    workbook = workbooks.new_workbook()
     ws = _sheet(workbook, SHEET_CRITERIA, CRITERIA_COLUMNS, CRITERIA_WIDTHS, first=True)
     wrap = Alignment(vertical="top", wrap_text=True)
     for node in version.nodes:
         leaf = node.is_leaf
-        row = _append(
+        row = workbooks.append(
             ws,
             [
                 node.code,
@@ -92,20 +77,20 @@ def build_workbook(version: CriteriaVersion) -> Workbook:
             ws.cell(row=row, column=2).font = Font(bold=True)
     ws = _sheet(workbook, SHEET_LEVELS, LEVEL_COLUMNS, LEVEL_WIDTHS)
     for level in version.levels:
-        row = _append(ws, [level.order, level.name, level.min_points])
+        row = workbooks.append(ws, [level.order, level.name, level.min_points])
         ws.cell(row=row, column=3).number_format = POINTS_FORMAT
     ws = _sheet(workbook, SHEET_CONDITIONS, CONDITION_COLUMNS, CONDITION_WIDTHS)
     for condition in version.conditions:
-        row = _append(ws, [condition.code, condition.name, EFFECT_LABELS[condition.effect], condition.cap_order])
+        row = workbooks.append(
+            ws, [condition.code, condition.name, EFFECT_LABELS[condition.effect], condition.cap_order]
+        )
         ws.cell(row=row, column=1).number_format = TEXT_FORMAT
         ws.cell(row=row, column=2).alignment = wrap
     return workbook
 
 
 def export_bytes(version: CriteriaVersion) -> bytes:
-    buffer = io.BytesIO()
-    build_workbook(version).save(buffer)
-    return buffer.getvalue()
+    return workbooks.save(build_workbook(version))
 
 
 def export_file(version: CriteriaVersion, path) -> None:

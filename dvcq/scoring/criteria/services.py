@@ -396,11 +396,10 @@ def clear_contents(version: CriteriaVersion) -> None:
 
 def sample_workbook() -> bytes:
     """The shipped sample (dvcq/scoring/data/*.csv, see its README) as a Criteria version workbook in memory."""
-    from openpyxl import Workbook
-
+    from dvcq.platform import workbooks
     from dvcq.scoring.criteria.imports import SHEET_CONDITIONS, SHEET_CRITERIA, SHEET_LEVELS
 
-    workbook = Workbook()
+    workbook = workbooks.new_workbook()
     sheets = [
         (SHEET_CRITERIA, "tieu_chi_mau.csv"),
         (SHEET_LEVELS, "xep_loai_mau.csv"),
@@ -411,10 +410,8 @@ def sample_workbook() -> bytes:
         ws.title = title
         text = (DATA / filename).read_text(encoding="utf-8-sig")
         for row in csv.reader(io.StringIO(text)):
-            ws.append([cell if cell != "" else None for cell in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+            workbooks.append(ws, [cell if cell != "" else None for cell in row])
+    return workbooks.save(workbook)
 
 
 def load_sample(authority_id: int, actor=None) -> CriteriaVersion:

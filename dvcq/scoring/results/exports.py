@@ -9,20 +9,19 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from flask import current_app
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from sqlalchemy import func, select
 
+from dvcq.platform import workbooks
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.jobs import JobContext
 from dvcq.platform.storage import get_storage, new_key
+from dvcq.platform.workbooks import StreamingSheet
 from dvcq.scoring.models import Assessment, ItemScore, UnitResult
 from dvcq.scoring.results.access import year_state
 from dvcq.scoring.results.inputs import engine_inputs
 from dvcq.scoring.results.queries import TableRow, year_table
-from dvcq.scoring.results.xlsx_stream import StreamingSheet
 from dvcq.tenants.models import Unit
 
 RESULT_HEADERS = (
@@ -59,37 +58,24 @@ def file_name(kind: str, year: int) -> str:
 
 
 class _Sheet:
-    """A write-only sheet with a bold header row; numbers get the "0.00" format."""
+    """A write-only sheet with a bold header row; numbers get the "0.00" format, text stays text (workbooks)."""
 
-    def __init__(self, workbook: Workbook, title: str, headers: tuple[str, ...], widths: tuple[int, ...]):
+    def __init__(self, workbook, title: str, headers: tuple[str, ...], widths: tuple[int, ...]):
         self.ws = workbook.create_sheet(title)
         for i, width in enumerate(widths):
             self.ws.column_dimensions[chr(ord("A") + i)].width = width
         self.ws.freeze_panes = "A2"
         bold = Font(bold=True)
-        header = []
-        for text in headers:
-            cell = WriteOnlyCell(self.ws, value=text)
-            cell.font = bold
-            header.append(cell)
-        self.ws.append(header)
+        workbooks.append(self.ws, [workbooks.cell(self.ws, text, font=bold) for text in headers])
 
     def append(self, values) -> None:
-        row = []
-        for value in values:
-            if isinstance(value, Decimal):
-                cell = WriteOnlyCell(self.ws, value=value)
-                cell.number_format = NUMBER_FORMAT
-                row.append(cell)
-            else:
-                row.append(value)
-        self.ws.append(row)
-
-
-def _save(workbook: Workbook) -> bytes:
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+        workbooks.append(
+            self.ws,
+            [
+                workbooks.cell(self.ws, value, number_format=NUMBER_FORMAT) if isinstance(value, Decimal) else value
+                for value in values
+            ],
+        )
 
 
 def result_rows(authority_id: int, year: int, *, require_published: bool) -> list[TableRow]:
@@ -108,7 +94,7 @@ def result_rows(authority_id: int, year: int, *, require_published: bool) -> lis
 
 
 def results_workbook(year: int, rows: list[TableRow]) -> bytes:
-    workbook = Workbook(write_only=True)
+    workbook = workbooks.new_workbook(write_only=True)
     sheet = _Sheet(workbook, "KetQua", RESULT_HEADERS, (8, 16, 34, 16, 14, 16, 10, 32, 12))
     for row in rows:
         sheet.append(
@@ -124,7 +110,7 @@ def results_workbook(year: int, rows: list[TableRow]) -> bytes:
                 row.gap,
             )
         )
-    return _save(workbook)
+    return workbooks.save(workbook)
 
 
 def items_workbook(authority_id: int, year: int, progress: Callable[[int, str], None] | None = None) -> bytes:
@@ -174,7 +160,7 @@ def items_workbook(authority_id: int, year: int, progress: Callable[[int, str], 
         return (position.get(unit_id, len(position)), units[unit_id].code)
 
     ordered = sorted(assessments, key=order)
-    # Streamed XML, not openpyxl cells: 332,100 rows of a national campaign in seconds (see xlsx_stream).
+    # Streamed XML, not openpyxl cells: 332,100 rows of a national campaign in seconds (see platform/workbooks).
     with StreamingSheet("DiemChiTiet", ITEM_HEADERS, (16, 30, 14, 10, 60, 10, 12, 14, 14, 50)) as sheet:
         _item_rows(sheet, ordered, assessments, units, rows, inputs, items, progress)
     return sheet.getvalue()

@@ -1,21 +1,92 @@
-"""A minimal streaming .xlsx writer for big flat sheets (the item scores of a national campaign: 332,100 rows).
+"""Writing spreadsheets: every workbook the platform produces is written through this module, so that what users typed
+stays text whatever sheet it lands in.
 
-openpyxl's write-only mode builds a cell object per value and costs ~30 µs a cell — ~100 s for 3.3 million cells on
-a loaded 2-core machine; this writes the sheet's XML directly (inline strings, a bold header, numbers in "0.00" —
-built-in format 2, a frozen first row, column widths) into the zip as it goes: the same workbook for its readers
-(openpyxl, Excel, LibreOffice), an order of magnitude faster.
+Formula injection (OWASP, «CSV Injection»): a unit named «=HYPERLINK(…)» or «+SUM(A1)», a criterion or a note
+starting with `=`, `+`, `-`, `@`, a tab or a carriage return, would be taken for a formula by Excel or LibreOffice.
+An .xlsx cell records its own type, so here every `str` becomes a string cell — never a formula, whatever it starts
+with — and one that starts like a formula also carries the cell style's quotePrefix flag (what Excel sets when a user
+types a leading apostrophe), so that editing the cell later keeps it text. The text the user sees is theirs,
+unchanged: no apostrophe is added, and the criteria export still reads back exactly. Characters XML cannot hold (a
+vertical tab pasted from Word) are dropped.
+
+Two writers: `new_workbook()` with `append(ws, values)` and `cell(ws, value, …)` (openpyxl, for formatted sheets,
+write-only ones included), and `StreamingSheet` (the sheet's XML written directly, for the national item-score sheet:
+332,100 rows). openpyxl's write-only mode builds a cell object per value and costs ~30 µs a cell — ~100 s for 3.3
+million cells on a loaded 2-core machine; StreamingSheet writes inline strings, a bold header, numbers in "0.00" —
+built-in format 2, a frozen first row and column widths into the zip as it goes: the same workbook for its readers,
+an order of magnitude faster. No other module creates a workbook or writes a cell's value
+(tests/security/test_spreadsheet_formulas.py checks the source).
 """
 
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_STYLE_BOLD, _STYLE_NUMBER = 1, 2
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def starts_like_formula(text: str) -> bool:
+    return text.startswith(FORMULA_START)
+
+
+def clean_text(text: str) -> str:
+    """The text without the characters XML cannot hold."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+def _as_text(target) -> None:
+    """Store a cell's str value as a string cell (openpyxl takes «=…» for a formula), flagged when it looks like one."""
+    if isinstance(target.value, str):
+        target.data_type = "s"
+        if starts_like_formula(target.value):
+            target.quotePrefix = True
+
+
+def new_workbook(*, write_only: bool = False) -> Workbook:
+    return Workbook(write_only=write_only)
+
+
+def cell(ws, value, *, font=None, number_format: str | None = None) -> Cell:
+    """A styled cell for a write-only sheet (pass it to `append`); text stays text."""
+    made = WriteOnlyCell(ws, value=clean_text(value) if isinstance(value, str) else value)
+    _as_text(made)
+    if font is not None:
+        made.font = font
+    if number_format is not None:
+        made.number_format = number_format
+    return made
+
+
+def append(ws, values) -> int | None:
+    """Append a row of plain values (or, on a write-only sheet, cells made by `cell`) and return its row number
+    (None on a write-only sheet, which cannot look back)."""
+    if ws.parent.write_only:
+        ws.append([v if isinstance(v, Cell) else cell(ws, v) for v in values])
+        return None
+    values = [clean_text(v) if isinstance(v, str) else v for v in values]
+    ws.append(values)
+    row = ws.max_row
+    for target in next(ws.iter_rows(min_row=row, max_row=row, max_col=max(len(values), 1))):
+        _as_text(target)
+    return row
+
+
+def save(workbook: Workbook) -> bytes:
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+# ---- the streamed sheet -------------------------------------------------------------------------------------------
+
+_STYLE_BOLD, _STYLE_NUMBER, _STYLE_TEXT = 1, 2, 3  # _STYLE_TEXT: quotePrefix, see the module's docstring
 
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -54,9 +125,10 @@ _STYLES = (
     "</fills>"
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
-    '<xf numFmtId="2" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+    '<xf numFmtId="2" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/></cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )
@@ -114,8 +186,10 @@ class StreamingSheet:
             elif isinstance(value, int | float):
                 cells.append(f'<c r="{letter}{n}"><v>{value}</v></c>')
             else:
-                text = escape(_ILLEGAL.sub("", str(value)))
-                s = f' s="{style}"' if style else ""
+                text = clean_text(str(value))
+                cell_style = _STYLE_TEXT if starts_like_formula(text) else style
+                s = f' s="{cell_style}"' if cell_style else ""
+                text = escape(text, {"\r": "&#13;"})  # a bare CR would be read back as a line feed
                 cells.append(f'<c r="{letter}{n}" t="inlineStr"{s}><is><t xml:space="preserve">{text}</t></is></c>')
         self.buffer.append(f'<row r="{n}">{"".join(cells)}</row>')
         if len(self.buffer) >= 2000:
