@@ -185,7 +185,93 @@ def codes_with_a_final_dot() -> bytes:
     return xlsx(("TieuChi", changed(CRITERIA, "Mã", codes)), ("XepLoai", LEVELS), ("DieuKien", CONDITIONS))
 
 
+def total_row_at_the_bottom() -> bytes:
+    """«Tổng cộng» under the last row, without a code, its points the sum of the areas (6 + 4; the bonus apart)."""
+    criteria = [*CRITERIA, [None, "Tổng cộng", "10,00", None, None, None, None, None]]
+    return xlsx(("TieuChi", criteria), ("XepLoai", LEVELS), ("DieuKien", CONDITIONS))
+
+
+def total_row_in_capitals_without_points() -> bytes:
+    criteria = [*CRITERIA, [None, "TỔNG ĐIỂM", None, None, None, None, None, None]]
+    return xlsx(("TieuChi", criteria), ("XepLoai", LEVELS), ("DieuKien", CONDITIONS))
+
+
+def total_row_merged_across_code_and_name() -> bytes:
+    """«Tổng» typed in the code cell, merged over the name cell; points as a number."""
+    criteria = [*CRITERIA, ["Tổng", None, 10, None, None, None, None, None]]
+
+    def prepare(book):
+        book["TieuChi"].merge_cells(start_row=len(criteria), start_column=1, end_row=len(criteria), end_column=2)
+
+    return xlsx(("TieuChi", criteria), ("XepLoai", LEVELS), ("DieuKien", CONDITIONS), prepare=prepare)
+
+
+def total_row_with_a_code() -> bytes:
+    criteria = [*CRITERIA, ["III", "Tổng cộng (I + II)", "10", None, None, None, None, None]]
+    return xlsx(("TieuChi", criteria), ("XepLoai", LEVELS), ("DieuKien", CONDITIONS))
+
+
+def column_numbers_under_the_header() -> bytes:
+    criteria = [CRITERIA[0], [f"({i})" for i in range(1, 9)], *CRITERIA[1:]]
+    levels = [LEVELS[0], [1, 2, 3], *LEVELS[1:]]
+    conditions = [CONDITIONS[0], ["A", "B", "1", "2"], *CONDITIONS[1:]]
+    return xlsx(("TieuChi", criteria), ("XepLoai", levels), ("DieuKien", conditions))
+
+
+def evidence_as_ticks_and_booleans() -> bytes:
+    criteria = changed(CRITERIA, "Tài liệu kiểm chứng", {3: "x", 4: False, 5: "✓", 7: 0, 9: True})
+    return xlsx(("TieuChi", criteria), ("XepLoai", LEVELS), ("DieuKien", CONDITIONS))
+
+
+def evidence_as_x_ones_and_words() -> bytes:
+    criteria = changed(CRITERIA, "Tài liệu kiểm chứng", {3: "X", 4: "ko", 5: 1, 7: "FALSE", 9: "Có"})
+    return xlsx(("TieuChi", criteria), ("XepLoai", LEVELS), ("DieuKien", CONDITIONS))
+
+
+def points_with_the_word_diem() -> bytes:
+    criteria = changed(
+        CRITERIA, "Điểm tối đa", {1: "6 điểm", 2: "4đ", 3: " 2,5 ", 4: "1,5 điểm", 7: "4,0đ", 9: "2 Điểm"}
+    )
+    criteria = changed(criteria, "Bước điểm", {3: "0,25 điểm", 7: "0,5đ"})
+    levels = changed(LEVELS, "Điểm từ", {1: "9 điểm", 2: "7đ"})
+    return xlsx(("TieuChi", criteria), ("XepLoai", levels), ("DieuKien", CONDITIONS))
+
+
+def headers_with_notes_other_names_and_line_breaks() -> bytes:
+    criteria = [
+        [
+            "Mã tiêu chí",
+            "Nội dung tiêu chí",
+            "Điểm tối đa (điểm)",
+            "Cách chấm (*)",
+            "Bước\nđiểm",
+            "Tài liệu kiểm chứng (có/không)",
+            "Hướng dẫn chấm:",
+            "Loại tiêu chí",
+        ],
+        *CRITERIA[1:],
+    ]
+    levels = [["Mức", "Tên mức", "Điểm từ (điểm)"], *LEVELS[1:]]
+    conditions = [["Mã điều kiện", "Điều kiện", "Hiệu lực", "Mức tối đa (*)"], *CONDITIONS[1:]]
+    return xlsx(("TieuChi", criteria), ("XepLoai", levels), ("DieuKien", conditions))
+
+
+def stt_and_code_in_one_column() -> bytes:
+    criteria = [["STT/Mã", "Tiêu chí", "Điểm\ntối đa", *HEADER[3:]], *CRITERIA[1:]]
+    return xlsx(("TieuChi", criteria), ("XepLoai", LEVELS), ("DieuKien", CONDITIONS))
+
+
 VARIANTS = [
+    total_row_at_the_bottom,
+    total_row_in_capitals_without_points,
+    total_row_merged_across_code_and_name,
+    total_row_with_a_code,
+    column_numbers_under_the_header,
+    evidence_as_ticks_and_booleans,
+    evidence_as_x_ones_and_words,
+    points_with_the_word_diem,
+    headers_with_notes_other_names_and_line_breaks,
+    stt_and_code_in_one_column,
     levels_by_short_code,
     levels_by_any_code,
     levels_by_name,
@@ -389,11 +475,13 @@ def test_a_cap_that_names_two_levels_is_refused(world):
 
 
 def test_evidence_other_than_yes_or_no_is_refused(world):
-    criteria = changed(CRITERIA, "Tài liệu kiểm chứng", {3: "cần", 4: "x"})
+    criteria = changed(CRITERIA, "Tài liệu kiểm chứng", {3: "cần", 4: "tuỳ"})
     problems = rejected(world, xlsx(("Tiêu chí", criteria), ("XepLoai", LEVELS)))
     assert problems[1:] == [
-        "Trang «Tiêu chí» – Dòng 4, cột «Tài liệu kiểm chứng»: chỉ ghi «có» hoặc «không» (đang là «cần»)",
-        "Trang «Tiêu chí» – Dòng 5, cột «Tài liệu kiểm chứng»: chỉ ghi «có» hoặc «không» (đang là «x»)",
+        "Trang «Tiêu chí» – Dòng 4, cột «Tài liệu kiểm chứng»: chỉ ghi «có» hoặc «không» (hoặc x, ✓, 1/0, "
+        "TRUE/FALSE; đang là «cần»)",
+        "Trang «Tiêu chí» – Dòng 5, cột «Tài liệu kiểm chứng»: chỉ ghi «có» hoặc «không» (hoặc x, ✓, 1/0, "
+        "TRUE/FALSE; đang là «tuỳ»)",
     ]
 
 
@@ -410,4 +498,158 @@ def test_every_refusal_of_a_messy_file_is_listed_at_once_with_rows_as_excel_show
         "rõ dòng nào đúng",
         "Trang «xếp loại» – Dòng 5, cột «Điểm từ»: điểm từ 5,00 trùng với mức ở dòng 4: không rõ mức nào cao hơn "
         "(thứ tự các mức tính theo điểm từ, mỗi mức một điểm từ khác nhau)",
+    ]
+
+
+# ------------------------------------------------------------------ totals, column numbers, ticks, Roman numerals
+
+
+def messiest_with_totals_and_ticks() -> bytes:
+    """Another district's file: merged title rows, headers with notes, other names and line breaks from column B, a
+    row of column numbers under each header, areas written «Lĩnh vực 1», points with «điểm» or «đ», evidence ticked
+    with x, ✓ and Excel's TRUE/FALSE, a «TỔNG CỘNG» row that agrees with the areas, levels by code under «(1) (2)
+    (3)», a cap naming a level by its name without accents."""
+    criteria = [
+        [
+            "STT",
+            "Mã tiêu chí",
+            "NỘI DUNG TIÊU CHÍ",
+            "Điểm\ntối đa\n(điểm)",
+            "Cách chấm (*)",
+            "Bước điểm",
+            "Tài liệu\nkiểm chứng",
+            "Hướng dẫn chấm",
+            "Loại",
+        ],
+        [f"({i})" for i in range(1, 10)],
+        ["I", "Lĩnh vực 1", "Lãnh đạo, chỉ đạo", "6 điểm", None, None, None, None, None],
+        [1, "1.1", "Ban hành kế hoạch", "4đ", None, None, None, None, None],
+        [None, "1.1a", "Kế hoạch năm", " 2,5 ", "Khoảng", "0,25 điểm", "x", "Có kế hoạch: 2,5 điểm", None],
+        [None, "1.1b", "Kế hoạch chuyên đề", "1,5 điểm", "co/khong", None, False, None, None],
+        [2, "1.2", "Kiện toàn Ban Chỉ đạo", 2, "Có/Không", None, "✓", None, None],
+        ["II", "Lĩnh vực 2.", "Công khai, minh bạch", "4,00", None, None, None, None, None],
+        [3, "2.1", "Công khai thủ tục", "4 điểm", "trừ điểm", "0,5đ", "ko", "Mỗi thiếu sót trừ 0,5", "cấp trên chấm"],
+        ["III", "T", "Điểm thưởng", "2", None, None, None, None, "thưởng"],
+        [4, "T.1", "Mô hình được khen", "2,0", "khoảng", ",5", True, None, "Thưởng"],
+        [None, "TỔNG CỘNG", None, "10,00 điểm", None, None, None, None, None],
+    ]
+    levels = [
+        ["Mã mức", "Tên mức xếp loại", "Điểm từ (điểm)"],
+        ["(1)", "(2)", "(3)"],
+        ["XS", LEVEL_NAMES[0], "9 điểm"],
+        ["T", LEVEL_NAMES[1], "7,0"],
+        ["HT", LEVEL_NAMES[2], 5],
+        ["KHT", LEVEL_NAMES[3], "0đ"],
+    ]
+    conditions = [
+        ["Mã điều kiện", "Điều kiện", "Hiệu lực", "Mức tối đa (*)"],
+        ["1", "2", "3", "4"],
+        ["DK1", "Lãnh đạo bị kỷ luật", "khong xep loai", None],
+        ["DK2", "Nộp báo cáo muộn", "Giới hạn mức", "hoan thanh tot nhiem vu"],
+    ]
+    titles = ["ỦY BAN NHÂN DÂN HUYỆN BA TƠ", "BỘ TIÊU CHÍ CHẤM ĐIỂM NĂM 2026"]
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in (("Tiêu chí", criteria), ("XẾP LOẠI", levels), ("Điều kiện", conditions)):
+        ws = book.create_sheet(title)
+        for row, text in enumerate(titles, start=1):
+            ws.cell(row=row, column=2, value=text)
+            ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=1 + len(rows[0]))
+        put(ws, rows, top=4, left=2)
+        ws.cell(row=200, column=30).number_format = "0.00"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_another_messy_workbook_with_totals_and_ticks_imports_as_the_clean_one(world):
+    expected = do_import(world, clean(), name="Bản sạch")
+    version = do_import(world, messiest_with_totals_and_ticks(), "Bộ tiêu chí 2026.xlsx")
+    comparison = services.compare(expected, version)
+    assert comparison.same, comparison
+    assert [n.code for n in version.nodes] == ["1", "1.1", "1.1.a", "1.1.b", "1.2", "2", "2.1", "T", "T.1"]
+    assert [n.code for n in version.nodes if n.evidence_required] == ["1.1.a", "1.2", "T.1"]
+    assert [(c.code, c.cap_order) for c in version.conditions] == [("DK1", None), ("DK2", 2)]
+    assert_round_trips(world, version)
+
+
+ROMAN_CODES = ["I", "I.1", "I.1.a", "I.1.b", "I.2", "II", "II.1", "T", "T.1"]
+
+
+@pytest.mark.parametrize(
+    "codes",
+    [
+        ROMAN_CODES,
+        ["Phần I", "I.1", "I.1a", "I.1b", "I.2", "PHẦN II", "II.1.", "T", "T.1"],
+    ],
+    ids=["roman", "phan-roman"],
+)
+def test_areas_in_roman_numerals_keep_their_codes_and_the_tree_comes_from_the_dots(world, codes):
+    criteria = changed(CRITERIA, "Mã", dict(enumerate(codes, start=1)))
+    version = do_import(world, xlsx(("TieuChi", criteria), ("XepLoai", LEVELS), ("DieuKien", CONDITIONS)))
+    assert [n.code for n in version.nodes] == ROMAN_CODES
+    nodes = {n.code: n for n in version.nodes}
+    assert nodes["I.1.a"].parent.code == "I.1" and nodes["II"].max_points == 4 and version.max_total == 10
+    assert_round_trips(world, version)
+
+
+def test_a_total_row_that_contradicts_the_areas_is_refused(world):
+    criteria = [*CRITERIA, [None, "Tổng cộng", "12", None, None, None, None, None]]  # the bonus counted in
+    problems = rejected(world, xlsx(("TieuChi", criteria), ("XepLoai", LEVELS)))
+    assert problems == [
+        "Tệp bộ tiêu chí có 1 lỗi; chưa nhập gì. Vui lòng sửa tệp và nhập lại.",
+        "Trang «TieuChi» – Dòng 11, cột «Điểm tối đa»: dòng tổng cộng ghi 12,00 nhưng tổng điểm tối đa các lĩnh vực "
+        "là 10,00 (không tính mục điểm thưởng, điểm trừ) (1, 2): không rõ số nào đúng, sửa dòng tổng cộng hoặc điểm "
+        "của các lĩnh vực cho khớp",
+    ]
+
+
+def test_criteria_numbered_by_position_under_roman_numeral_areas_are_refused_with_a_hint(world):
+    criteria = [
+        HEADER,
+        ["I", "Lãnh đạo, chỉ đạo", None, None, None, None, None, None],
+        ["1", "Ban hành kế hoạch", "4", "khoảng", None, "có", None, None],
+        ["2", "Kiện toàn Ban Chỉ đạo", "2", "có/không", None, "có", None, None],
+        ["II", "Công khai, minh bạch", None, None, None, None, None, None],
+        ["2.1", "Công khai thủ tục", "4", "trừ điểm", "0,5", "không", None, None],
+    ]
+    problems = rejected(world, xlsx(("TieuChi", criteria), ("XepLoai", LEVELS)))
+    assert problems[1:] == [
+        "Trang «TieuChi» – Dòng 3, cột «Mã»: mã «1» không có dấu chấm nên là một lĩnh vực riêng, không thuộc lĩnh vực "
+        "«I» ở dòng 2 (cây tiêu chí suy ra từ dấu chấm trong mã, không từ thứ tự các dòng): ghi «I.1» nếu đây là tiêu "
+        "chí của lĩnh vực «I», hoặc ghi mã các lĩnh vực bằng số (1, 2, 3…)",
+        "Trang «TieuChi» – Dòng 4, cột «Mã»: mã «2» không có dấu chấm nên là một lĩnh vực riêng, không thuộc lĩnh vực "
+        "«I» ở dòng 2 (cây tiêu chí suy ra từ dấu chấm trong mã, không từ thứ tự các dòng): ghi «I.2» nếu đây là tiêu "
+        "chí của lĩnh vực «I», hoặc ghi mã các lĩnh vực bằng số (1, 2, 3…)",
+        "Trang «TieuChi» – Dòng 6, cột «Mã»: tiêu chí cấp trên «2» có lỗi (xem dòng 4)",
+        "Trang «TieuChi» – Dòng 5, cột «Điểm tối đa»: tiêu chí cuối cùng (không có tiêu chí thành phần) phải có điểm "
+        "tối đa",
+        "Trang «TieuChi» – Dòng 5, cột «Cách chấm»: tiêu chí cuối cùng phải có cách chấm (khoảng, có/không, trừ điểm)",
+        "Trang «TieuChi» – Dòng 2, cột «Điểm tối đa»: tiêu chí cuối cùng (không có tiêu chí thành phần) phải có điểm "
+        "tối đa",
+        "Trang «TieuChi» – Dòng 2, cột «Cách chấm»: tiêu chí cuối cùng phải có cách chấm (khoảng, có/không, trừ điểm)",
+    ]
+
+
+def test_a_child_of_an_area_numbered_in_roman_numerals_is_told_how_to_write_its_code(world):
+    criteria = [
+        HEADER,
+        ["I", "Lãnh đạo, chỉ đạo", None, None, None, None, None, None],
+        ["1.1", "Ban hành kế hoạch", "4", "khoảng", None, "có", None, None],
+        ["I.2", "Kiện toàn Ban Chỉ đạo", "2", "có/không", None, "có", None, None],
+    ]
+    problems = rejected(world, xlsx(("TieuChi", criteria), ("XepLoai", LEVELS)))
+    assert problems[1:] == [
+        "Trang «TieuChi» – Dòng 3, cột «Mã»: không có tiêu chí cấp trên «1» trong tệp (lĩnh vực 1 được ghi mã «I»: "
+        "ghi mã lĩnh vực là 1, hoặc mã tiêu chí là «I.1»)",
+    ]
+
+
+def test_two_columns_that_both_name_one_field_are_refused(world):
+    criteria = [[*row, row[0]] for row in CRITERIA]
+    criteria[0][-1] = "Mã tiêu chí"
+    problems = rejected(world, xlsx(("TieuChi", criteria), ("XepLoai", LEVELS)))
+    assert problems[1:] == [
+        "Trang «TieuChi» – Dòng 1, cột «Mã tiêu chí»: cột có hai lần (cột A và cột I): không rõ dùng cột nào, hãy "
+        "xoá hoặc đổi tên một cột",
     ]

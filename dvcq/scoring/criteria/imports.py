@@ -6,9 +6,10 @@ conditions). Our optional `Loại` column marks bonus (thưởng), penalty (tr�
 
 Officials write these files by hand, so what means one thing is read as that thing: sheet names and words in any case,
 with or without accents; title rows above the header; points as numbers or text with a decimal comma or point; codes
-`1.1a` and `1.1.a.` for `1.1.a`; levels named by a number, a code or a name, ordered by their `Điểm từ`. Only what
-could mean two things is refused (two sheets or columns for one, two codes for one node, two levels at one threshold,
-`2,5.1`).
+`1.1a` and `1.1.a.` for `1.1.a`; levels named by a number, a code or a name, ordered by their `Điểm từ`; other
+names for a column, notes in a header, a row of column numbers, a total row at the bottom that agrees with the areas;
+`x`, `✓`, TRUE or 1 for «có». Only what could mean two things is refused (two sheets or columns for one, two codes for
+one node, two levels at one threshold, `2,5.1`, a total row that the areas contradict).
 """
 
 from __future__ import annotations
@@ -22,8 +23,17 @@ from pathlib import Path
 from dvcq.platform import audit, clock
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
-from dvcq.platform.spreadsheets import Problems, bare, read_tables, sheet_from_table, sheets_named
-from dvcq.scoring.engine import DEFAULT_STEP, format_points, parse_points
+from dvcq.platform.spreadsheets import (
+    Layout,
+    Problems,
+    bare,
+    read_points,
+    read_tables,
+    read_yes_no,
+    sheet_from_table,
+    sheets_named,
+)
+from dvcq.scoring.engine import DEFAULT_STEP, format_points
 from dvcq.scoring.models import (
     ClassificationLevel,
     CriteriaNode,
@@ -53,16 +63,62 @@ LEVEL_COLUMNS = ["Mức", "Tên", "Điểm từ"]
 CONDITION_REQUIRED = {"code": "Mã", "name": "Tên điều kiện", "effect": "Hiệu lực"}
 CONDITION_OPTIONAL = {"cap": "Mức tối đa"}
 CONDITION_COLUMNS = ["Mã", "Tên điều kiện", "Hiệu lực", "Mức tối đa"]
+# Other headers officials write for the same columns (matched like the headers themselves: any case, accents, spaces,
+# punctuation, and notes in brackets). A header that could name two columns is never listed; a sheet with two columns
+# that both name one is refused.
+CRITERIA_ALIASES = {
+    "Mã tiêu chí": "code",
+    "Mã số": "code",
+    "STT/Mã": "code",
+    "Mã/STT": "code",
+    "TT/Mã": "code",
+    "Tên": "name",
+    "Tiêu chí": "name",
+    "Nội dung": "name",
+    "Nội dung tiêu chí": "name",
+    "Điểm": "max",
+    "Điểm chuẩn": "max",
+    "Thang điểm": "max",
+    "Cách chấm điểm": "method",
+    "Cách tính điểm": "method",
+    "Phương pháp chấm": "method",
+    "Bước chấm": "step",
+    "TLKC": "evidence",
+    "Cần tài liệu kiểm chứng": "evidence",
+    "Có tài liệu kiểm chứng": "evidence",
+    "Yêu cầu tài liệu kiểm chứng": "evidence",
+    "Hướng dẫn": "guidance",
+    "Hướng dẫn chấm điểm": "guidance",
+    "Loại tiêu chí": "kind",
+}
+LEVEL_ALIASES = {
+    "Mã mức": "order",
+    "Tên mức": "name",
+    "Tên mức xếp loại": "name",
+    "Xếp loại": "name",
+    "Từ điểm": "min",
+    "Điểm tối thiểu": "min",
+    "Điểm sàn": "min",
+}
+CONDITION_ALIASES = {
+    "Mã điều kiện": "code",
+    "Điều kiện": "name",
+    "Nội dung": "name",
+    "Xếp loại tối đa": "cap",
+    "Mức xếp loại tối đa": "cap",
+}
 
 AUTHORITY_ONLY_LABEL = "cấp trên chấm"
 EFFECT_LABELS = {"disqualify": "không xếp loại", "cap": "giới hạn mức"}
 METHODS = {bare(m.label): m for m in Method}  # khoang, cokhong, trudiem: «Có/Không», «co-khong», «KHOẢNG»
 KIND_WORDS = {bare(k.label): k for k in NodeKind if k != NodeKind.NORMAL}  # thuong, tru
 EFFECTS = {bare(label): effect for effect, label in EFFECT_LABELS.items()}
-YES, NO = bare("có"), bare("không")
 CODE = re.compile(r"[^\s.]+(\.[^\s.]+)*")
 MAX_CODE = 32
 LEVEL_NUMBER = re.compile(r"0*([1-9][0-9]*)\.?")  # «1», «01», «1.»: a level by its rank, 1 the highest
+CODE_LABEL = re.compile(r"(?:phần|phan|lĩnh\s*vực|linh\s*vuc|mục|muc)\s+(?=\S)", re.IGNORECASE)  # «Phần I» is «I»
+ROMAN = re.compile(r"(?=[IVXLC])C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
+TOTAL_LABEL = re.compile(r"tong(?:cong)?(?:so)?(?:diem)?(?:toida)?|cong(?:diem)?")  # «Tổng cộng», «TỔNG ĐIỂM»…
 
 
 @dataclass
@@ -166,10 +222,10 @@ def parse_tables(tables: dict[str, list[list[str]]]) -> ParsedCriteria:
     problems = _SheetProblems()
     sheets = {}
     named = {title: title for title in (SHEET_CRITERIA, SHEET_LEVELS, SHEET_CONDITIONS)}  # as the user wrote it
-    for title, required, optional, mandatory in (
-        (SHEET_CRITERIA, CRITERIA_REQUIRED, CRITERIA_OPTIONAL, True),
-        (SHEET_LEVELS, LEVEL_REQUIRED, {}, True),
-        (SHEET_CONDITIONS, CONDITION_REQUIRED, CONDITION_OPTIONAL, False),
+    for title, required, optional, aliases, mandatory in (
+        (SHEET_CRITERIA, CRITERIA_REQUIRED, CRITERIA_OPTIONAL, CRITERIA_ALIASES, True),
+        (SHEET_LEVELS, LEVEL_REQUIRED, {}, LEVEL_ALIASES, True),
+        (SHEET_CONDITIONS, CONDITION_REQUIRED, CONDITION_OPTIONAL, CONDITION_ALIASES, False),
     ):
         sheets[title] = None
         found = sheets_named(tables, title)
@@ -188,7 +244,8 @@ def parse_tables(tables: dict[str, list[list[str]]]) -> ParsedCriteria:
                 )
             continue
         named[title] = found[0] or title
-        sheets[title] = sheet_from_table(found[0], table, required, optional, problems.on(named[title]))
+        layout = Layout(required, optional, aliases)
+        sheets[title] = sheet_from_table(found[0], table, layout, problems=problems.on(named[title]))
     on = {title: problems.on(name) for title, name in named.items()}
     nodes = _parse_nodes(sheets[SHEET_CRITERIA], on[SHEET_CRITERIA]) if sheets[SHEET_CRITERIA] else []
     levels, level_refs = [], None
@@ -204,17 +261,9 @@ def parse_tables(tables: dict[str, list[list[str]]]) -> ParsedCriteria:
 
 
 def _points(text: str, line: int, column: str, problems: Problems) -> Decimal | None:
-    """Points as a number cell or as text, with a decimal comma or point: «2,5», «2.5», «2,50», «,5»."""
-    if len(re.findall(r"[.,]", text)) > 1:
-        problems.add(
-            line,
-            column,
-            f"«{text}» có nhiều dấu phẩy, dấu chấm: không rõ đâu là phần thập phân "
-            "(ghi một dấu thập phân, ví dụ 2,5 hoặc 2.5; không dùng dấu phân cách hàng nghìn)",
-        )
-        return None
+    """Points as a number cell or as text, with a decimal comma or point: «2,5», «2.5», «2,50», «,5», «2,5 điểm»."""
     try:
-        return parse_points("0" + text if text[:1] in ".," and text[1:2].isdigit() else text)
+        return read_points(text)
     except ValueError as err:
         problems.add(line, column, str(err))
         return None
@@ -238,8 +287,12 @@ def _parse_kind(text: str, line: int, column: str, problems: Problems) -> tuple[
 
 def canonical_code(text: str) -> str:
     """The node a written code means: «1.1a», «1.1.a.» and « 1. 1 .a» are all «1.1.a». A letter right after a digit
-    opens a new level (`1a` is `1.a`); a digit after a letter does not (`T1` stays one code); a final dot is dropped."""
-    code = re.sub(r"\s*\.\s*", ".", text.strip())
+    opens a new level (`1a` is `1.a`); a digit after a letter does not (`T1` stays one code); a final dot is dropped;
+    a leading «Phần», «Lĩnh vực» or «Mục» is a label, not the code («Phần II» is «II»)."""
+    code = text.strip()
+    if label := CODE_LABEL.match(code):
+        code = code[label.end() :]
+    code = re.sub(r"\s*\.\s*", ".", code)
     code = re.sub(r"(?<=[0-9])(?=[^\W\d_])", ".", code)
     return code.rstrip(".")
 
@@ -247,9 +300,13 @@ def canonical_code(text: str) -> str:
 def _parse_nodes(sheet, problems: Problems) -> list[NodeRow]:
     col = sheet.columns
     rows: dict[str, NodeRow] = {}
-    all_codes = {canonical_code(v["code"]) for _, v in sheet.rows}
+    table, total = _without_total(sheet.rows)
+    all_codes = {canonical_code(v["code"]) for _, v in table}
+    # areas numbered «I», «II»… (when there is an «I»; «C» alone may be any code): 1 → «I»
+    romans = {_roman_value(c): c for c in all_codes if ROMAN.fullmatch(c)} if "I" in all_codes else {}
+    roman_area: tuple[int, str] | None = None  # the last area coded in Roman numerals: (line, code)
     seen: dict[str, tuple[int, str]] = {}  # canonical code → (line, as written there)
-    for line, v in sheet.rows:
+    for line, v in table:
         written = v["code"].strip()
         code = canonical_code(written)
         if not written:
@@ -261,6 +318,19 @@ def _parse_nodes(sheet, problems: Problems) -> list[NodeRow]:
                 col["code"],
                 f"mã «{written}» không hợp lệ (ví dụ 1, 1.2, 1.2.a; không có khoảng trắng, tối đa {MAX_CODE} ký tự)",
             )
+            continue
+        if code.isdigit() and roman_area is not None:
+            # I, 1, 2, II, 1, 2…: numbered by position under areas in Roman numerals, but the tree comes from the dots
+            area_line, area = roman_area
+            problems.add(
+                line,
+                col["code"],
+                f"mã «{written}» không có dấu chấm nên là một lĩnh vực riêng, không thuộc lĩnh vực «{area}» ở dòng "
+                f"{area_line} (cây tiêu chí suy ra từ dấu chấm trong mã, không từ thứ tự các dòng): ghi "
+                f"«{area}.{code}» nếu đây là tiêu chí của lĩnh vực «{area}», hoặc ghi mã các lĩnh vực bằng số "
+                "(1, 2, 3…)",
+            )
+            seen.setdefault(code, (line, written))
             continue
         if code in seen:
             first_line, first_written = seen[code]
@@ -283,8 +353,17 @@ def _parse_nodes(sheet, problems: Problems) -> list[NodeRow]:
                 message = f"dòng của tiêu chí cấp trên «{parent_code}» phải đứng trước dòng này"
             else:
                 message = f"không có tiêu chí cấp trên «{parent_code}» trong tệp"
+                area = parent_code.split(".")[0]
+                if area.isdigit() and int(area) in romans:
+                    roman = romans[int(area)]
+                    message += (
+                        f" (lĩnh vực {area} được ghi mã «{roman}»: ghi mã lĩnh vực là {area}, hoặc mã tiêu chí là "
+                        f"«{roman}{code[len(area) :]}»)"
+                    )
             problems.add(line, col["code"], message)
             continue
+        if parent_code is None and romans and ROMAN.fullmatch(code):
+            roman_area = (line, code)
         name = v["name"].strip()
         if not name:
             problems.add(line, col["name"], "thiếu tên tiêu chí")
@@ -337,7 +416,50 @@ def _parse_nodes(sheet, problems: Problems) -> list[NodeRow]:
             _check_parent(row, rows, col, problems)
     if not problems and not any(r.parent is None and r.kind == NodeKind.NORMAL for r in ordered):
         problems.add(None, None, "bộ tiêu chí không có lĩnh vực nào (tiêu chí thường ở dòng gốc)")
+    if total is not None:
+        _check_total(total, ordered, col, problems)
     return ordered
+
+
+def _roman_value(code: str) -> int:
+    values = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+    total = 0
+    for letter, after in zip(code, [*code[1:], ""], strict=True):
+        value = values[letter]
+        total += -value if after and values[after] > value else value
+    return total
+
+
+def _without_total(rows: list[tuple[int, dict[str, str]]]):
+    """The rows without a total row at the bottom («Tổng cộng», «Tổng», «TỔNG ĐIỂM», in `Tên tiêu chí` or, merged
+    across, in `Mã`; with or without a code; no method): (rows, the total row or None)."""
+    if not rows:
+        return rows, None
+    line, v = rows[-1]
+    label = v["name"].strip() or v["code"].strip()
+    if TOTAL_LABEL.fullmatch(bare(re.sub(r"\(.*?\)", "", label))) and not v["method"].strip():
+        return rows[:-1], (line, v)
+    return rows, None
+
+
+def _check_total(total: tuple[int, dict[str, str]], nodes: list[NodeRow], col: dict[str, str], problems) -> None:
+    """A total row is only a check: empty, or the sum of the areas' maxima (bonus and penalty items apart)."""
+    line, v = total
+    text = v["max"].strip()
+    stated = _points(text, line, col["max"], problems) if text else None
+    areas = [n for n in nodes if n.parent is None and n.kind == NodeKind.NORMAL]
+    if stated is None or not areas or any(n.max_points is None for n in areas):
+        return
+    summed = sum((n.max_points for n in areas), Decimal(0))
+    if stated != summed:
+        apart = " (không tính mục điểm thưởng, điểm trừ)" if len(areas) < sum(n.parent is None for n in nodes) else ""
+        problems.add(
+            line,
+            col["max"],
+            f"dòng tổng cộng ghi {format_points(stated)} nhưng tổng điểm tối đa các lĩnh vực là "
+            f"{format_points(summed)}{apart} ({', '.join(n.code for n in areas)}): không rõ số nào đúng, sửa dòng "
+            "tổng cộng hoặc điểm của các lĩnh vực cho khớp",
+        )
 
 
 def _kind_name(kind: NodeKind) -> str:
@@ -364,12 +486,14 @@ def _parse_leaf_columns(row: NodeRow, v: dict[str, str], col: dict[str, str], pr
             row.step = None
         if row.step is None:
             row.bad.add("step")
-    evidence_text = bare(v["evidence"])
-    if evidence_text == YES:
+    try:
+        required = read_yes_no(v["evidence"])  # «có», x, ✓, TRUE, 1; «không», 0, FALSE; empty: không
+    except ValueError as err:
+        problems.add(row.line, col["evidence"], str(err))
+        required = None
+    if required:
         row.stated_fields.add("evidence")
         row.evidence_required = True
-    elif evidence_text not in ("", NO):
-        problems.add(row.line, col["evidence"], f"chỉ ghi «có» hoặc «không» (đang là «{v['evidence'].strip()}»)")
 
 
 def _check_leaf(row: NodeRow, col: dict[str, str], problems: Problems) -> None:
