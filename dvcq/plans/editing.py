@@ -11,7 +11,17 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 
 from dvcq.plans.models import ImprovementPlan, PlanTask, TaskKind
-from dvcq.plans.services import _campaign, _commit, _editable, _levels, _own_unit, get_plan, latest_published, plan_of
+from dvcq.plans.services import (
+    Invalid,
+    _commit,
+    _editable,
+    _levels,
+    _own_unit,
+    _version_id,
+    get_plan,
+    latest_published,
+    plan_of,
+)
 from dvcq.platform import audit
 from dvcq.platform.auth.models import User
 from dvcq.platform.errors import NotFound, ServiceError
@@ -50,51 +60,51 @@ def draft_plan(actor, unit_id: int) -> ImprovementPlan:
 # ---- editing ------------------------------------------------------------------------------------------------------
 
 
-def _parse_points(text: str, what: str, problems: list[str]) -> Decimal | None:
+def _parse_points(text: str, what: str, field: str, problems: dict[str, str]) -> Decimal | None:
     text = (text or "").strip()
     if not text:
         return None
     try:
         value = Decimal(text.replace(",", "."))
     except InvalidOperation:
-        problems.append(f"{what}: «{text}» không phải là số.")
+        problems[field] = f"{what}: «{text}» không phải là số (ví dụ: 90 hoặc 12,50)."
         return None
-    if value < 0 or value > 1000:
-        problems.append(f"{what}: «{text}» ngoài khoảng cho phép.")
+    if not value.is_finite() or value < 0 or value > 1000:
+        problems[field] = f"{what}: «{text}» ngoài khoảng cho phép (từ 0 đến 1000 điểm)."
         return None
     return value.quantize(Decimal("0.01"))
 
 
 def update_plan(actor, plan_id: int, version, form: dict) -> ImprovementPlan:
     """Targets and the narrative sections. `form`: target_rank, target_level_order, target_total, goals,
-    organization, number, area:<code> → points."""
+    organization, number, area:<code> → points. Every problem at once, each under its input's name (`Invalid`)."""
     plan = get_plan(plan_id)
     _editable(actor, plan, version)
-    problems: list[str] = []
+    problems: dict[str, str] = {}
     rank_text = (form.get("target_rank") or "").strip()
     rank = None
     if rank_text:
         if not rank_text.isdigit() or int(rank_text) < 1:
-            problems.append(f"Chỉ tiêu xếp hạng «{rank_text}» phải là số nguyên từ 1 trở lên.")
+            problems["target_rank"] = f"Chỉ tiêu xếp hạng «{rank_text}» phải là số nguyên từ 1 trở lên."
         else:
             rank = int(rank_text)
-    levels = {lv.order: lv for lv in _levels(_campaign(plan).criteria_version_id)}
+    levels = {lv.order: lv for lv in _levels(_version_id(plan))}
     level_text = (form.get("target_level_order") or "").strip()
     level = None
     if level_text:
         if not level_text.isdigit() or int(level_text) not in levels:
-            problems.append("Chỉ tiêu xếp loại không hợp lệ.")
+            problems["target_level_order"] = "Chỉ tiêu xếp loại không hợp lệ: hãy chọn một mức trong danh sách."
         else:
             level = levels[int(level_text)]
-    total = _parse_points(form.get("target_total", ""), "Chỉ tiêu tổng điểm", problems)
+    total = _parse_points(form.get("target_total", ""), "Chỉ tiêu tổng điểm", "target_total", problems)
     areas = {}
     for key, value in form.items():
         if key.startswith("area:") and (value or "").strip():
-            parsed = _parse_points(value, f"Chỉ tiêu lĩnh vực {key[5:]}", problems)
+            parsed = _parse_points(value, f"Chỉ tiêu lĩnh vực {key[5:]}", key, problems)
             if parsed is not None:
                 areas[key[5:]] = f"{parsed:.2f}"
     if problems:
-        raise ServiceError("Chưa lưu được kế hoạch.", problems)
+        raise Invalid("Chưa lưu được chỉ tiêu: hãy sửa các ô được đánh dấu bên dưới.", problems)
     before = _plan_state(plan)
     plan.target_rank = rank
     plan.target_level_order = level.order if level else None
@@ -133,28 +143,29 @@ class TaskInput:
 
 
 def parse_task(plan: ImprovementPlan, form: dict) -> TaskInput:
-    """A task's fields from a form; every problem at once. The due date must fall within the plan year."""
-    problems = []
+    """A task's fields from a form; every problem at once, each under its input's name (`Invalid`). The due date must
+    fall within the plan year."""
+    problems: dict[str, str] = {}
     try:
         kind = TaskKind((form.get("kind") or "solution").strip())
     except ValueError:
         kind = TaskKind.SOLUTION
-        problems.append("Loại nhiệm vụ không hợp lệ.")
+        problems["kind"] = "Loại nhiệm vụ không hợp lệ: hãy chọn một loại trong danh sách."
     text = (form.get("text") or "").strip()
     if not text:
-        problems.append("Chưa nhập nội dung nhiệm vụ.")
+        problems["text"] = "Chưa nhập nội dung nhiệm vụ."
     codes = ",".join(c.strip() for c in (form.get("item_codes") or "").replace(";", ",").split(",") if c.strip())
     user_id = None
     user_text = (form.get("responsible_user_id") or "").strip()
     if user_text:
         user = db.session.get(User, int(user_text)) if user_text.isdigit() else None
         if user is None or user.unit_id != plan.unit_id:
-            problems.append("Người phụ trách phải là cán bộ của đơn vị.")
+            problems["responsible_user_id"] = "Người phụ trách phải là cán bộ của đơn vị."
         else:
             user_id = user.id
     post = (form.get("responsible_post") or "").strip()[:200]
-    if user_id is None and not post:
-        problems.append(
+    if user_id is None and not post and "responsible_user_id" not in problems:
+        problems["responsible_post"] = (
             "Chưa chọn người phụ trách hoặc nhập chức danh phụ trách (ví dụ: Công chức Văn phòng - Thống kê)."
         )
     due = None
@@ -162,16 +173,18 @@ def parse_task(plan: ImprovementPlan, form: dict) -> TaskInput:
     if due_text:
         try:
             due = parse_vn_date(due_text)
-        except ValueError as err:
-            problems.append(str(err))
+        except ValueError:
+            problems["due_on"] = (
+                f"«{due_text}» không phải là một ngày có thật; hãy nhập ngày/tháng/năm, ví dụ 30/06/{plan.year}."
+            )
         else:
             if due.year != plan.year:
-                problems.append(
+                problems["due_on"] = (
                     f"Thời hạn {vn_date(due)} nằm ngoài năm kế hoạch {plan.year} "
                     f"(từ 01/01/{plan.year} đến 31/12/{plan.year})."
                 )
     if problems:
-        raise ServiceError("Chưa lưu được nhiệm vụ.", problems)
+        raise Invalid("Chưa lưu được nhiệm vụ: hãy sửa các ô được đánh dấu.", problems)
     return TaskInput(kind, text, codes[:300], user_id, post, due)
 
 

@@ -4,7 +4,16 @@ with a reason. Each side is notified."""
 from __future__ import annotations
 
 from dvcq.plans.models import ImprovementPlan, PlanStatus
-from dvcq.plans.services import _check_version, _commit, _editable, _own_unit, _secretariat, get_plan, users_of
+from dvcq.plans.services import (
+    Invalid,
+    _check_version,
+    _commit,
+    _editable,
+    _own_unit,
+    _secretariat,
+    get_plan,
+    users_of,
+)
 from dvcq.platform import audit, clock
 from dvcq.platform.auth.models import Role
 from dvcq.platform.errors import Conflict, ServiceError
@@ -65,7 +74,7 @@ def return_plan(actor, plan_id: int, version, reason: str) -> ImprovementPlan:
     reason = (reason or "").strip()
     plan = _decide(actor, plan_id, version)
     if not reason:
-        raise ServiceError("Chưa nhập lý do trả lại kế hoạch.")
+        raise Invalid("Chưa trả lại kế hoạch.", {"reason": "Hãy ghi lý do trả lại để đơn vị biết cần sửa gì."})
     plan.status = PlanStatus.RETURNED
     plan.return_reason = reason
     audit.record("plan.return", actor=actor, unit_id=plan.unit_id, target=plan, after=plan.status, reason=reason)

@@ -72,10 +72,40 @@ class Period(enum.StrEnum):
         month = {"q1": 4, "h1": 7, "m9": 10, "year": 12}[self.value]
         return date(year, month, 15)
 
+    @property
+    def slug(self) -> str:
+        """The period in addresses, in the officials' words: /bao-cao/quy-1, /bao-cao/ca-nam."""
+        return _SLUGS[self.value]
+
+    @classmethod
+    def from_slug(cls, text: str) -> Period | None:
+        """The period of an address; the stored value (q1, year) of addresses made before is read too."""
+        for period in cls:
+            if text in (period.slug, period.value):
+                return period
+        return None
+
+
+_SLUGS = {"q1": "quy-1", "h1": "6-thang", "m9": "9-thang", "year": "ca-nam"}
+
 
 class ReportStatus(enum.StrEnum):
+    """A period report's hand-over, as for the plan: the unit's leader submits it; the secretariat acknowledges it or
+    returns it with a reason, and a returned report is edited and submitted again."""
+
     DRAFT = "draft"
     SUBMITTED = "submitted"
+    ACKNOWLEDGED = "acknowledged"
+    RETURNED = "returned"
+
+    @property
+    def label(self) -> str:
+        return {
+            "draft": "Đang soạn",
+            "submitted": "Đã gửi, chờ tiếp nhận",
+            "acknowledged": "Đã tiếp nhận",
+            "returned": "Bị trả lại",
+        }[self.value]
 
 
 class ImprovementPlan(TenantScoped, db.Model):
@@ -98,6 +128,7 @@ class ImprovementPlan(TenantScoped, db.Model):
     area_targets: Mapped[str] = mapped_column(Text, default="{}")
     goals: Mapped[str] = mapped_column(Text, default="")  # I. Mục tiêu
     organization: Mapped[str] = mapped_column(Text, default="")  # III. Tổ chức thực hiện
+    signer_name: Mapped[str] = mapped_column(String(120), default="", server_default="")  # the chairman who signs
     return_reason: Mapped[str] = mapped_column(Text, default="")
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -153,14 +184,22 @@ class ProgressReport(TenantScoped, db.Model):
     plan_id: Mapped[int] = mapped_column(ForeignKey("improvement_plans.id"), index=True)
     period: Mapped[Period] = mapped_column(_enum(Period, 8))
     status: Mapped[ReportStatus] = mapped_column(_enum(ReportStatus), default=ReportStatus.DRAFT)
-    narrative: Mapped[str] = mapped_column(Text, default="")
+    narrative: Mapped[str] = mapped_column(Text, default="")  # I. Kết quả thực hiện
+    # The report's other sections; the document writes them from the tasks when they are left empty.
+    shortcomings: Mapped[str] = mapped_column(Text, default="", server_default="")  # II. Tồn tại, hạn chế, nguyên nhân
+    next_tasks: Mapped[str] = mapped_column(Text, default="", server_default="")  # III. Nhiệm vụ, giải pháp kỳ tới
+    proposals: Mapped[str] = mapped_column(Text, default="", server_default="")  # IV. Kiến nghị, đề xuất
     progress: Mapped[str] = mapped_column(Text, default="{}")
     evidence_ids: Mapped[str] = mapped_column(String(500), default="")
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    return_reason: Mapped[str] = mapped_column(Text, default="")
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     plan: Mapped[ImprovementPlan] = relationship(back_populates="reports")
+    acknowledged_by = relationship("User", foreign_keys="ProgressReport.acknowledged_by_id")
 
     __mapper_args__ = {"version_id_col": version}

@@ -1,5 +1,7 @@
 """Scheduled reminders for progress reports: before the due date to the unit, after it to the unit's leader, and
-seven days after it to the secretariat. Each notification has a dedupe key, so a repeated tick sends nothing twice."""
+seven days after it to the secretariat; a returned report is owed again like one never sent, an acknowledged one is
+done, and a report waiting seven days for the secretariat reminds it. Each notification has a dedupe key, so a repeated
+tick sends nothing twice."""
 
 from __future__ import annotations
 
@@ -35,8 +37,12 @@ def report_reminders(now: datetime) -> int:
             state = reports.report_state(plan, period, on)
             due = period.due_on(plan.year)
             key = f"plan:{plan.id}:{period.value}"
-            link = f"/ke-hoach/{plan.id}/bao-cao/{period.value}"
+            link = reports.report_link(plan, period)
             what = f"báo cáo {period.label} năm {plan.year} (hạn {vn_date(due)})"
+            if state == "returned":
+                state = "missing" if on > due else "open"
+            if state in reports.WAITING:
+                sent += _waiting(plan, period, now, key, link)
             if state == "open" and (due - on) <= reports.REMIND_BEFORE:
                 sent += len(
                     notify(
@@ -68,3 +74,21 @@ def report_reminders(now: datetime) -> int:
                         )
                     )
     return sent
+
+
+def _waiting(plan: ImprovementPlan, period: Period, now: datetime, key: str, link: str) -> int:
+    """A report submitted a week ago and neither acknowledged nor returned: the secretariat is reminded once per
+    submission."""
+    report = reports.report_of(plan, period)
+    if now - report.submitted_at < reports.ESCALATE_AFTER:
+        return 0
+    return len(
+        notify(
+            services.users_of(plan.unit.authority_id, Role.SECRETARIAT),
+            "plan.report.waiting",
+            f"Báo cáo {period.label} năm {plan.year} của {plan.unit.name} đã gửi từ "
+            f"{vn_date(services_day(report.submitted_at))}, đang chờ tiếp nhận hoặc trả lại.",
+            link,
+            dedupe_key=f"{key}:waiting:{report.submitted_at.isoformat()}",
+        )
+    )

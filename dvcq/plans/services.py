@@ -11,10 +11,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from dvcq.plans.models import ImprovementPlan, PlanStatus
 from dvcq.platform.auth.models import Role, User
-from dvcq.platform.errors import Conflict, NotFound
+from dvcq.platform.errors import Conflict, NotFound, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.permissions import UNIT_STAFF, require
-from dvcq.scoring.models import Campaign, CampaignStatus, ClassificationLevel, UnitResult
+from dvcq.scoring.models import Assessment, Campaign, CampaignStatus, ClassificationLevel, UnitResult
+from dvcq.scoring.results.access import NOT_FOUND, reads_unit
 
 STALE = "Kế hoạch đã được người khác thay đổi sau khi bạn mở trang. Vui lòng tải lại trang rồi nhập lại."
 EDITABLE = (PlanStatus.DRAFT, PlanStatus.RETURNED)
@@ -28,6 +29,15 @@ DEFAULT_ORGANIZATION = (
     "Công chức được giao nhiệm vụ chủ động triển khai thực hiện; Văn phòng - Thống kê theo dõi, tổng hợp, báo cáo "
     "kết quả thực hiện định kỳ (Quý I, 6 tháng, 9 tháng, cả năm) về Thường trực Ban Chỉ đạo."
 )
+
+
+class Invalid(ServiceError):
+    """A refused form: `fields` maps each input's name to what is wrong with it, so the page can show the form again
+    as typed with the problem beside the input. Nothing was saved."""
+
+    def __init__(self, message: str, fields: dict[str, str]):
+        super().__init__(message, list(fields.values()))
+        self.fields = fields
 
 
 def _commit() -> None:
@@ -64,6 +74,14 @@ def _campaign(plan: ImprovementPlan) -> Campaign:
     return db.session.get(Campaign, plan.source_campaign_id)
 
 
+def _version_id(plan: ImprovementPlan) -> int | None:
+    """The criteria version the plan's unit was scored on in the baseline campaign: its group's."""
+    assessment = db.session.execute(
+        select(Assessment).where(Assessment.campaign_id == plan.source_campaign_id, Assessment.unit_id == plan.unit_id)
+    ).scalar_one_or_none()
+    return assessment.criteria_version_id if assessment else None
+
+
 # ---- reading ------------------------------------------------------------------------------------------------------
 
 
@@ -72,6 +90,16 @@ def get_plan(plan_id: int) -> ImprovementPlan:
     plan = db.session.execute(select(ImprovementPlan).where(ImprovementPlan.id == plan_id)).scalar_one_or_none()
     if plan is None:
         raise NotFound("Không tìm thấy kế hoạch.")
+    return plan
+
+
+def plan_for(actor, plan_id: int) -> ImprovementPlan:
+    """A plan `actor` may read, with its period reports and documents (the one rule, `access.reads_unit`): the
+    unit's own, every unit's for the secretariat, leadership and administrators, for an appraiser only a unit assigned
+    to them in a campaign not yet published. Any other is as missing as a plan that never was (404, byte for byte)."""
+    plan = db.session.execute(select(ImprovementPlan).where(ImprovementPlan.id == plan_id)).scalar_one_or_none()
+    if plan is None or not reads_unit(actor, plan.unit_id):
+        raise NotFound(NOT_FOUND)
     return plan
 
 
@@ -127,7 +155,7 @@ def _levels(version_id: int) -> list[ClassificationLevel]:
 
 def levels_of(plan: ImprovementPlan) -> list[ClassificationLevel]:
     """The classification levels of the criteria version the plan's baseline campaign used, best first."""
-    return _levels(_campaign(plan).criteria_version_id)
+    return _levels(_version_id(plan))
 
 
 def all_plans() -> list[ImprovementPlan]:

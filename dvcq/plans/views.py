@@ -1,18 +1,25 @@
 """Plan pages: the unit's plan (targets, tasks, hand-overs), its period reports, the downloads, and the authority's
-follow-up. Parse, call a service, render; a refusal is the platform's error page with every problem."""
+follow-up. Parse, call a service, render. A refused form comes back as the same page with what the user typed and
+each problem beside its input (nothing saved); a success redirects with a sentence saying what was done. Only "not
+yours" (404) and "not your role" (403) are the platform's error pages."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from dataclasses import dataclass, field
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 
 from dvcq.plans import documents, editing, handovers, monitoring, outcomes, reports, services
 from dvcq.plans.models import ImprovementPlan, Period, PlanStatus, TaskKind, TaskStatus
-from dvcq.platform import clock
+from dvcq.platform import clock, params
 from dvcq.platform.auth.models import Role
-from dvcq.platform.formatting import vn_date
+from dvcq.platform.errors import ServiceError
+from dvcq.platform.extensions import db
+from dvcq.platform.formatting import vn_date, vn_datetime
 from dvcq.platform.permissions import AUTHORITY_STAFF, UNIT_STAFF, roles_required
-from dvcq.platform.tenancy import get_or_404
 from dvcq.scoring.evidence import library as evidence_library
 
 bp = Blueprint(
@@ -44,36 +51,24 @@ def home_cards(user) -> list[dict]:
                     "link_text": "Lập kế hoạch",
                 }
             ]
-        plan = plans[0]
-        period = reports.next_due(plan, on)
-        body = f"Trạng thái: {plan.status.label}."
-        if plan.status == PlanStatus.ACKNOWLEDGED and period is not None:
-            state = reports.STATE_LABELS[reports.report_state(plan, period, on)]
-            body += f" Báo cáo kỳ tới: {period.label}, hạn {vn_date(period.due_on(plan.year))} ({state})."
-        return [
-            {
-                "title": f"Kế hoạch cải thiện năm {plan.year}",
-                "body": body,
-                "link": url_for("plans.show", plan_id=plan.id),
-                "link_text": "Mở kế hoạch",
-            }
-        ]
+        # An older plan stays while one of its reports is open or returned: next year's plan, drafted once the
+        # results are published, must not hide the year report still due.
+        older = [p for p in plans[1:] if reports.still_owed(p, on) is not None]
+        return [_plan_card(p, on, reports.still_owed(p, on)) for p in older] + [_plan_card(plans[0], on)]
     if user.role == Role.SECRETARIAT:
         plans = services.all_plans()
-        waiting = sum(1 for p in plans if p.status == PlanStatus.SUBMITTED)
-        late = sum(
-            1
-            for p in plans
-            if p.status == PlanStatus.ACKNOWLEDGED
-            for period in Period
-            if reports.report_state(p, period, on) in ("late", "missing")
-        )
         if not plans:
             return []
+        waiting = sum(1 for p in plans if p.status == PlanStatus.SUBMITTED)
+        in_force = [p for p in plans if p.status == PlanStatus.ACKNOWLEDGED]
+        states = [reports.report_state(p, period, on) for p in in_force for period in Period]
+        to_read = sum(1 for state in states if state in reports.WAITING)
+        missing = sum(1 for state in states if state == "missing")
         return [
             {
                 "title": "Kế hoạch cải thiện của các đơn vị",
-                "body": f"{waiting} kế hoạch chờ tiếp nhận; {late} báo cáo nộp muộn hoặc quá hạn chưa nộp.",
+                "body": f"{waiting} kế hoạch chờ tiếp nhận; {to_read} báo cáo chờ tiếp nhận; "
+                f"{missing} báo cáo quá hạn chưa nộp.",
                 "link": url_for("plans.follow_up"),
                 "link_text": "Theo dõi",
             }
@@ -81,8 +76,67 @@ def home_cards(user) -> list[dict]:
     return []
 
 
+def _plan_card(plan: ImprovementPlan, on, period: Period | None = None) -> dict:
+    period = period or reports.next_due(plan, on)
+    body = f"Trạng thái: {plan.status.label}."
+    link = url_for("plans.show", plan_id=plan.id)
+    if plan.status == PlanStatus.ACKNOWLEDGED and period is not None:
+        state = reports.STATE_LABELS[reports.report_state(plan, period, on)]
+        body += f" Báo cáo kỳ tới: {period.label}, hạn {vn_date(period.due_on(plan.year))} ({state})."
+    return {"title": f"Kế hoạch cải thiện năm {plan.year}", "body": body, "link": link, "link_text": "Mở kế hoạch"}
+
+
 def _plan(plan_id: int) -> ImprovementPlan:
-    return get_or_404(ImprovementPlan, plan_id)
+    return services.plan_for(current_user, plan_id)
+
+
+@dataclass
+class Typed:
+    """A refused form as the user sent it: which form of the page (`name`), its values, and each problem under its
+    input's name; `message` and `problems` tied to no input are shown at the top of the form."""
+
+    name: str
+    values: MultiDict
+    errors: dict[str, str] = field(default_factory=dict)
+    message: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    def value(self, key: str, default=""):
+        return self.values.get(key, default) if self.name else default
+
+    def chosen(self, key: str, default=()) -> set[str]:
+        return set(self.values.getlist(key)) if self.name else {str(v) for v in default}
+
+    def error(self, key: str) -> str:
+        return self.errors.get(key, "")
+
+    def error_id(self, key: str) -> str:
+        return "loi-" + "".join(c if c.isalnum() else "-" for c in f"{self.name}-{key}")
+
+    def attrs(self, key: str) -> Markup:
+        """aria-invalid and the link to the problem's text for an input in error; the first one takes the focus, so
+        the browser scrolls to it."""
+        if key not in self.errors:
+            return Markup("")
+        focus = " autofocus" if key == next(iter(self.errors)) else ""
+        return Markup(' aria-invalid="true" aria-describedby="{}"{}').format(self.error_id(key), Markup(focus))
+
+
+UNTYPED = Typed("", MultiDict())  # every form that was not refused: its inputs show what is saved
+
+
+def _typed_of(typed: Typed | None):
+    """For the template: `typed('task:12')` is the refused form if it is that one, else `UNTYPED`."""
+    return lambda name: typed if typed is not None and typed.name == name else UNTYPED
+
+
+def _refused(err: ServiceError, form_name: str) -> Typed:
+    """What the page shows again after a refusal. Not yours (404) and not your role (403) stay error pages."""
+    db.session.rollback()
+    if err.status in (403, 404):
+        raise err
+    fields = getattr(err, "fields", {})
+    return Typed(form_name, request.form.copy(), fields, err.message, [] if fields else err.problems)
 
 
 @bp.route("/")
@@ -100,17 +154,25 @@ def index():
 @roles_required(*UNIT_STAFF)
 def draft():
     plan = editing.draft_plan(current_user, current_user.unit_id)
+    flash(
+        f"Đã lập dự thảo kế hoạch năm {plan.year} từ kết quả năm {plan.year - 1}. "
+        "Hãy rà soát chỉ tiêu và từng nhiệm vụ.",
+        "success",
+    )
     return redirect(url_for("plans.show", plan_id=plan.id))
 
 
 @bp.route("/<int:plan_id>")
 @login_required
 def show(plan_id: int):
-    plan = _plan(plan_id)
+    return _show(_plan(plan_id))
+
+
+def _show(plan: ImprovementPlan, typed: Typed | None = None, status: int = 200):
     on = clock.today_in_vietnam()
     levels = services.levels_of(plan)
     staff = services.users_of(plan.unit_id, *UNIT_STAFF)
-    return render_template(
+    page = render_template(
         "plans/plan.html",
         plan=plan,
         base=services.baseline(plan),
@@ -122,109 +184,224 @@ def show(plan_id: int):
         own=current_user.unit_id == plan.unit_id,
         periods=[(p, reports.report_state(plan, p, on), reports.report_of(plan, p)) for p in Period],
         labels=reports.STATE_LABELS,
+        tones=reports.STATE_TONES,
         outcomes=outcomes.outcomes(plan),
         overdue={t.id for t in reports.overdue_tasks(plan, on)},
+        typed=_typed_of(typed),
     )
+    return page, status
 
 
-def _area_form() -> dict:
-    return {k: v for k, v in request.form.items()}
+def _act(plan_id: int, form_name: str, call, done, anchor: str | None = None):
+    """The shape of every POST on a plan: act through the service, then back to the plan with a sentence saying what
+    was done, or the plan page again with the refused form as it was typed."""
+    _plan(plan_id)
+    try:
+        outcome = call()
+    except ServiceError as err:
+        typed = _refused(err, form_name)
+        return _show(_plan(plan_id), typed, err.status)
+    flash(done(outcome) if callable(done) else done, "success")
+    return redirect(url_for("plans.show", plan_id=plan_id, _anchor=anchor))
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 @bp.route("/<int:plan_id>/luu", methods=["POST"])
 @roles_required(*UNIT_STAFF)
 def save(plan_id: int):
-    _plan(plan_id)
-    editing.update_plan(current_user, plan_id, request.form.get("version"), _area_form())
-    return redirect(url_for("plans.show", plan_id=plan_id))
+    return _act(
+        plan_id,
+        "targets",
+        lambda: editing.update_plan(current_user, plan_id, request.form.get("version"), request.form.to_dict()),
+        "Đã lưu mục tiêu và chỉ tiêu của kế hoạch.",
+        "chi-tieu",
+    )
 
 
 @bp.route("/<int:plan_id>/nhiem-vu", methods=["POST"])
 @roles_required(*UNIT_STAFF)
 def add_task(plan_id: int):
-    _plan(plan_id)
-    editing.add_task(current_user, plan_id, request.form.get("version"), request.form.to_dict())
-    return redirect(url_for("plans.show", plan_id=plan_id) + "#nhiem-vu")
+    return _act(
+        plan_id,
+        "new-task",
+        lambda: editing.add_task(current_user, plan_id, request.form.get("version"), request.form.to_dict()),
+        lambda task: f"Đã thêm nhiệm vụ «{_short(task.text)}».",
+        "nhiem-vu",
+    )
 
 
 @bp.route("/<int:plan_id>/nhiem-vu/<int:task_id>", methods=["POST"])
 @roles_required(*UNIT_STAFF)
 def update_task(plan_id: int, task_id: int):
-    _plan(plan_id)
+    version = request.form.get("version")
     if request.form.get("delete"):
-        editing.delete_task(current_user, plan_id, task_id, request.form.get("version"))
-    else:
-        editing.update_task(current_user, plan_id, task_id, request.form.get("version"), request.form.to_dict())
-    return redirect(url_for("plans.show", plan_id=plan_id) + "#nhiem-vu")
+        return _act(
+            plan_id,
+            f"task:{task_id}",
+            lambda: editing.delete_task(current_user, plan_id, task_id, version),
+            "Đã xoá nhiệm vụ.",
+            "nhiem-vu",
+        )
+    return _act(
+        plan_id,
+        f"task:{task_id}",
+        lambda: editing.update_task(current_user, plan_id, task_id, version, request.form.to_dict()),
+        lambda task: f"Đã lưu nhiệm vụ «{_short(task.text)}».",
+        f"nhiem-vu-{task_id}",
+    )
 
 
 @bp.route("/<int:plan_id>/gui", methods=["POST"])
-@roles_required(*UNIT_STAFF)
+@roles_required(Role.LEADER)  # only the leader submits: decided before the plan is looked up
 def submit(plan_id: int):
-    _plan(plan_id)
-    handovers.submit_plan(current_user, plan_id, request.form.get("version"))
-    return redirect(url_for("plans.show", plan_id=plan_id))
+    return _act(
+        plan_id,
+        "submit",
+        lambda: handovers.submit_plan(current_user, plan_id, request.form.get("version")),
+        lambda plan: f"Đã gửi kế hoạch lên Thường trực Ban Chỉ đạo lúc {vn_datetime(plan.submitted_at)}.",
+    )
 
 
 @bp.route("/<int:plan_id>/tiep-nhan", methods=["POST"])
 @roles_required(Role.SECRETARIAT)
 def acknowledge(plan_id: int):
-    _plan(plan_id)
-    handovers.acknowledge_plan(current_user, plan_id, request.form.get("version"))
-    return redirect(url_for("plans.show", plan_id=plan_id))
+    return _act(
+        plan_id,
+        "decide",
+        lambda: handovers.acknowledge_plan(current_user, plan_id, request.form.get("version")),
+        lambda plan: f"Đã tiếp nhận kế hoạch cải thiện năm {plan.year} của {plan.unit.name}; đơn vị đã được báo.",
+    )
 
 
 @bp.route("/<int:plan_id>/tra-lai", methods=["POST"])
 @roles_required(Role.SECRETARIAT)
 def return_(plan_id: int):
-    _plan(plan_id)
-    handovers.return_plan(current_user, plan_id, request.form.get("version"), request.form.get("reason", ""))
-    return redirect(url_for("plans.show", plan_id=plan_id))
+    return _act(
+        plan_id,
+        "decide",
+        lambda: handovers.return_plan(
+            current_user, plan_id, request.form.get("version"), request.form.get("reason", "")
+        ),
+        lambda plan: f"Đã trả lại kế hoạch cho {plan.unit.name} kèm lý do; đơn vị đã được báo.",
+    )
 
 
 @bp.route("/<int:plan_id>/bao-cao/<period>", methods=["GET", "POST"])
 @login_required
 def report(plan_id: int, period: str):
+    if request.method == "POST" and current_user.role not in UNIT_STAFF:
+        abort(403)  # decided before the plan is looked up: the answer does not depend on the plan existing
     plan = _plan(plan_id)
-    try:
-        period_ = Period(period)
-    except ValueError:
-        abort(404)
+    period_ = _period(period)
+    if moved := _old_address(period_, period):
+        return moved
     if request.method == "POST":
-        if current_user.role not in UNIT_STAFF:
-            abort(403)
-        if request.form.get("action") == "submit":
-            reports.submit_report(current_user, plan_id, period_, request.form.get("version"))
+        return _report_post(plan, period_)
+    return _report_page(plan, period_)
+
+
+def _period(text: str) -> Period:
+    period = Period.from_slug(text)
+    if period is None:
+        abort(404)
+    return period
+
+
+def _old_address(period: Period, text: str):
+    """An address made before the periods had Vietnamese names (/bao-cao/q1, in notifications and bookmarks) leads
+    to the same page under its name (/bao-cao/quy-1)."""
+    if text == period.slug or request.method != "GET":
+        return None
+    return redirect(url_for(request.endpoint, **{**request.view_args, "period": period.slug}), 301)
+
+
+def _report_post(plan: ImprovementPlan, period: Period):
+    version, form, evidence = request.form.get("version"), request.form.to_dict(), request.form.getlist("evidence")
+    submitting = request.form.get("action") == "submit"
+    try:
+        if submitting:
+            report = reports.submit_report(current_user, plan.id, period, version, form, evidence)
         else:
-            reports.save_report(
-                current_user,
-                plan_id,
-                period_,
-                request.form.get("version"),
-                request.form.to_dict(),
-                request.form.getlist("evidence"),
-            )
-        return redirect(url_for("plans.report", plan_id=plan_id, period=period))
+            report = reports.save_report(current_user, plan.id, period, version, form, evidence)
+    except ServiceError as err:
+        typed = _refused(err, "report")
+        return _report_page(_plan(plan.id), period, typed, err.status)
+    what = f"báo cáo {period.label} năm {plan.year}"
+    if submitting:
+        flash(f"Đã gửi {what} lên Thường trực Ban Chỉ đạo lúc {vn_datetime(report.submitted_at)}.", "success")
+    elif current_user.role == Role.LEADER:
+        flash(f"Đã lưu {what}. Báo cáo chưa được gửi: bấm «Gửi báo cáo» khi đã hoàn thiện.", "success")
+    else:
+        flash(f"Đã lưu {what}. Lãnh đạo đơn vị gửi báo cáo khi đã hoàn thiện.", "success")
+    return redirect(url_for("plans.report", plan_id=plan.id, period=period.slug))
+
+
+def _decide_report(plan_id: int, period: str, call, done):
+    """The secretariat acknowledges or returns a period report: back to the report with a sentence, or the report
+    page again with the refused form as it was typed."""
+    plan = _plan(plan_id)
+    period_ = _period(period)
+    try:
+        call(period_)
+    except ServiceError as err:
+        typed = _refused(err, "decide")
+        return _report_page(_plan(plan_id), period_, typed, err.status)
+    flash(done.format(what=f"báo cáo {period_.label} năm {plan.year} của {plan.unit.name}"), "success")
+    return redirect(url_for("plans.report", plan_id=plan_id, period=period_.slug))
+
+
+@bp.route("/<int:plan_id>/bao-cao/<period>/tiep-nhan", methods=["POST"])
+@roles_required(Role.SECRETARIAT)
+def acknowledge_report(plan_id: int, period: str):
+    return _decide_report(
+        plan_id,
+        period,
+        lambda p: reports.acknowledge_report(current_user, plan_id, p, request.form.get("version")),
+        "Đã tiếp nhận {what}; đơn vị đã được báo.",
+    )
+
+
+@bp.route("/<int:plan_id>/bao-cao/<period>/tra-lai", methods=["POST"])
+@roles_required(Role.SECRETARIAT)
+def return_report(plan_id: int, period: str):
+    return _decide_report(
+        plan_id,
+        period,
+        lambda p: reports.return_report(
+            current_user, plan_id, p, request.form.get("version"), request.form.get("reason", "")
+        ),
+        "Đã trả lại {what} kèm lý do; đơn vị sẽ bổ sung và gửi lại.",
+    )
+
+
+def _report_page(plan: ImprovementPlan, period: Period, typed: Typed | None = None, status: int = 200):
     on = clock.today_in_vietnam()
-    report = reports.report_of(plan, period_)
+    report = reports.report_of(plan, period)
     evidence = []
     if current_user.unit_id == plan.unit_id:
         evidence = evidence_library.recent(current_user, plan.unit_id)
     chosen = {int(i) for i in (report.evidence_ids.split(",") if report and report.evidence_ids else [])}
-    return render_template(
+    page = render_template(
         "plans/report.html",
         plan=plan,
-        period=period_,
+        period=period,
         report=report,
-        state=reports.report_state(plan, period_, on),
+        state=reports.report_state(plan, period, on),
         labels=reports.STATE_LABELS,
-        opens=reports.opens_on(period_, plan.year),
+        tones=reports.STATE_TONES,
+        editable_statuses=reports.EDITABLE,
+        opens=reports.opens_on(period, plan.year),
         progress=reports.progress_of(report),
         statuses=list(TaskStatus),
         evidence=evidence,
         chosen=chosen,
         own=current_user.unit_id == plan.unit_id,
+        typed=_typed_of(typed),
     )
+    return page, status
 
 
 def _download(data: bytes, name: str, mimetype: str):
@@ -246,10 +423,9 @@ def plan_docx(plan_id: int):
 @login_required
 def report_docx(plan_id: int, period: str):
     plan = _plan(plan_id)
-    try:
-        period_ = Period(period)
-    except ValueError:
-        abort(404)
+    period_ = _period(period)
+    if moved := _old_address(period_, period):
+        return moved
     if reports.report_of(plan, period_) is None:
         abort(404)
     name = f"Báo cáo {period_.label} {plan.year} - {plan.unit.name}.docx"
@@ -258,9 +434,9 @@ def report_docx(plan_id: int, period: str):
 
 def _year() -> int:
     years = monitoring.plan_years(current_user.unit_id)
-    text = request.args.get("nam", "")
-    if text.isdigit():
-        return int(text)
+    year = params.integer(request.args.get("nam"), "Năm", minimum=1, maximum=9999)
+    if year is not None:
+        return year
     return years[0] if years else clock.today_in_vietnam().year
 
 
@@ -274,8 +450,10 @@ def follow_up():
         year=year,
         years=monitoring.plan_years(current_user.unit_id),
         rows=rows,
+        tally=monitoring.tally(rows),
         periods=list(Period),
         labels=reports.STATE_LABELS,
+        tones=reports.STATE_TONES,
         today=clock.today_in_vietnam(),
     )
 

@@ -34,7 +34,10 @@ def test_demo_plans_under_way_one_missing_report_and_idempotent(app, monkeypatch
         assert ba_dong.status == PlanStatus.ACKNOWLEDGED
         assert ba_dong.tasks and ba_dong.tasks[0].points_lost >= ba_dong.tasks[-1].points_lost
         on = date(2026, 11, 26)
-        assert reports.report_state(ba_dong, Period.Q1, on) == "submitted"
+        assert reports.report_state(ba_dong, Period.Q1, on) == "acknowledged"
+        assert reports.report_state(ba_dong, Period.M9, on) == "submitted"  # the district has still to read it
+        assert reports.report_state(plans["BATO-BNA"], Period.H1, on) == "returned"
+        assert reports.report_of(plans["BATO-BNA"], Period.H1).return_reason
         assert reports.report_state(plans["BATO-BXA"], Period.M9, on) == "missing"
         assert reports.report_state(plans["BATO-BLE"], Period.M9, on) == "late"
         assert plans["BATO-BTR"].status == PlanStatus.RETURNED and plans["BATO-BVI"].status == PlanStatus.DRAFT

@@ -111,7 +111,7 @@ def test_submit_acknowledge_report_and_the_district_sees_it_and_the_docx_and_xls
     assert leader.post(f"/ke-hoach/{drafted.id}/gui", {"version": plan_row(world.a_id).version}).status_code == 302
     version = plan_row(world.a_id).version
     assert secretariat.post(f"/ke-hoach/{drafted.id}/tiep-nhan", {"version": version}).status_code == 302
-    url = f"/ke-hoach/{drafted.id}/bao-cao/q1"
+    url = f"/ke-hoach/{drafted.id}/bao-cao/quy-1"
     assert (
         leader.post(
             url,
@@ -125,9 +125,10 @@ def test_submit_acknowledge_report_and_the_district_sees_it_and_the_docx_and_xls
         == 302
     )
     report_version = plan_row(world.a_id).reports[0].version
-    assert leader.post(url, {"version": report_version, "action": "submit"}).status_code == 302
+    submitted = {"version": report_version, "action": "submit", "narrative": "Đã tổ chức đối thoại"}
+    assert leader.post(url, submitted).status_code == 302
     # not open yet: H1 opens 15/06
-    early = leader.post(f"/ke-hoach/{drafted.id}/bao-cao/h1", {"version": "", "narrative": "x"})
+    early = leader.post(f"/ke-hoach/{drafted.id}/bao-cao/6-thang", {"version": "", "narrative": "x"})
     assert early.status_code == 400 and "chưa mở" in early.get_data(as_text=True)
 
     follow = secretariat.get("/ke-hoach/theo-doi?nam=2026").get_data(as_text=True)
@@ -142,13 +143,13 @@ def test_submit_acknowledge_report_and_the_district_sees_it_and_the_docx_and_xls
     assert "TM. ỦY BAN NHÂN DÂN" in cells and "CHỦ TỊCH" in cells and "Nơi nhận:" in cells
     assert "Nguyễn Văn An" in cells and "30/06/2026" in cells
 
-    report_doc = Document(io.BytesIO(leader.get(f"/ke-hoach/{drafted.id}/bao-cao/q1.docx").data))
+    report_doc = Document(io.BytesIO(leader.get(f"/ke-hoach/{drafted.id}/bao-cao/quy-1.docx").data))
     assert "Đã tổ chức đối thoại" in "\n".join(p.text for p in report_doc.paragraphs)
 
     book = load_workbook(io.BytesIO(secretariat.get("/ke-hoach/theo-doi.xlsx?nam=2026").data))
     rows = [[c for c in r] for r in book.active.iter_rows(min_row=3, values_only=True)]
     by_unit = {r[1]: r for r in rows}
-    assert by_unit["Xã An Bình"][6] == "Nộp muộn"
+    assert by_unit["Xã An Bình"][6] == "Nộp muộn, chờ tiếp nhận"
     assert by_unit["Xã Bình Đông"][2] == "Chưa có kế hoạch"
 
 
@@ -180,10 +181,10 @@ def test_reports_stale_save_is_409_and_another_units_report_is_404(world, make_b
     other.login(world.leader_b)
     leader.post(f"/ke-hoach/{drafted.id}/gui", {"version": drafted.version})
     secretariat.post(f"/ke-hoach/{drafted.id}/tiep-nhan", {"version": plan_row(world.a_id).version})
-    url = f"/ke-hoach/{drafted.id}/bao-cao/q1"
+    url = f"/ke-hoach/{drafted.id}/bao-cao/quy-1"
     assert leader.post(url, {"version": "", "narrative": "Lần một"}).status_code == 302
     stale = leader.post(url, {"version": "", "narrative": "Lần hai"})
     assert stale.status_code == 409
     assert plan_row(world.a_id).reports[0].narrative == "Lần một"
-    assert other.get(url).get_data() == other.get("/ke-hoach/999999/bao-cao/q1").get_data()
+    assert other.get(url).get_data() == other.get("/ke-hoach/999999/bao-cao/quy-1").get_data()
     assert other.post(url, {"version": "1", "narrative": "x"}).status_code == 404
