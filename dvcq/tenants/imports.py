@@ -4,8 +4,12 @@ anything is written.
 Columns: `Mã đơn vị` · `Tên đơn vị` · `Loại` · `Mã đơn vị cấp trên` · `Khối` (required) and, optionally,
 `Ngày hiệu lực` · `Ngày hết hiệu lực` · `Mã đơn vị tiền thân` (codes separated by commas or semicolons: the units
 merged into this one, recorded as lineage effective on the row's `Ngày hiệu lực`). Headers are matched ignoring
-case, accents and spaces. A row updates the unit of that code or creates it; units not in the file are left alone,
-and so are the dates of every unit when the file has no date columns. Lineage is only ever added.
+case, accents, spaces and notes, under any title rows (platform/spreadsheets.py, like every importer); kinds are
+read as people write them («Xã», «xa», «TT», «P.»), dates as Excel dates or text with any of / - . between day,
+month and year, codes without stray spaces, names exactly as typed in Unicode NFC. A row updates the unit of that
+code or creates it; units not in the file are left alone, and so are the dates of every unit when the file has no
+date columns. Lineage is only ever added. A new code that differs from a known one only in capitals is refused
+(the same unit, or another?); a parent or predecessor written in other capitals is the one unit it can mean.
 
 A file with any problem is rejected whole with every problem listed (row, column, what, in Vietnamese). Re-importing
 the same file changes nothing and writes no audit record; each created or changed unit gets one.
@@ -13,6 +17,8 @@ the same file changes nothing and writes no audit record; each created or change
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -24,8 +30,17 @@ from sqlalchemy.orm.exc import StaleDataError
 from dvcq.platform import audit
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
-from dvcq.platform.formatting import parse_vn_date, vn_date
-from dvcq.platform.spreadsheets import Problems, normalise, read_tables, sheet_from_table
+from dvcq.platform.formatting import vn_date
+from dvcq.platform.spreadsheets import (
+    Choices,
+    Layout,
+    Problems,
+    normalise,
+    read_code,
+    read_date,
+    read_tables,
+    sheet_from_table,
+)
 from dvcq.tenants.models import UNIT_KIND_LABELS, Unit, UnitKind, UnitLineage
 from dvcq.tenants.services import group_for, managed_root, managed_unit_ids
 
@@ -44,23 +59,29 @@ OPTIONAL = {
 }
 # Other headers people write for the same columns.
 ALIASES = {
-    "Loại đơn vị": "Loại",
-    "Mã cấp trên": "Mã đơn vị cấp trên",
-    "Khối thi đua": "Khối",
-    "Hiệu lực từ": "Ngày hiệu lực",
-    "Hiệu lực từ ngày": "Ngày hiệu lực",
-    "Ngày bắt đầu hiệu lực": "Ngày hiệu lực",
-    "Hiệu lực đến": "Ngày hết hiệu lực",
-    "Hiệu lực đến ngày": "Ngày hết hiệu lực",
-    "Hết hiệu lực ngày": "Ngày hết hiệu lực",
-    "Ngày kết thúc hiệu lực": "Ngày hết hiệu lực",
-    "Mã tiền thân": "Mã đơn vị tiền thân",
-    "Mã đơn vị trước sáp nhập": "Mã đơn vị tiền thân",
+    "Mã ĐV": "code",
+    "Tên ĐV": "name",
+    "Loại đơn vị": "kind",
+    "Mã cấp trên": "parent",
+    "Mã ĐV cấp trên": "parent",
+    "Khối thi đua": "group",
+    "Hiệu lực từ": "valid_from",
+    "Hiệu lực từ ngày": "valid_from",
+    "Ngày bắt đầu hiệu lực": "valid_from",
+    "Hiệu lực đến": "valid_to",
+    "Hiệu lực đến ngày": "valid_to",
+    "Hết hiệu lực ngày": "valid_to",
+    "Ngày kết thúc hiệu lực": "valid_to",
+    "Mã tiền thân": "predecessors",
+    "Mã đơn vị trước sáp nhập": "predecessors",
 }
-_HEADER_NAMES = {normalise(h): h for h in (*REQUIRED.values(), *OPTIONAL.values())}
-_HEADER_NAMES.update({normalise(alias): canonical for alias, canonical in ALIASES.items()})
-KINDS = {normalise(label): kind for kind, label in UNIT_KIND_LABELS.items()}
-KINDS.update({normalise(kind.value.replace("_", "")): kind for kind in UnitKind})
+LAYOUT = Layout(REQUIRED, OPTIONAL, ALIASES)
+# Kinds as written in full, without accents, or by their initials as in addresses («TT», «P.», «X.»); the list is
+# short and its initials distinct, so no looser reading is needed («quận», «thị xã» stay unknown).
+KINDS = Choices(readings=2)
+for _kind, _label in UNIT_KIND_LABELS.items():
+    KINDS.add(_kind, _label, _kind.value.replace("_", " "))
+KINDS.add(UnitKind.CO_QUAN, "cơ quan, đơn vị", "đơn vị sự nghiệp")
 ALLOWED_KINDS = ", ".join(UNIT_KIND_LABELS.values())
 MAX_ROWS = 20_000
 
@@ -125,8 +146,7 @@ def import_units_file(path: str | Path, actor, data: bytes | None = None) -> Imp
 def import_units_table(table: list[list[str]], *, actor, source: str) -> ImportReport:
     """The same import from rows of text cells (the header row first, blank rows ignored)."""
     problems = Problems()
-    table = _align_header(table)
-    sheet = sheet_from_table("", table, REQUIRED, OPTIONAL, problems)
+    sheet = sheet_from_table("", table, LAYOUT, problems=problems)
     problems.raise_if_any(WHAT)
     if len(sheet.rows) > MAX_ROWS:
         raise ServiceError(f"Tệp có {len(sheet.rows)} dòng, vượt quá {MAX_ROWS} dòng cho một lần nhập.")
@@ -186,13 +206,9 @@ def _sniff(name: str, data: bytes) -> None:
         raise ServiceError(f"Không đọc được tệp «{name}»: chỉ nhận bảng tính .xlsx hoặc .csv.")
 
 
-def _header_index(table: list[list[str]]) -> int | None:
-    """The first row (within the first 20) that holds the `Mã đơn vị` header: title rows above it are ignored."""
-    for i, row in enumerate(table[:20]):
-        names = {_HEADER_NAMES.get(normalise(cell)) for cell in row}
-        if REQUIRED["code"] in names:
-            return i
-    return None
+def _has_header(table: list[list[str]]) -> bool:
+    index = LAYOUT.header_row(table)
+    return index is not None and not LAYOUT.missing({LAYOUT.key(cell) for cell in table[index]})
 
 
 def _pick_table(tables: dict[str, list[list[str]]]) -> list[list[str]]:
@@ -201,35 +217,36 @@ def _pick_table(tables: dict[str, list[list[str]]]) -> list[list[str]]:
         if normalise(title) in ("donvi", "danhsachdonvi"):
             return table
     for table in tables.values():
-        if _header_index(table) is not None:
+        if _has_header(table):
             return table
     return next(iter(tables.values()), [])
 
 
-def _align_header(table: list[list[str]]) -> list[list[str]]:
-    """Blank the title rows above the header (keeping row numbers as Excel shows them) and write every known
-    header alias as the canonical header."""
-    index = _header_index(table)
-    if index is None:
-        return table
-    header = [_HEADER_NAMES.get(normalise(cell), cell) for cell in table[index]]
-    return [[] for _ in range(index)] + [header] + table[index + 1 :]
+def _text(value: str) -> str:
+    """A name as typed, in Unicode NFC (a name typed on a Mac arrives decomposed), without stray spaces."""
+    return " ".join(unicodedata.normalize("NFC", value or "").split())
 
 
 def _parse(sheet_rows, col: _Columns, problems: Problems) -> list[_Row]:
     rows: list[_Row] = []
     seen: dict[str, int] = {}
+    folded: dict[str, tuple[str, int]] = {}  # code in lower case → (as first written, its line)
     for line, v in sheet_rows:
         ok = True
-        code, name = " ".join(v["code"].split()), " ".join(v["name"].split())
+        code, name = read_code(v["code"]), _text(v["name"])
         if not code:
             problems.add(line, col["code"], "thiếu mã đơn vị")
             ok = False
         elif code in seen:
             problems.add(line, col["code"], f"mã «{code}» trùng với dòng {seen[code]}")
             ok = False
+        elif code.casefold() in folded:
+            other, other_line = folded[code.casefold()]
+            problems.add(line, col["code"], _case_only(code, f"mã «{other}» ở dòng {other_line}"))
+            ok = False
         else:
             seen[code] = line
+            folded[code.casefold()] = (code, line)
         if len(code) > 32:
             problems.add(line, col["code"], f"mã «{code}» dài quá 32 ký tự")
             ok = False
@@ -239,12 +256,19 @@ def _parse(sheet_rows, col: _Columns, problems: Problems) -> list[_Row]:
         elif len(name) > 200:
             problems.add(line, col["name"], "tên đơn vị dài quá 200 ký tự")
             ok = False
-        kind = KINDS.get(normalise(v["kind"]))
+        kinds = KINDS.find(v["kind"])
+        kind = kinds[0] if len(kinds) == 1 else None
         if not v["kind"].strip():
             problems.add(line, col["kind"], f"thiếu loại đơn vị (chọn một trong: {ALLOWED_KINDS})")
-        elif kind is None:
+        elif not kinds:
             problems.add(line, col["kind"], f"loại «{v['kind']}» không hợp lệ (chọn một trong: {ALLOWED_KINDS})")
-        group = " ".join(v["group"].split())
+        elif kind is None:
+            problems.add(
+                line,
+                col["kind"],
+                f"loại «{v['kind']}» có thể là {' hoặc '.join(k.label for k in kinds)}: ghi rõ tên loại",
+            )
+        group = _text(v["group"])
         if len(group) > 120:
             problems.add(line, col["group"], "tên khối dài quá 120 ký tự")
             ok = False
@@ -254,15 +278,15 @@ def _parse(sheet_rows, col: _Columns, problems: Problems) -> list[_Row]:
             dates[key] = None
             if text:
                 try:
-                    dates[key] = parse_vn_date(text)
-                except ValueError:
-                    problems.add(line, col[key], f"«{text}» không phải ngày hợp lệ (dd/mm/yyyy)")
+                    dates[key] = read_date(text)
+                except ValueError as err:
+                    problems.add(line, col[key], str(err))
                     ok = False
         if dates["valid_from"] and dates["valid_to"] and dates["valid_to"] < dates["valid_from"]:
             problems.add(line, col["valid_to"], "ngày hết hiệu lực trước ngày hiệu lực")
         predecessors = []
-        for p in v.get("predecessors", "").replace(";", ",").split(","):
-            p = p.strip()
+        for p in re.split(r"[,;\n]", v.get("predecessors", "")):
+            p = read_code(p)
             if p and p not in predecessors:
                 predecessors.append(p)
         if ok and kind is not None:
@@ -272,7 +296,7 @@ def _parse(sheet_rows, col: _Columns, problems: Problems) -> list[_Row]:
                     code,
                     name,
                     kind,
-                    v["parent"].strip(),
+                    read_code(v["parent"]),
                     group,
                     dates["valid_from"],
                     dates["valid_to"],
@@ -299,6 +323,13 @@ def _check(rows: list[_Row], existing: dict[str, Unit], col: _Columns, problems:
     # tries to take over a unit outside the administrator's subtree).
     visible = (set(existing) | set(by_code)) - outside
     bad_parent: set[str] = set()  # rows whose parent cell already has a problem
+    known = {code.casefold(): code for code in existing}
+    for r in rows:
+        other = known.get(r.code.casefold())
+        if r.code not in existing and other is not None:
+            problems.add(r.line, col["code"], _case_only(r.code, f"mã «{other}» đã có trong hệ thống"))
+            bad_parent.add(r.code)
+    _resolve_capitals(rows, visible)
 
     for r in rows:
         where = (r.line, col["parent"])
@@ -376,6 +407,29 @@ def _check(rows: list[_Row], existing: dict[str, Unit], col: _Columns, problems:
                     col["parent"],
                     f"đơn vị phải thuộc «{root.name}» (mã «{root.code}»), phạm vi quản lý của bạn",
                 )
+
+
+def _case_only(code: str, other: str) -> str:
+    return (
+        f"mã «{code}» chỉ khác {other} ở chữ hoa, chữ thường: nếu là cùng một đơn vị hãy ghi đúng mã đó, nếu là đơn "
+        "vị khác hãy đặt mã khác hẳn"
+    )
+
+
+def _resolve_capitals(rows: list[_Row], visible: set[str]) -> None:
+    """A parent or predecessor written in other capitals («bt» for «BT») is the one unit it can mean; one that two
+    units could mean, or none, is left as written and named as unknown."""
+    folded: dict[str, list[str]] = {}
+    for code in visible:
+        folded.setdefault(code.casefold(), []).append(code)
+
+    def resolve(code: str) -> str:
+        same = folded.get(code.casefold(), [])
+        return same[0] if code and code not in visible and len(same) == 1 else code
+
+    for r in rows:
+        r.parent = resolve(r.parent)
+        r.predecessors = list(dict.fromkeys(resolve(p) for p in r.predecessors))
 
 
 def _check_kinds(r: _Row, parent_kind: UnitKind | None, where, problems: Problems) -> bool:

@@ -257,7 +257,7 @@ def test_every_bad_row_is_listed_at_once(world, runner, tmp_path):
         path,
         "Dòng 2, cột «Mã đơn vị»: thiếu mã đơn vị",
         "Dòng 3, cột «Loại»: loại «làng» không hợp lệ",
-        "Dòng 4, cột «Ngày hiệu lực»: «31/02/2024» không phải ngày hợp lệ (dd/mm/yyyy)",
+        "Dòng 4, cột «Ngày hiệu lực»: «31/02/2024» không phải ngày có thật: tháng 2 năm 2024 có 29 ngày",
         "Dòng 5, cột «Khối»: đơn vị được đánh giá phải thuộc một khối",
         "Dòng 6, cột «Mã đơn vị cấp trên»: cấp trên của xã phải là huyện hoặc tỉnh («A» là xã)",
         "Dòng 7, cột «Mã đơn vị tiền thân»: không có đơn vị tiền thân mã «KHONG-CO»",
