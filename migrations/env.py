@@ -8,9 +8,10 @@ from flask import current_app
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# Interpret the config file for Python logging, unless the caller asked for quiet migrations (`-x log=quiet`, as
+# `dvcq demo` does: it says what happened in one Vietnamese line instead of Alembic's English INFO lines).
+if context.get_x_argument(as_dictionary=True).get("log") != "quiet":
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 

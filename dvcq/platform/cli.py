@@ -15,6 +15,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
+from werkzeug.serving import WSGIRequestHandler
 
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
@@ -128,8 +129,9 @@ def _scope_for(
 @click.option("--serve", is_flag=True, help="Chạy máy chủ thử nghiệm sau khi tạo dữ liệu.")
 @click.option("--port", type=int, default=None, envvar="PORT", help="Cổng (mặc định 5000, hoặc biến PORT).")
 @click.option("--host", default="127.0.0.1")
+@click.option("--verbose", is_flag=True, help="Hiện nhật ký chi tiết của bước nâng cấp cơ sở dữ liệu (Alembic).")
 @with_appcontext
-def demo_command(serve: bool, port: int | None, host: str):
+def demo_command(serve: bool, port: int | None, host: str, verbose: bool):
     """Tạo/nâng cấp cơ sở dữ liệu và nạp dữ liệu mẫu (chạy lại không thay đổi gì)."""
     from flask_migrate import upgrade
 
@@ -142,7 +144,9 @@ def demo_command(serve: bool, port: int | None, host: str):
             err=True,
         )
         raise SystemExit(1)
-    upgrade(directory=current_app.extensions["migrate"].directory)
+    # Alembic's own log is English and line by line; by default one Vietnamese line says the same (migrations/env.py).
+    upgrade(directory=current_app.extensions["migrate"].directory, x_arg=None if verbose else ["log=quiet"])
+    click.echo("Cơ sở dữ liệu đã được nâng cấp lên phiên bản mới nhất.")
     with scoped(SYSTEM):
         logins = demo.seed()
     click.echo("Dữ liệu mẫu đã sẵn sàng: Huyện Ba Tơ (Quảng Ngãi) và 19 xã.")
@@ -150,12 +154,32 @@ def demo_command(serve: bool, port: int | None, host: str):
     for login, role, unit in logins:
         click.echo(f"  {login:<22} {role:<28} {unit}")
     if serve:
-        port = port or 5000
-        click.echo(f"Mở http://{host}:{port} trong trình duyệt. Nhấn Ctrl+C để dừng.")
-        from dvcq.platform.schedule import start_demo_ticker
+        _serve(current_app._get_current_object(), host, port or 5000)
 
-        start_demo_ticker(current_app._get_current_object())
-        current_app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+
+class PlainRequestLog(WSGIRequestHandler):
+    """werkzeug's request log line without the terminal colour codes it adds by status (they show as raw escapes in a
+    file, a CI log or a Windows console)."""
+
+    def log_request(self, code="-", size="-") -> None:
+        self.log("info", '"%s" %s %s', self.requestline.translate(self._control_char_table), code, size)
+
+
+def _serve(app, host: str, port: int) -> None:
+    """The demo's web server: werkzeug's, without its English banner and with a plain request log."""
+    from werkzeug.serving import make_server
+
+    from dvcq.platform.schedule import start_demo_ticker
+
+    server = make_server(host, port, app, threaded=True, request_handler=PlainRequestLog)
+    start_demo_ticker(app)
+    click.echo(f"Mở http://{host}:{port} trong trình duyệt. Nhấn Ctrl+C để dừng.")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("Đã dừng máy chủ thử nghiệm.")
+    finally:
+        server.server_close()
 
 
 @dvcq.group("audit")

@@ -1,6 +1,5 @@
 """The Flask extensions, created unbound here and bound in the app factory with init_app."""
 
-from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -33,9 +32,9 @@ babel = Babel()
 
 
 def _locale():
-    from flask import session
-
-    return session.get("lang") or request.accept_languages.best_match(["vi", "en"]) or "vi"
+    # Vietnamese only: there is no other catalogue, and a page half in one language and half in another is worse
+    # than a page in Vietnamese. A language switch comes back when every page has its translation.
+    return "vi"
 
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
