@@ -1,13 +1,15 @@
-"""plotly.js served by us, never from a CDN: the file that the installed plotly package ships, under a URL that
+"""plotly.js served by us, never from a CDN: the partial bundle vendored in static/vendor/ (plotly.js's published
+"cartesian" bundle, which holds every trace type the charts use — see static/vendor/README.md), under a URL that
 names its version, cached by browsers for a year and gzip-compressed once per process.
 
-The URL changes when plotly is upgraded, so `immutable` is safe: a new version is a new URL.
+The URL changes when the bundle is updated, so `immutable` is safe: a new version is a new URL.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 import threading
 from dataclasses import dataclass
 from functools import cache
@@ -18,6 +20,8 @@ from flask import Blueprint, abort, make_response, request, url_for
 bp = Blueprint("vendor", __name__)
 
 LONG_CACHE = "public, max-age=31536000, immutable"
+BUNDLE = "plotly-cartesian.min.js"  # in dvcq/insights/static/vendor/, with its LICENSE and README
+KIND = "cartesian"  # which of plotly.js's partial bundles: part of the URL, with the version
 
 
 @dataclass(frozen=True)
@@ -27,12 +31,18 @@ class Asset:
     etag: str
 
 
+def bundle_bytes() -> bytes:
+    return resources.files("dvcq.insights").joinpath("static", "vendor", BUNDLE).read_bytes()
+
+
 @cache
 def plotly_version() -> str:
-    """The version of plotly.js that the installed plotly package ships (not the Python package's version)."""
-    from plotly.offline import get_plotlyjs_version
-
-    return get_plotlyjs_version()
+    """The plotly.js version of the vendored bundle, as its header announces it ("plotly.js (cartesian - minified)
+    v4.1.1"); a test checks that it is the version the installed plotly package builds figures for."""
+    match = re.search(rb"plotly\.js \([^)]*\) v(\d+\.\d+\.\d+\S*)", bundle_bytes()[:400])
+    if match is None:
+        raise RuntimeError(f"static/vendor/{BUNDLE} does not announce its version in its header")
+    return match.group(1).decode()
 
 
 _lock = threading.Lock()
@@ -40,12 +50,12 @@ _asset: Asset | None = None
 
 
 def plotly_asset() -> Asset:
-    """Read plotly.min.js from the installed package and compress it, once (about 4.8 MB → 1.5 MB)."""
+    """Read the bundle and compress it, once (about 1.5 MB → 0.5 MB)."""
     global _asset
     if _asset is None:
         with _lock:
             if _asset is None:
-                raw = resources.files("plotly").joinpath("package_data", "plotly.min.js").read_bytes()
+                raw = bundle_bytes()
                 _asset = Asset(
                     raw=raw,
                     gzipped=gzip.compress(raw, compresslevel=6, mtime=0),
@@ -55,12 +65,13 @@ def plotly_asset() -> Asset:
 
 
 def plotly_url() -> str:
-    return url_for("vendor.plotly_js", version=plotly_version())
+    """/static-vendor/plotly-cartesian-4.1.1.min.js: another bundle or another version is another URL."""
+    return url_for("vendor.plotly_js", version=f"{KIND}-{plotly_version()}")
 
 
 @bp.route("/static-vendor/plotly-<version>.min.js")
 def plotly_js(version: str):
-    if version != plotly_version():
+    if version != f"{KIND}-{plotly_version()}":
         abort(404)
     asset = plotly_asset()
     gzip_ok = "gzip" in request.accept_encodings
