@@ -13,7 +13,7 @@ from dvcq.plans.models import ImprovementPlan, Period, PlanStatus, PlanTask, Pro
 from dvcq.plans.services import STALE, Invalid, _check_version, _commit, _own_unit, _secretariat, get_plan, users_of
 from dvcq.platform import audit, clock
 from dvcq.platform.auth.models import Role
-from dvcq.platform.errors import Conflict, NotFound, ServiceError
+from dvcq.platform.errors import MESSAGES, Conflict, NotFound, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import VN, vn_date
 from dvcq.platform.notifications import notify
@@ -180,8 +180,8 @@ def _decide(actor, plan_id: int, period: Period, version) -> tuple[ImprovementPl
     require(actor, Role.SECRETARIAT)
     plan = get_plan(plan_id)
     report = report_of(plan, period)
-    if report is None:
-        raise NotFound("Không tìm thấy báo cáo.")
+    if report is None:  # answered exactly as a plan that is not there
+        raise NotFound(MESSAGES[404][1])
     _check_version(report, version)
     if report.status != ReportStatus.SUBMITTED:
         raise Conflict(f"Báo cáo đang ở trạng thái «{report.status.label}», chỉ tiếp nhận hoặc trả lại báo cáo đã gửi.")
