@@ -144,16 +144,27 @@ def _refused(err: ServiceError, form_name: str) -> Typed:
 def index():
     if current_user.role in AUTHORITY_STAFF:
         return redirect(url_for("plans.follow_up"))
+    return _index()
+
+
+def _index(refused: str = "", status: int = 200):
     plans = services.plans_of_unit(current_user.unit_id)
     campaign = services.latest_published(current_user.unit.authority_id)
     can_draft = campaign is not None and all(p.year != campaign.year + 1 for p in plans)
-    return render_template("plans/index.html", plans=plans, campaign=campaign, can_draft=can_draft)
+    page = render_template("plans/index.html", plans=plans, campaign=campaign, can_draft=can_draft, refused=refused)
+    return page, status
 
 
 @bp.route("/lap", methods=["POST"])
 @roles_required(*UNIT_STAFF)
 def draft():
-    plan = editing.draft_plan(current_user, current_user.unit_id)
+    try:
+        plan = editing.draft_plan(current_user, current_user.unit_id)
+    except ServiceError as err:
+        db.session.rollback()
+        if err.status in (403, 404):
+            raise
+        return _index(err.message, err.status)
     flash(
         f"Đã lập dự thảo kế hoạch năm {plan.year} từ kết quả năm {plan.year - 1}. "
         "Hãy rà soát chỉ tiêu và từng nhiệm vụ.",

@@ -170,6 +170,7 @@ def test_an_officer_may_not_acknowledge_and_a_unit_may_not_draft_before_any_publ
     response = officer.post("/ke-hoach/lap")
     assert response.status_code == 400
     assert "Chưa có kết quả đánh giá nào được công bố" in response.get_data(as_text=True)
+    assert "Yêu cầu không hợp lệ" not in response.get_data(as_text=True)  # the plans page, saying why
     assert officer.post("/ke-hoach/1/tiep-nhan", {"version": "1"}).status_code == 403
     assert officer.get("/ke-hoach/theo-doi").status_code == 403
 
