@@ -21,12 +21,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from dvcq.platform.extensions import db
+from dvcq.platform.formatting import points
 from dvcq.platform.tenancy import AuthorityScoped, TenantScoped
 from dvcq.platform.types import Points
 
@@ -102,6 +104,11 @@ class CriteriaVersion(AuthorityScoped, db.Model):
     @property
     def frozen(self) -> bool:
         return self.status == VersionStatus.IN_USE
+
+    @property
+    def caption(self) -> str:
+        """How the results, the decision's annex and the exports name the set a group was scored on."""
+        return f"{self.name}, tối đa {points(self.max_total)} điểm"
 
 
 class CriteriaNode(db.Model):
@@ -226,6 +233,11 @@ class Campaign(AuthorityScoped, db.Model):
         return next((c.version_id for c in self.criteria if c.group_id == group_id), None)
 
     @property
+    def captions(self) -> dict[str, str]:
+        """{group name: "its set, tối đa N điểm"}: how results, annex and exports name each group's set."""
+        return {c.group.name: c.criteria_version.caption for c in self.criteria_sets}
+
+    @property
     def versions(self) -> list[CriteriaVersion]:
         """Each version the campaign uses once, in the order of the first group that uses it."""
         seen: dict[int, CriteriaVersion] = {}
@@ -288,6 +300,8 @@ class Assessment(TenantScoped, db.Model):
     self_deadline: Mapped[datetime | None] = mapped_column(DateTime)  # this unit's extension, if any
     self_deadline_reason: Mapped[str] = mapped_column(Text, default="")
     explanation_deadline: Mapped[datetime | None] = mapped_column(DateTime)
+    # The unit's leader ended its explanation round before the deadline (all sent, or nothing to contest).
+    explanation_closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     released_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -384,6 +398,8 @@ class EvidenceLink(TenantScoped, db.Model):
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     added_at: Mapped[datetime] = mapped_column(DateTime)
     stage: Mapped[str] = mapped_column(String(20), default="self")  # "self" or "explanation"
+    # The explanation this file supports (stage "explanation"); the authority sees it once the explanation is sent.
+    explanation_id: Mapped[int | None] = mapped_column(ForeignKey("explanations.id"), index=True)
 
     item: Mapped[ItemScore] = relationship(back_populates="evidence_links")
     evidence: Mapped[Evidence] = relationship(back_populates="links")
@@ -410,7 +426,8 @@ class AppraisalAssignment(AuthorityScoped, db.Model):
 
 class Explanation(TenantScoped, db.Model):
     """The unit contests one item of its preliminary result (giải trình); the appraiser answers with a final score
-    and a rationale. Each side sees when the other has read it."""
+    and a rationale. Each side sees when the other has read it. The officer may draft it (`draft`: the authority does
+    not see it); the unit leader sends it (`created_at` is then when it was sent)."""
 
     __tablename__ = "explanations"
     __table_args__ = (UniqueConstraint("item_id", "round"),)
@@ -422,6 +439,8 @@ class Explanation(TenantScoped, db.Model):
     requested_score: Mapped[Decimal | None] = mapped_column(Points)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    draft: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     read_by_authority_at: Mapped[datetime | None] = mapped_column(DateTime)
     answer: Mapped[str] = mapped_column(Text, default="")
     answered_score: Mapped[Decimal | None] = mapped_column(Points)
@@ -431,6 +450,9 @@ class Explanation(TenantScoped, db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     item: Mapped[ItemScore] = relationship()
+    attachments: Mapped[list[EvidenceLink]] = relationship(order_by="EvidenceLink.id", viewonly=True)
+    author = relationship("User", foreign_keys="Explanation.created_by_id", viewonly=True)
+    sender = relationship("User", foreign_keys="Explanation.sent_by_id", viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -486,11 +508,22 @@ class Decision(AuthorityScoped, db.Model):
     issuer_parent: Mapped[str] = mapped_column(String(200), default="")  # "UBND TỈNH QUẢNG NGÃI" (may be empty)
     issuer: Mapped[str] = mapped_column(String(200), default="")  # "ỦY BAN NHÂN DÂN HUYỆN BA TƠ"
     summary: Mapped[str] = mapped_column(Text, default="")
-    legal_bases: Mapped[str] = mapped_column(Text, default="")  # one basis per line
+    legal_bases: Mapped[str] = mapped_column(Text, default="")  # further bases, one a line, as printed ("Căn cứ …")
     articles: Mapped[str] = mapped_column(Text, default="")  # JSON list of article texts (Điều 1–3)
     signer_authority: Mapped[str] = mapped_column(String(120), default="TM. ỦY BAN NHÂN DÂN")
     signer_title: Mapped[str] = mapped_column(String(120), default="CHỦ TỊCH")
     signer_name: Mapped[str] = mapped_column(String(120), default="")
+    # How the committee decides (signing.SignerMode): the authority line, signature block and annex follow from it.
+    signer_mode: Mapped[str] = mapped_column(String(20), default="committee", server_default="committee")
+    # The bases the authority cites every year, without the verb the document adds: the province's DVCQ regulation
+    # and the authority's own guidance ("Căn cứ …"), party documents one a line ("Thực hiện …"), and the proposal
+    # ("Theo đề nghị của {proposal_by} tại Tờ trình số {proposal_number} ngày {proposal_date}").
+    regulation: Mapped[str] = mapped_column(Text, default="", server_default="")
+    guidance: Mapped[str] = mapped_column(Text, default="", server_default="")
+    party_bases: Mapped[str] = mapped_column(Text, default="", server_default="")
+    proposal_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    proposal_number: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    proposal_date: Mapped[date | None] = mapped_column(Date)
     recipients: Mapped[str] = mapped_column(Text, default="")  # one recipient per line
     amends_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
     amendment_reason: Mapped[str] = mapped_column(Text, default="")

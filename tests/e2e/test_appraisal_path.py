@@ -203,16 +203,15 @@ def test_submit_appraise_release_contest_answer_and_close(page, world, traffic):
     expect(page.locator("h1")).to_have_text("Thẩm định: Xã An Bình")
     expect(page.locator("[data-testid=progress]")).to_have_text("0/7")
     _check_the_viewer(page, page.url, traffic)
-    for code, (score, reasons, note) in APPRAISED.items():
+    for code, (score, reasons, note) in APPRAISED.items():  # each saved in place, the page not reloaded
         card = _item_card(page, ids[code])
         card.locator("input[name=score]").fill(score)
         for reason in reasons:
             card.locator(f"input[name=reasons][value={reason}]").check()
         if note:
             card.locator("textarea[name=note]").fill(note)
-        with page.expect_navigation():
-            card.locator("button[type=submit]").click()
-        expect(page.locator(".flash-success")).to_contain_text(f"Đã lưu điểm thẩm định tiêu chí {code}.")
+        card.locator("button.primary").click()
+        expect(card.locator(".ap-state")).to_contain_text("Đã lưu lúc")
     expect(page.locator("[data-testid=progress]")).to_have_text("7/7")
     expect(_item_card(page, ids["1.1.a"]).locator("input[name=score]")).to_have_value("1,50")
     assert item_of(world.a_id, campaign_id, "1.2").appraised_score == Decimal("3.50")
@@ -233,8 +232,8 @@ def test_submit_appraise_release_contest_answer_and_close(page, world, traffic):
     expect(page.locator("[data-testid=close-from-review]")).to_contain_text("Kết thúc thẩm định")
     logout(page)
 
-    # 5. The commune sees its preliminary result (the bell says so) and contests two items.
-    login(page, world.officer_a)
+    # 5. The commune sees its preliminary result (the bell says so); its leader contests two items.
+    login(page, world.leader_a)
     expect(page.locator("[data-testid=unread]")).to_have_text("1")
     with page.expect_navigation():
         page.click("text=Xem và giải trình")
@@ -243,7 +242,7 @@ def test_submit_appraise_release_contest_answer_and_close(page, world, traffic):
     first = _item_card(page, ids["1.1.a"])
     expect(first).to_contain_text("Lý do trừ điểm: Thiếu tài liệu kiểm chứng; Tài liệu kiểm chứng ngoài thời gian")
     expect(first).to_contain_text("Biên bản kiện toàn ban hành năm trước.")
-    expect(first).to_contain_text("chênh lệch 1,50")
+    expect(first).to_contain_text("chênh lệch −1,50")
     expect(page.locator("[data-testid='appraised-1.2']")).to_have_text("3,50")
     _check_the_viewer(page, page.url, traffic)
     contests = {
@@ -256,7 +255,7 @@ def test_submit_appraise_release_contest_answer_and_close(page, world, traffic):
         card.locator("textarea[name=text]").fill(text)
         card.locator("input[name=requested_score]").fill(asked)
         with page.expect_navigation():
-            card.locator("text=Gửi giải trình").click()
+            card.locator("button[value=send]").click()
         expect(page.locator(".flash-success")).to_contain_text("Đã gửi giải trình tới tổ thẩm định.")
         expect(_item_card(page, ids[code])).to_contain_text("Chưa xem")
     _clear_bell(page)
@@ -282,8 +281,9 @@ def test_submit_appraise_release_contest_answer_and_close(page, world, traffic):
         expect(page.locator(".flash-success")).to_contain_text("Đã trả lời giải trình và chốt điểm tiêu chí.")
     logout(page)
 
-    # 7. The commune sees the answers (two on the bell), and that the appraisers read its explanations.
-    login(page, world.officer_a)
+    # 7. The commune sees the answers (two on the bell), and that the appraisers read its explanations; its leader
+    # ends the unit's round, so the secretariat need not wait for the deadline.
+    login(page, world.leader_a)
     expect(page.locator("[data-testid=unread]")).to_have_text("2")
     page.goto(f"/giai-trinh/{assessment_id}")
     first = _item_card(page, ids["1.1.a"])
@@ -293,6 +293,9 @@ def test_submit_appraise_release_contest_answer_and_close(page, world, traffic):
     second = _item_card(page, ids["1.2"])
     expect(second).to_contain_text("Tổ thẩm định đã xem")
     expect(second).to_contain_text("giữ điểm. — điểm cuối cùng 3,50")
+    with page.expect_navigation():
+        page.locator("[data-testid=finish-round] button").click()
+    expect(page.locator(".flash-success")).to_contain_text("Đã kết thúc giải trình của đơn vị.")
     logout(page)
 
     # 8. The appraiser sees the unit has read the answer; the secretariat closes the appraisal: final review.

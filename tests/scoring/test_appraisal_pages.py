@@ -71,16 +71,19 @@ def test_a_refused_score_shows_the_vietnamese_reason_and_saves_nothing(world, ca
         assert db.session.get(ItemScore, item_id).appraised_score is None
 
 
-def test_an_appraiser_opening_a_unit_not_assigned_gets_403(world, camp, browser):
+def test_an_appraiser_opening_a_unit_not_assigned_gets_404_like_a_missing_dossier(world, camp, browser):
+    """Who is assigned to what is not told by a 403 where a missing dossier answers 404 (issue 14, item 4)."""
     browser.login(world.appraiser2)
-    assert browser.get(f"/tham-dinh/ho-so/{camp.assessment_ids['a']}").status_code == 403
+    foreign = browser.get(f"/tham-dinh/ho-so/{camp.assessment_ids['a']}")
+    missing = browser.get("/tham-dinh/ho-so/999999")
+    assert foreign.status_code == missing.status_code == 404 and foreign.data == missing.data
     item_id = camp.item_ids[("a", "1.1")]
     assert (
         browser.post(
             f"/tham-dinh/ho-so/{camp.assessment_ids['a']}/tieu-chi/{item_id}",
             {"version": _version(item_id), "score": "2"},
         ).status_code
-        == 403
+        == 404
     )
 
 
@@ -109,7 +112,7 @@ def test_the_unit_sees_its_result_only_after_release_and_404_before(world, camp,
     page = unit.get(f"/giai-trinh/{camp.assessment_ids['a']}").get_data(as_text=True)
     assert 'data-testid="appraised-1.1">1,50' in page
     assert "Thực hiện chưa đầy đủ, chưa kịp thời" in page
-    assert "chênh lệch 0,50" in page
+    assert "chênh lệch −0,50" in page  # appraised minus self: 0,50 lost
 
 
 def test_commune_b_cannot_see_commune_a_result_even_after_release(world, camp, make_browser):
@@ -146,7 +149,7 @@ def test_the_unit_contests_and_the_appraiser_answers_through_the_pages(world, ca
     item_id = camp.item_ids[("a", "2.1")]
     unit.post(
         f"/giai-trinh/{camp.assessment_ids['a']}/tieu-chi/{item_id}",
-        {"text": "Xã đã có Báo cáo số 15/BC-UBND ngày 10/12/2026, đề nghị xem xét lại."},
+        {"text": "Xã đã có Báo cáo số 15/BC-UBND ngày 10/12/2026, đề nghị xem xét lại.", "action": "send"},
     )
     with scoped(SYSTEM):
         explanation = db.session.execute(select(Explanation)).scalar_one()

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from dvcq.platform.auth.models import User
-from dvcq.platform.errors import Conflict, Forbidden, NotFound, ServiceError
+from dvcq.platform.errors import Conflict, NotFound, ServiceError
 from dvcq.platform.extensions import db
+from dvcq.platform.formatting import vn_datetime
 from dvcq.platform.notifications import Notification
 from dvcq.platform.tenancy import Scope, scoped
 from dvcq.scoring.appraisal import explanations, services
@@ -59,10 +60,10 @@ def test_an_assigned_appraiser_scores_with_reasons_and_the_unit_becomes_appraise
     assert services.progress(camp.id)[assessment.id] == (4, 4)
 
 
-def test_an_unassigned_appraiser_is_refused_403(authority, camp):
+def test_an_unassigned_appraiser_is_refused_as_if_the_item_were_missing(authority, camp):
     services.assign(_user("thuongtruc"), camp.id, _user("thamdinh").id, authority.a_id, None)
     item = _item(camp.item_ids[("b", "1.1")])
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         services.save_appraisal(_user("thamdinh"), item.id, item.version, "2", [], "")
     assert _item(item.id).appraised_score is None
 
@@ -73,7 +74,7 @@ def test_an_area_assignment_covers_only_that_area(authority, camp):
     ok = _item(camp.item_ids[("b", "2.2")])
     services.save_appraisal(appraiser, ok.id, ok.version, "0.75", [], "")
     other_area = _item(camp.item_ids[("b", "1.1")])
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         services.save_appraisal(appraiser, other_area.id, other_area.version, "2", [], "")
 
 
@@ -159,7 +160,7 @@ def test_the_unit_contests_and_the_appraiser_answers_with_a_final_score(world, c
     _released(world, camp)
     item_id = camp.item_ids[("a", "2.1")]
     with scoped(Scope(world.district_id, world.a_id)):
-        explanation = explanations.contest(_user("canbo.a"), item_id, "Xã đã có báo cáo số 12/BC-UBND, xin xem lại.")
+        explanation = explanations.contest(_user("lanhdao.a"), item_id, "Xã đã có báo cáo số 12/BC-UBND, xin xem lại.")
         explanation_id = explanation.id
     with scoped(Scope(world.district_id)):
         explanation = db.session.get(Explanation, explanation_id)
@@ -176,7 +177,7 @@ def test_an_explanation_after_the_deadline_is_refused(world):
     camp = build_campaign(world, explanation_deadline=datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=1))
     _released(world, camp)
     with scoped(Scope(world.district_id, world.a_id)), pytest.raises(Conflict, match="hết hạn giải trình"):
-        explanations.contest(_user("canbo.a"), camp.item_ids[("a", "2.1")], "Xin xem xét lại nội dung này.")
+        explanations.contest(_user("lanhdao.a"), camp.item_ids[("a", "2.1")], "Xin xem xét lại nội dung này.")
     with scoped(Scope(world.district_id)):
         assert db.session.execute(select(Explanation)).first() is None
 
@@ -184,12 +185,12 @@ def test_an_explanation_after_the_deadline_is_refused(world):
 def test_another_unit_cannot_contest_an_item_it_does_not_own(world, camp):
     _released(world, camp)
     with scoped(Scope(world.district_id, world.b_id)), pytest.raises(NotFound):
-        explanations.contest(_user("canbo.b"), camp.item_ids[("a", "2.1")], "Xin xem xét lại nội dung này.")
+        explanations.contest(_user("lanhdao.b"), camp.item_ids[("a", "2.1")], "Xin xem xét lại nội dung này.")
 
 
 def test_a_unit_cannot_contest_before_release(world, camp):
     with scoped(Scope(world.district_id, world.a_id)), pytest.raises(Conflict, match="sau khi có kết quả"):
-        explanations.contest(_user("canbo.a"), camp.item_ids[("a", "2.1")], "Xin xem xét lại nội dung này.")
+        explanations.contest(_user("lanhdao.a"), camp.item_ids[("a", "2.1")], "Xin xem xét lại nội dung này.")
 
 
 def test_closing_appraisal_lists_what_is_missing_then_fixes_final_scores(world, camp):
@@ -206,7 +207,17 @@ def test_closing_appraisal_lists_what_is_missing_then_fixes_final_scores(world, 
         b = db.session.get(Assessment, camp.assessment_ids["b"])
         services.release(secretariat, b.id, b.version)
         campaign = db.session.get(Campaign, camp.id)
-        services.close_appraisal(secretariat, camp.id, campaign.version)
+        with pytest.raises(Conflict) as refused:  # both units are still inside their explanation window
+            services.close_appraisal(secretariat, camp.id, campaign.version)
+        deadline = vn_datetime(campaign.explanation_deadline)
+        assert refused.value.problems == [
+            f"Còn 2 đơn vị đang trong hạn giải trình: Xã An Bình (hạn {deadline}), Xã Bình Đông (hạn {deadline}). "
+            "Chỉ kết thúc trước hạn khi mọi đơn vị đã kết thúc giải trình."
+        ]
+        db.session.rollback()
+        campaign = db.session.get(Campaign, camp.id)
+        after_deadline = campaign.explanation_deadline + timedelta(seconds=1)
+        services.close_appraisal(secretariat, camp.id, campaign.version, now=after_deadline)
         assert db.session.get(Campaign, camp.id).status == CampaignStatus.FINAL_REVIEW
         finals = db.session.execute(select(ItemScore.final_score, ItemScore.appraised_score)).all()
         assert all(final == appraised for final, appraised in finals)

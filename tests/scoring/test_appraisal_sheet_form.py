@@ -21,7 +21,7 @@ def _user(login):
 
 
 def _form(page: str, item_id: int) -> str:
-    return re.search(rf'<article class="item card" id="item-{item_id}">.*?</article>', page, re.S).group(0)
+    return re.search(rf'<article class="ap-item card" id="item-{item_id}".*?</article>', page, re.S).group(0)
 
 
 def test_each_item_posts_to_its_own_url_with_its_reasons_checked_and_locks_after_release(world, browser):
@@ -36,8 +36,8 @@ def test_each_item_posts_to_its_own_url_with_its_reasons_checked_and_locks_after
     browser.login(world.appraiser)
     page = browser.get(f"/tham-dinh/ho-so/{assessment_id}").get_data(as_text=True)
     one, two = _form(page, first), _form(page, second)
-    assert f'action="/tham-dinh/ho-so/{assessment_id}/tieu-chi/{first}"' in one
-    assert f'action="/tham-dinh/ho-so/{assessment_id}/tieu-chi/{second}"' in two
+    assert f'action="/tham-dinh/ho-so/{assessment_id}/tieu-chi/{first}#item-{first}"' in one
+    assert f'action="/tham-dinh/ho-so/{assessment_id}/tieu-chi/{second}#item-{second}"' in two
     assert re.findall(r'value="(\w+)" checked', one) == ["chua_day_du", "khac"]
     assert "checked" not in two and "disabled" not in one + two
     token = re.search(r'name="csrf_token" value="([^"]+)"', two).group(1)
@@ -103,7 +103,7 @@ def _area_id(camp, code: str) -> int:
     from dvcq.scoring.models import Campaign, CriteriaNode
 
     with scoped(SYSTEM):
-        version_id = db.session.get(Campaign, camp.id).criteria_version_id
+        version_id = db.session.get(Campaign, camp.id).versions[0].id
         return db.session.execute(
             select(CriteriaNode.id).where(
                 CriteriaNode.version_id == version_id, CriteriaNode.code == code, CriteriaNode.parent_id.is_(None)

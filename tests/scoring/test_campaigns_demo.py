@@ -15,7 +15,15 @@ from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, scoped
 from dvcq.scoring.campaigns import overview, services
 from dvcq.scoring.campaigns.demo import seed_campaign_2026
-from dvcq.scoring.models import Assessment, AssessmentStatus, Campaign, CampaignStatus, EvidenceLink, ItemScore
+from dvcq.scoring.models import (
+    AppraisalAssignment,
+    Assessment,
+    AssessmentStatus,
+    Campaign,
+    CampaignStatus,
+    EvidenceLink,
+    ItemScore,
+)
 from dvcq.scoring.selfassessment import services as selfassessment
 from dvcq.tenants import demo as tenants_demo
 from dvcq.tenants.models import Unit
@@ -45,7 +53,9 @@ def test_the_demo_opens_2026_for_every_unit_with_half_the_communes_under_way(app
             select(Campaign).where(Campaign.authority_id == district.id, Campaign.year == 2026)
         ).scalar_one()
         assert campaign.status == CampaignStatus.SELF_ASSESSMENT
-        assert campaign.criteria_version.is_sample
+        sets = {c.group.name: c.criteria_version for c in campaign.criteria}
+        assert all(v.is_sample for v in sets.values()) and sets["Khối xã"].max_total == 100
+        assert sets["Khối cơ quan"].max_total == 90  # the agencies on their own set
         today = services.vn_day(clock.now())
         assert campaign.self_assessment_deadline == services.end_of_day(today + timedelta(days=21))
         rows = services.participants(campaign)
@@ -53,8 +63,13 @@ def test_the_demo_opens_2026_for_every_unit_with_half_the_communes_under_way(app
         scored = overview.scored_counts(campaign.id)
         started = [a for a in rows if scored.get(a.id)]
         assert 9 <= len(started) <= 10 and all(a.unit.kind.value != "co_quan" for a in started)
-        submitted = [a for a in rows if a.status == AssessmentStatus.SUBMITTED]
+        submitted = [a for a in rows if a.status != AssessmentStatus.DRAFT]
         assert len(submitted) == 3
+        # rolling appraisal: one appraised, one under way, one waiting — while the campaign is in self-assessment
+        assert sorted(a.status for a in submitted) == sorted(
+            [AssessmentStatus.APPRAISED, AssessmentStatus.APPRAISING, AssessmentStatus.SUBMITTED]
+        )
+        assert db.session.execute(select(func.count(AppraisalAssignment.id))).scalar_one() > 0
         secretariat = db.session.execute(select(User).where(User.login == "thuongtruc")).scalar_one()
         for assessment in submitted:  # submitted through the real check: nothing missing
             assert selfassessment.precheck(secretariat, assessment.id) == []

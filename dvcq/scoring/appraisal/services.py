@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm.exc import StaleDataError
 
 from dvcq.platform import audit, clock
 from dvcq.platform.auth.models import Role, User
-from dvcq.platform.errors import Conflict, Forbidden, NotFound, ServiceError
+from dvcq.platform.errors import MESSAGES, Conflict, NotFound, ServiceError
 from dvcq.platform.extensions import db
+from dvcq.platform.formatting import vn_datetime
 from dvcq.platform.notifications import notify
 from dvcq.platform.permissions import require
 from dvcq.scoring import engine
@@ -27,10 +30,11 @@ from dvcq.scoring.models import (
     Campaign,
     CampaignStatus,
     CriteriaNode,
+    CriteriaVersion,
+    EvidenceLink,
+    Explanation,
     ItemScore,
 )
-
-# Reason codes for a deduction (lý do trừ điểm); the appraiser picks one or more and may add free text.
 from dvcq.tenants.models import Unit
 
 # Reason codes for a deduction (lý do trừ điểm); the appraiser picks one or more and may add free text.
@@ -48,6 +52,19 @@ APPRAISABLE = (
     AssessmentStatus.APPRAISING,
     AssessmentStatus.APPRAISED,
 )
+NOT_SUBMITTED_YET = "Đơn vị chưa nộp hồ sơ tự đánh giá; hồ sơ mở để thẩm định ngay khi đơn vị nộp."
+
+
+def open_for_appraisal(assessment: Assessment) -> bool:
+    """Rolling appraisal: a unit's dossier may be appraised as soon as the unit submits, while other units are still
+    drafting; once the campaign is in appraisal, every dossier may (one never submitted is appraised on what it
+    holds). After release, scores change only through the explanation round."""
+    if assessment.status not in APPRAISABLE:
+        return False
+    stage = assessment.campaign.status
+    if stage == CampaignStatus.SELF_ASSESSMENT:
+        return assessment.status != AssessmentStatus.DRAFT
+    return stage in (CampaignStatus.APPRAISAL, CampaignStatus.EXPLANATION)
 
 
 def area_code(code: str) -> str:
@@ -69,30 +86,35 @@ def _campaign(campaign_id: int) -> Campaign:
     return campaign
 
 
-def assign(actor, campaign_id: int, appraiser_id: int, unit_id: int | None, area_id: int | None):
-    """Assign an appraiser to a unit, an area, or an area of one unit. Never to their own unit."""
-    require(actor, Role.SECRETARIAT, Role.ADMIN)
-    campaign = _campaign(campaign_id)
+def check_assignment(campaign: Campaign, appraiser_id: int | None, unit_id: int | None, area_id: int | None) -> User:
+    """The appraiser, if `appraiser_id` may be assigned this unit (None: every unit) and area (None: every area) of
+    the campaign; ServiceError in Vietnamese otherwise. Never their own unit."""
     if campaign.status == CampaignStatus.PUBLISHED:
         raise Conflict("Kỳ đánh giá đã công bố kết quả; không thể phân công thêm.")
-    appraiser = db.session.get(User, appraiser_id)
+    appraiser = db.session.get(User, appraiser_id) if appraiser_id else None
     if appraiser is None or appraiser.role != Role.APPRAISER or appraiser.unit.authority_id != campaign.authority_id:
         raise ServiceError("Người được phân công phải là thành viên tổ thẩm định của cơ quan đánh giá.")
-    if unit_id is None and area_id is None:
-        raise ServiceError("Hãy chọn đơn vị hoặc lĩnh vực để phân công.")
     if unit_id is not None:
         if unit_id == appraiser.unit_id:
             raise ServiceError("Không phân công thành viên thẩm định đơn vị của chính mình.")
         participating = db.session.execute(
-            select(Assessment.id).where(Assessment.campaign_id == campaign_id, Assessment.unit_id == unit_id)
+            select(Assessment.id).where(Assessment.campaign_id == campaign.id, Assessment.unit_id == unit_id)
         ).first()
         if participating is None:
             raise ServiceError("Đơn vị này không tham gia kỳ đánh giá.")
     if area_id is not None:
         area = db.session.get(CriteriaNode, area_id)
-        if area is None or area.version_id != campaign.criteria_version_id or area.parent_id is not None:
+        if area is None or area.version_id not in {c.version_id for c in campaign.criteria} or area.parent_id:
             raise ServiceError("Lĩnh vực không thuộc bộ tiêu chí của kỳ đánh giá.")
-    exists = db.session.execute(
+        if unit_id is not None and area.version_id != _unit_version_id(campaign, unit_id):
+            raise ServiceError("Lĩnh vực không thuộc bộ tiêu chí mà đơn vị này được chấm.")
+    return appraiser
+
+
+def existing_assignment(
+    campaign_id: int, appraiser_id: int, unit_id: int | None, area_id: int | None
+) -> AppraisalAssignment | None:
+    return db.session.execute(
         select(AppraisalAssignment).where(
             AppraisalAssignment.campaign_id == campaign_id,
             AppraisalAssignment.appraiser_id == appraiser_id,
@@ -100,12 +122,16 @@ def assign(actor, campaign_id: int, appraiser_id: int, unit_id: int | None, area
             AppraisalAssignment.area_id.is_(None) if area_id is None else AppraisalAssignment.area_id == area_id,
         )
     ).scalar_one_or_none()
-    if exists is not None:
-        raise ServiceError("Phân công này đã có.")
+
+
+def add_assignment(
+    actor, campaign: Campaign, appraiser: User, unit_id: int | None, area_id: int | None
+) -> AppraisalAssignment:
+    """Write one checked assignment with its audit record; the caller commits."""
     assignment = AppraisalAssignment(
         authority_id=campaign.authority_id,
-        campaign_id=campaign_id,
-        appraiser_id=appraiser_id,
+        campaign_id=campaign.id,
+        appraiser_id=appraiser.id,
         unit_id=unit_id,
         area_id=area_id,
         created_at=clock.now(),
@@ -119,6 +145,17 @@ def assign(actor, campaign_id: int, appraiser_id: int, unit_id: int | None, area
         target=assignment,
         after={"appraiser": appraiser.login, "unit_id": unit_id, "area_id": area_id},
     )
+    return assignment
+
+
+def assign(actor, campaign_id: int, appraiser_id: int, unit_id: int | None, area_id: int | None):
+    """Assign an appraiser to a unit, an area, an area of one unit, or (both None) every unit and every area."""
+    require(actor, Role.SECRETARIAT, Role.ADMIN)
+    campaign = _campaign(campaign_id)
+    appraiser = check_assignment(campaign, appraiser_id, unit_id, area_id)
+    if existing_assignment(campaign_id, appraiser.id, unit_id, area_id) is not None:
+        raise ServiceError("Phân công này đã có.")
+    assignment = add_assignment(actor, campaign, appraiser, unit_id, area_id)
     db.session.commit()
     return assignment
 
@@ -164,19 +201,34 @@ def assignments_of(campaign_id: int, appraiser_id: int) -> list[AppraisalAssignm
     )
 
 
-def _covers(assignment: AppraisalAssignment, unit_id: int, area: str, area_ids: dict[int, str]) -> bool:
+def _unit_version_id(campaign: Campaign, unit_id: int) -> int | None:
+    group_id = db.session.execute(
+        select(Assessment.group_id).where(Assessment.campaign_id == campaign.id, Assessment.unit_id == unit_id)
+    ).scalar_one_or_none()
+    return campaign.version_id_for(group_id)
+
+
+AreaIds = dict[int, tuple[int, str]]  # area node id → (its criteria version, its code)
+
+
+def _covers(
+    assignment: AppraisalAssignment, unit_id: int, version_id: int | None, area: str, area_ids: AreaIds
+) -> bool:
+    """The assignment covers this leaf's area of this unit (scored on `version_id`)."""
     unit_ok = assignment.unit_id is None or assignment.unit_id == unit_id
-    area_ok = assignment.area_id is None or area_ids.get(assignment.area_id) == area
+    area_ok = assignment.area_id is None or area_ids.get(assignment.area_id) == (version_id, area)
     return unit_ok and area_ok
 
 
-def _area_codes(campaign: Campaign) -> dict[int, str]:
+def _area_codes(campaign: Campaign) -> AreaIds:
+    """The areas of every criteria version the campaign's groups use: an area assignment covers the units scored on
+    its own version only (area "1" of the communes' set is not area "1" of the agencies')."""
     rows = db.session.execute(
-        select(CriteriaNode.id, CriteriaNode.code).where(
-            CriteriaNode.version_id == campaign.criteria_version_id, CriteriaNode.parent_id.is_(None)
+        select(CriteriaNode.id, CriteriaNode.version_id, CriteriaNode.code).where(
+            CriteriaNode.version_id.in_([c.version_id for c in campaign.criteria]), CriteriaNode.parent_id.is_(None)
         )
     ).all()
-    return {row.id: row.code for row in rows}
+    return {row.id: (row.version_id, row.code) for row in rows}
 
 
 def may_appraise(user, assessment: Assessment, node_code: str | None = None) -> bool:
@@ -184,11 +236,13 @@ def may_appraise(user, assessment: Assessment, node_code: str | None = None) -> 
     if user.role != Role.APPRAISER or assessment.unit_id == user.unit_id:
         return False
     area_ids = _area_codes(assessment.campaign)
+    version_id = assessment.criteria_version_id
     for assignment in assignments_of(assessment.campaign_id, user.id):
         if node_code is None:
-            if assignment.unit_id is None or assignment.unit_id == assessment.unit_id:
+            on_version = assignment.area_id is None or area_ids.get(assignment.area_id, (None,))[0] == version_id
+            if (assignment.unit_id is None or assignment.unit_id == assessment.unit_id) and on_version:
                 return True
-        elif _covers(assignment, assessment.unit_id, area_code(node_code), area_ids):
+        elif _covers(assignment, assessment.unit_id, version_id, area_code(node_code), area_ids):
             return True
     return False
 
@@ -196,13 +250,16 @@ def may_appraise(user, assessment: Assessment, node_code: str | None = None) -> 
 def appraisable_areas(user, assessment: Assessment) -> set[str] | None:
     """The area codes `user` may score in this assessment; None means every area."""
     area_ids = _area_codes(assessment.campaign)
+    version_id = assessment.criteria_version_id
     areas: set[str] = set()
     for assignment in assignments_of(assessment.campaign_id, user.id):
         if assignment.unit_id not in (None, assessment.unit_id):
             continue
         if assignment.area_id is None:
             return None
-        areas.add(area_ids[assignment.area_id])
+        area_version, code = area_ids[assignment.area_id]
+        if area_version == version_id:
+            areas.add(code)
     return areas
 
 
@@ -229,7 +286,7 @@ def workload(campaign_id: int) -> list[Workload]:
         .order_by(User.full_name)
     ).scalars()
     items = db.session.execute(
-        select(Assessment.unit_id, CriteriaNode.code, ItemScore.appraised_score)
+        select(Assessment.unit_id, CriteriaNode.version_id, CriteriaNode.code, ItemScore.appraised_score)
         .join(ItemScore, ItemScore.assessment_id == Assessment.id)
         .join(CriteriaNode, CriteriaNode.id == ItemScore.node_id)
         .where(Assessment.campaign_id == campaign_id)
@@ -238,8 +295,8 @@ def workload(campaign_id: int) -> list[Workload]:
     for appraiser in appraisers:
         mine = assignments_of(campaign_id, appraiser.id)
         units, total, done = set(), 0, 0
-        for unit_id, code, appraised in items:
-            if any(_covers(a, unit_id, area_code(code), area_ids) for a in mine):
+        for unit_id, version_id, code, appraised in items:
+            if any(_covers(a, unit_id, version_id, area_code(code), area_ids) for a in mine):
                 units.add(unit_id)
                 total += 1
                 done += appraised is not None
@@ -257,6 +314,13 @@ def _item(item_id: int) -> ItemScore:
     return item
 
 
+def item_of(assessment: Assessment, item_id: int) -> ItemScore | None:
+    """The item if it is one of this dossier's (an item of another dossier is as missing as one that never was)."""
+    return db.session.execute(
+        select(ItemScore).where(ItemScore.id == item_id, ItemScore.assessment_id == assessment.id)
+    ).scalar_one_or_none()
+
+
 def validate_score(node: CriteriaNode, text: str | Decimal) -> Decimal:
     """A leaf score checked against the node's maximum, step and method; ServiceError in Vietnamese otherwise."""
     try:
@@ -265,24 +329,71 @@ def validate_score(node: CriteriaNode, text: str | Decimal) -> Decimal:
         raise ServiceError(f"Tiêu chí {node.code}: {err}") from None
 
 
+def _assert_open(assessment: Assessment) -> None:
+    if assessment.status not in APPRAISABLE:
+        raise Conflict("Kết quả sơ bộ của đơn vị đã được công bố; điểm chỉ thay đổi qua giải trình.")
+    if not open_for_appraisal(assessment):
+        if assessment.campaign.status == CampaignStatus.SELF_ASSESSMENT:
+            raise Conflict(NOT_SUBMITTED_YET)
+        raise Conflict("Kỳ đánh giá không còn ở giai đoạn chấm thẩm định.")
+
+
+class ItemConflict(Conflict):
+    """Somebody saved the item since this appraiser loaded it; carries the item as it is now."""
+
+    def __init__(self, item: ItemScore):
+        super().__init__(
+            f"Tiêu chí {item.node.code} vừa được người khác lưu (điểm thẩm định hiện tại: "
+            f"{_shown(item.appraised_score)}). Giá trị bạn vừa nhập chưa được lưu; hãy xem lại rồi lưu lại nếu cần."
+        )
+        self.item = item
+
+
+def _appraisable_item(actor, item: ItemScore) -> None:
+    if not may_appraise(actor, item.assessment, item.node.code):
+        raise NotFound(MESSAGES[404][1])  # not assigned: as missing as an item that never was, byte for byte
+    _assert_open(item.assessment)
+
+
+def _record(actor, item: ItemScore, value: Decimal, reasons: list[str], note: str, *, agreed: bool = False) -> None:
+    """Write one leaf's appraised score with its audit record; the caller commits."""
+    before = {"score": item.appraised_score, "reasons": item.deduction_reasons, "note": item.appraisal_note}
+    item.appraised_score = value
+    item.deduction_reasons = ",".join(reasons)
+    item.appraisal_note = note
+    item.appraised_by_id = actor.id
+    item.appraised_at = clock.now()
+    after = {"score": value, "reasons": item.deduction_reasons, "note": note, "code": item.node.code}
+    if agreed:
+        after["agreed_with_self_score"] = True
+    audit.record("appraisal.scored", actor=actor, target=item, before=before, after=after)
+
+
+def _after_scoring(assessment: Assessment) -> None:
+    if assessment.status in (AssessmentStatus.DRAFT, AssessmentStatus.SUBMITTED):
+        assessment.status = AssessmentStatus.APPRAISING
+    db.session.flush()
+    if _all_appraised(assessment.id):
+        assessment.status = AssessmentStatus.APPRAISED
+
+
+def _commit_items() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError as err:
+        db.session.rollback()
+        raise Conflict("Tiêu chí vừa được người khác lưu nên chưa lưu được. Vui lòng tải lại trang.") from err
+
+
 def save_appraisal(actor, item_id: int, version: int, score: str | Decimal, reasons: list[str], note: str) -> ItemScore:
     """Record the appraised score of one leaf. A score below what the unit claimed needs at least one reason (and
-    the free text when the reason is «Lý do khác»)."""
+    the free text when the reason is «Lý do khác»). A save made on a stale version raises ItemConflict."""
     require(actor, Role.APPRAISER)
     item = _item(item_id)
     assessment, node = item.assessment, item.node
-    campaign = assessment.campaign
-    if not may_appraise(actor, assessment, node.code):
-        raise Forbidden("Bạn không được phân công thẩm định tiêu chí này của đơn vị.")
-    if campaign.status not in (CampaignStatus.APPRAISAL, CampaignStatus.EXPLANATION):
-        raise Conflict("Chỉ chấm thẩm định khi kỳ đánh giá đang ở giai đoạn thẩm định hoặc giải trình.")
-    if assessment.status not in APPRAISABLE:
-        raise Conflict("Kết quả sơ bộ của đơn vị đã được công bố; điểm chỉ thay đổi qua giải trình.")
+    _appraisable_item(actor, item)
     if item.version != version:
-        raise Conflict(
-            f"Tiêu chí {node.code} vừa được người khác lưu (điểm thẩm định hiện tại: "
-            f"{_shown(item.appraised_score)}). Vui lòng tải lại để xem trước khi sửa."
-        )
+        raise ItemConflict(item)
     value = validate_score(node, score)
     reasons = [r for r in dict.fromkeys(reasons) if r]
     unknown = [r for r in reasons if r not in DEDUCTION_REASONS]
@@ -297,26 +408,63 @@ def save_appraisal(actor, item_id: int, version: int, score: str | Decimal, reas
         )
     if "khac" in reasons and not note:
         raise ServiceError(f"Tiêu chí {node.code}: đã chọn «Lý do khác» thì phải ghi rõ lý do.")
-    before = {"score": item.appraised_score, "reasons": item.deduction_reasons, "note": item.appraisal_note}
-    item.appraised_score = value
-    item.deduction_reasons = ",".join(reasons)
-    item.appraisal_note = note
-    item.appraised_by_id = actor.id
-    item.appraised_at = clock.now()
-    if assessment.status in (AssessmentStatus.DRAFT, AssessmentStatus.SUBMITTED):
-        assessment.status = AssessmentStatus.APPRAISING
-    db.session.flush()
-    if _all_appraised(assessment.id):
-        assessment.status = AssessmentStatus.APPRAISED
-    audit.record(
-        "appraisal.scored",
-        actor=actor,
-        target=item,
-        before=before,
-        after={"score": value, "reasons": item.deduction_reasons, "note": note, "code": node.code},
-    )
-    db.session.commit()
+    _record(actor, item, value, reasons, note)
+    _after_scoring(assessment)
+    _commit_items()
     return item
+
+
+@dataclass
+class Agreement:
+    """What «Đồng ý điểm tự chấm» did: the items now scored as the unit scored them, and the ones left for the
+    appraiser with why (no self-score to agree with, or already appraised)."""
+
+    agreed: list[ItemScore]
+    skipped: list[tuple[ItemScore, str]]
+
+
+def agree_with_self_scores(
+    actor, assessment_id: int, versions: dict[int, int], *, overwrite: bool = False
+) -> Agreement:
+    """«Đồng ý điểm tự chấm» for the items in `versions` ({item id: version the appraiser saw}): each takes the unit's
+    self-score as its appraised score, audited like any save. All or nothing: an item of another dossier is missing
+    (404), so is one outside the appraiser's areas (404, as missing), one saved by somebody since is a conflict (409).
+    Items already appraised keep their score unless `overwrite` (the one-item button), and items without a
+    self-score (those the authority alone scores) are left for the appraiser to score."""
+    require(actor, Role.APPRAISER)
+    if not versions:
+        raise ServiceError("Không có tiêu chí nào để đồng ý điểm tự chấm.")
+    items = list(
+        db.session.execute(
+            select(ItemScore).where(ItemScore.id.in_(list(versions)), ItemScore.assessment_id == assessment_id)
+        ).scalars()
+    )
+    if len(items) != len(versions):
+        raise NotFound("Không tìm thấy tiêu chí cần thẩm định.")
+    items.sort(key=lambda i: i.node_position)
+    for item in items:
+        _appraisable_item(actor, item)
+    stale = [item for item in items if item.version != versions[item.id]]
+    if len(stale) == 1:
+        raise ItemConflict(stale[0])
+    if stale:
+        codes = ", ".join(item.node.code for item in stale)
+        raise Conflict(
+            f"Các tiêu chí {codes} vừa được người khác lưu nên chưa đồng ý được tiêu chí nào. Vui lòng tải lại trang."
+        )
+    result = Agreement([], [])
+    for item in items:
+        if item.self_score is None:
+            result.skipped.append((item, "không có điểm tự chấm"))
+        elif item.appraised_score is not None and not overwrite:
+            result.skipped.append((item, "đã có điểm thẩm định"))
+        else:
+            _record(actor, item, item.self_score, [], "", agreed=True)
+            result.agreed.append(item)
+    if result.agreed:
+        _after_scoring(items[0].assessment)
+        _commit_items()
+    return result
 
 
 def _shown(value: Decimal | None) -> str:
@@ -357,19 +505,11 @@ def _assessment(assessment_id: int) -> Assessment:
     return assessment
 
 
-def release(actor, assessment_id: int, version: int) -> Assessment:
-    """The secretariat releases a unit's complete appraisal: the unit sees its preliminary result."""
-    require(actor, Role.SECRETARIAT)
-    assessment = _assessment(assessment_id)
-    if assessment.version != version:
-        raise Conflict("Hồ sơ vừa được thay đổi. Vui lòng tải lại trang.")
-    if assessment.campaign.status not in (CampaignStatus.APPRAISAL, CampaignStatus.EXPLANATION):
-        raise Conflict("Chỉ công bố kết quả sơ bộ trong giai đoạn thẩm định hoặc giải trình.")
-    if assessment.status != AssessmentStatus.APPRAISED:
-        done, total = progress(assessment.campaign_id).get(assessment.id, (0, 0))
-        raise Conflict(
-            f"Chưa thể công bố kết quả sơ bộ của {assessment.unit.name}: mới thẩm định {done}/{total} tiêu chí."
-        )
+RELEASE_STAGES = (CampaignStatus.APPRAISAL, CampaignStatus.EXPLANATION)
+
+
+def _release(actor, assessment: Assessment) -> None:
+    """Show one appraised unit its preliminary result (the caller checked it may be released) and tell its staff."""
     assessment.status = AssessmentStatus.RELEASED
     assessment.released_at = clock.now()
     if assessment.explanation_deadline is None:
@@ -384,8 +524,60 @@ def release(actor, assessment_id: int, version: int) -> Assessment:
         f"Đã có kết quả thẩm định sơ bộ {assessment.campaign.name}. Đơn vị có thể xem và giải trình.",
         link=f"/giai-trinh/{assessment.id}",
     )
+
+
+def release(actor, assessment_id: int, version: int) -> Assessment:
+    """The secretariat releases a unit's complete appraisal: the unit sees its preliminary result."""
+    require(actor, Role.SECRETARIAT)
+    assessment = _assessment(assessment_id)
+    if assessment.version != version:
+        raise Conflict("Hồ sơ vừa được thay đổi. Vui lòng tải lại trang.")
+    if assessment.campaign.status not in RELEASE_STAGES:
+        raise Conflict("Chỉ công bố kết quả sơ bộ trong giai đoạn thẩm định hoặc giải trình.")
+    if assessment.status != AssessmentStatus.APPRAISED:
+        done, total = progress(assessment.campaign_id).get(assessment.id, (0, 0))
+        raise Conflict(
+            f"Chưa thể công bố kết quả sơ bộ của {assessment.unit.name}: mới thẩm định {done}/{total} tiêu chí."
+        )
+    _release(actor, assessment)
     db.session.commit()
     return assessment
+
+
+def release_all(actor, campaign_id: int, version: int) -> list[Assessment]:
+    """Release, in one action, every unit of the campaign whose appraisal is complete; the others are left as they
+    are. `version` is the campaign's as the secretariat saw it; a campaign changed since is a conflict."""
+    require(actor, Role.SECRETARIAT)
+    campaign = _campaign(campaign_id)
+    if campaign.version != version:
+        raise Conflict("Kỳ đánh giá vừa được thay đổi. Vui lòng tải lại trang.")
+    if campaign.status not in RELEASE_STAGES:
+        raise Conflict("Chỉ công bố kết quả sơ bộ trong giai đoạn thẩm định hoặc giải trình.")
+    ready = list(
+        db.session.execute(
+            select(Assessment)
+            .join(Unit, Unit.id == Assessment.unit_id)
+            .where(Assessment.campaign_id == campaign.id, Assessment.status == AssessmentStatus.APPRAISED)
+            .order_by(Unit.code)
+        ).scalars()
+    )
+    if not ready:
+        raise Conflict("Chưa có đơn vị nào được thẩm định xong để công bố kết quả sơ bộ.")
+    for assessment in ready:
+        _release(actor, assessment)
+    audit.record(
+        "appraisal.released_all",
+        actor=actor,
+        unit_id=campaign.authority_id,
+        target=campaign,
+        after={"units": [a.unit.code for a in ready]},
+    )
+    try:
+        db.session.commit()
+    except StaleDataError as err:
+        db.session.rollback()
+        raise Conflict("Hồ sơ của một đơn vị vừa thay đổi nên chưa công bố được. Vui lòng tải lại trang.") from err
+    return ready
 
 
 @dataclass
@@ -398,15 +590,13 @@ class UnitState:
 
 def review_board(campaign_id: int) -> list[UnitState]:
     """Every participating unit's state for the secretariat's final review."""
-    from dvcq.scoring.models import Explanation
-
     done = progress(campaign_id)
     open_by_assessment: dict[int, int] = defaultdict(int)
     for (assessment_id,) in db.session.execute(
         select(ItemScore.assessment_id)
         .join(Explanation, Explanation.item_id == ItemScore.id)
         .join(Assessment, Assessment.id == ItemScore.assessment_id)
-        .where(Assessment.campaign_id == campaign_id, Explanation.answered_at.is_(None))
+        .where(Assessment.campaign_id == campaign_id, Explanation.answered_at.is_(None), Explanation.draft.is_(False))
     ):
         open_by_assessment[assessment_id] += 1
     assessments = db.session.execute(
@@ -420,10 +610,37 @@ def review_board(campaign_id: int) -> list[UnitState]:
     ]
 
 
-def close_appraisal(actor, campaign_id: int, version: int) -> Campaign:
-    """Final review: every unit released, every explanation answered → fix every final score and move the campaign
-    to final review (the decision follows)."""
+def explanation_deadline(assessment: Assessment) -> datetime | None:
+    """The unit's explanation deadline: its own, set when its result was released, else the campaign's."""
+    return assessment.explanation_deadline or assessment.campaign.explanation_deadline
+
+
+def units_in_window(campaign_id: int, now: datetime | None = None) -> list[Assessment]:
+    """The released units still inside their explanation window — their leader has not ended it and its deadline has
+    not passed (no deadline: open) — over whom the secretariat may not close the round."""
+    now = now or clock.now()
+    campaign = _campaign(campaign_id)
+    if campaign.status not in RELEASE_STAGES:
+        return []
+    released = db.session.execute(
+        select(Assessment)
+        .join(Unit, Unit.id == Assessment.unit_id)
+        .where(
+            Assessment.campaign_id == campaign_id,
+            Assessment.status == AssessmentStatus.RELEASED,
+            Assessment.explanation_closed_at.is_(None),
+        )
+        .order_by(Unit.code)
+    ).scalars()
+    return [a for a in released if explanation_deadline(a) is None or now <= explanation_deadline(a)]
+
+
+def close_appraisal(actor, campaign_id: int, version: int, now: datetime | None = None) -> Campaign:
+    """Final review: every unit released, every explanation answered, and no unit still inside its explanation window
+    (the deadline is the server's: before it, only when every unit has ended its round) → fix every final score and
+    move the campaign to final review (the decision follows). Drafts never sent go: they never reached the authority."""
     require(actor, Role.SECRETARIAT)
+    now = now or clock.now()
     campaign = _campaign(campaign_id)
     if campaign.version != version:
         raise Conflict("Kỳ đánh giá vừa được thay đổi. Vui lòng tải lại trang.")
@@ -437,9 +654,16 @@ def close_appraisal(actor, campaign_id: int, version: int) -> Campaign:
             problems.append(f"{name}: chưa công bố kết quả sơ bộ ({state.appraised}/{state.items} tiêu chí)")
         if state.open_explanations:
             problems.append(f"{name}: còn {state.open_explanations} nội dung giải trình chưa trả lời")
+    waiting = units_in_window(campaign_id, now)
+    if waiting:
+        problems.append(
+            f"Còn {len(waiting)} đơn vị đang trong hạn giải trình: "
+            + ", ".join(f"{a.unit.name} (hạn {vn_datetime(explanation_deadline(a)) or 'chưa đặt'})" for a in waiting)
+            + ". Chỉ kết thúc trước hạn khi mọi đơn vị đã kết thúc giải trình."
+        )
     if problems:
         raise Conflict("Chưa thể kết thúc thẩm định:", problems)
-    now = clock.now()
+    _drop_drafts(campaign_id)
     for state in board:
         assessment = state.assessment
         for item in assessment.items:
@@ -461,14 +685,34 @@ def close_appraisal(actor, campaign_id: int, version: int) -> Campaign:
     return campaign
 
 
+def _drop_drafts(campaign_id: int) -> None:
+    """Explanations still drafts when the round closes never reached the authority: they go, with their files' links
+    (the files stay in the unit's library)."""
+    drafts = list(
+        db.session.execute(
+            select(Explanation)
+            .join(ItemScore, ItemScore.id == Explanation.item_id)
+            .join(Assessment, Assessment.id == ItemScore.assessment_id)
+            .where(Assessment.campaign_id == campaign_id, Explanation.draft.is_(True))
+        ).scalars()
+    )
+    for draft in drafts:
+        for link in db.session.execute(select(EvidenceLink).where(EvidenceLink.explanation_id == draft.id)).scalars():
+            db.session.delete(link)
+        db.session.delete(draft)
+    db.session.flush()
+
+
 # ---- what the appraisal pages list ------------------------------------------------------------------------------
 
-ACTIVE = (CampaignStatus.APPRAISAL, CampaignStatus.EXPLANATION)
+# Rolling appraisal: a dossier submitted during self-assessment is appraised at once.
+ACTIVE = (CampaignStatus.SELF_ASSESSMENT, CampaignStatus.APPRAISAL, CampaignStatus.EXPLANATION)
 VISIBLE_TO_UNIT = (AssessmentStatus.RELEASED, AssessmentStatus.FINAL)
 
 
 def active_campaigns() -> list[Campaign]:
-    """The campaigns in appraisal or in the explanation round, newest year first."""
+    """The campaigns in self-assessment (submitted dossiers are appraised at once), appraisal or the explanation
+    round, newest year first."""
     stmt = select(Campaign).where(Campaign.status.in_(ACTIVE)).order_by(Campaign.year.desc())
     return list(db.session.execute(stmt).scalars())
 
@@ -515,11 +759,14 @@ def appraisers_of(campaign: Campaign) -> list[User]:
     return list(db.session.execute(stmt).scalars())
 
 
-def areas_of(campaign: Campaign) -> list[CriteriaNode]:
-    """The top-level criteria (areas) of the campaign's version, in order."""
-    stmt = (
-        select(CriteriaNode)
-        .where(CriteriaNode.version_id == campaign.criteria_version_id, CriteriaNode.parent_id.is_(None))
-        .order_by(CriteriaNode.position)
-    )
-    return list(db.session.execute(stmt).scalars())
+def areas_of(campaign: Campaign) -> list[tuple[CriteriaVersion, list[CriteriaNode]]]:
+    """The top-level criteria (areas) of each criteria version the campaign uses, in order."""
+    out = []
+    for version in campaign.versions:
+        stmt = (
+            select(CriteriaNode)
+            .where(CriteriaNode.version_id == version.id, CriteriaNode.parent_id.is_(None))
+            .order_by(CriteriaNode.position)
+        )
+        out.append((version, list(db.session.execute(stmt).scalars())))
+    return out

@@ -1,7 +1,9 @@
-"""The demo district's 2026 campaign, in the self-assessment stage: every commune and agency takes part, about half
-the communes have started scoring (some complete and submitted, one with its own extension). Everything goes
-through the services, so the audit log and notifications look like real use. Deterministic (random.Random(2026))
-and idempotent: nothing is added when the campaign exists."""
+"""The demo district's 2026 campaign, in the self-assessment stage: every commune and agency takes part — the communes
+on the communes' sample set, the agencies on the agencies' — and about half the communes have started scoring (some
+complete and submitted, one with its own extension). Appraisal rolls: of the three communes that submitted, one is
+appraised and one half-way while the others still draft. Everything goes through the services, so the audit log and
+notifications look like real use. Deterministic (random.Random(2026)) and idempotent: nothing is added when the
+campaign exists."""
 
 from __future__ import annotations
 
@@ -17,9 +19,18 @@ from werkzeug.datastructures import FileStorage
 from dvcq.platform import clock
 from dvcq.platform.auth.models import Role, User
 from dvcq.platform.extensions import db
-from dvcq.scoring.models import Campaign, CampaignStatus, CriteriaNode, CriteriaVersion, ItemScore, Method, NodeKind
-from dvcq.tenants.demo import AGENCIES, COMMUNES, DISTRICT
-from dvcq.tenants.models import Unit
+from dvcq.scoring.models import (
+    AssessmentStatus,
+    Campaign,
+    CampaignStatus,
+    CriteriaNode,
+    CriteriaVersion,
+    ItemScore,
+    Method,
+    NodeKind,
+)
+from dvcq.tenants.demo import AGENCIES, COMMUNES, DISTRICT, GROUP_AGENCIES
+from dvcq.tenants.models import Unit, UnitGroup
 
 YEAR = 2026
 FEATURED = "BATO-BDO"
@@ -98,6 +109,15 @@ def _sample_version(district: Unit) -> CriteriaVersion | None:
     return load_sample(district.id, actor=None)
 
 
+def _criteria(district: Unit, communes: CriteriaVersion) -> dict[int, int]:
+    """{group id: version id}: the agencies on the agencies' sample set, every other group on the communes'."""
+    from dvcq.scoring.criteria.services import AGENCY_SAMPLE, load_sample, sample_version
+
+    agencies = sample_version(district.id, AGENCY_SAMPLE) or load_sample(district.id, actor=None, kind=AGENCY_SAMPLE)
+    groups = db.session.execute(select(UnitGroup).where(UnitGroup.authority_id == district.id)).scalars()
+    return {g.id: (agencies if g.name == GROUP_AGENCIES else communes).id for g in groups}
+
+
 def _users(unit_ids) -> dict[tuple[int, Role], User]:
     rows = db.session.execute(select(User).where(User.unit_id.in_(list(unit_ids)), User.active.is_(True))).scalars()
     return {(u.unit_id, u.role): u for u in rows}
@@ -143,7 +163,7 @@ def _seed_campaign_2026() -> None:
         secretariat,
         year=YEAR,
         name=f"Đánh giá Chỉ số Dân vận chính quyền năm {YEAR}",
-        criteria_version_id=version.id,
+        criteria=_criteria(district, version),
         unit_ids=[units[c].id for c in codes if c in units],
         deadlines={
             CampaignStatus.SELF_ASSESSMENT: today + timedelta(days=21),
@@ -209,3 +229,45 @@ def _seed_campaign_2026() -> None:
                 reason="Xã bị ảnh hưởng mưa lũ kéo dài, đề nghị gia hạn thêm 7 ngày để hoàn thiện hồ sơ.",
             )
             extended = True
+    _appraise_early(campaign, secretariat)
+
+
+DEDUCTIONS = [
+    ("thieu_kiem_chung", "Chưa có biên bản kèm theo; đề nghị bổ sung khi giải trình."),
+    ("chua_day_du", "Thực hiện chưa đủ số cuộc theo kế hoạch."),
+]
+
+
+def _appraise_early(campaign: Campaign, secretariat: User) -> None:
+    """Rolling appraisal in the demo: the areas are split between the two appraisers, and of the three communes that
+    submitted, the first is appraised in full (two deductions), the second is half-way (one appraiser's areas), the
+    third waits — while the other communes still draft. A separate random stream keeps the figures above unchanged."""
+    from dvcq.scoring.appraisal import services as appraisal
+    from dvcq.scoring.appraisal import teams
+    from dvcq.scoring.campaigns import services as campaigns
+
+    team = appraisal.appraisers_of(campaign)
+    if len(team) < 2:
+        return
+    plan = {area.id: team[i % 2].id for _, areas in appraisal.areas_of(campaign) for i, area in enumerate(areas)}
+    teams.split_by_area(secretariat, campaign.id, plan)
+    rng = random.Random(2027)
+    submitted = [a for a in campaigns.participants(campaign) if a.status == AssessmentStatus.SUBMITTED]
+    for assessment, appraisers in zip(submitted, (team[:2], team[:1]), strict=False):
+        items = list(
+            db.session.execute(
+                select(ItemScore).where(ItemScore.assessment_id == assessment.id).order_by(ItemScore.node_position)
+            ).scalars()
+        )
+        for appraiser in appraisers:
+            areas = appraisal.appraisable_areas(appraiser, assessment)
+            mine = [i for i in items if areas is None or appraisal.area_code(i.node.code) in areas]
+            agreed = appraisal.agree_with_self_scores(appraiser, assessment.id, {i.id: i.version for i in mine})
+            left = [i for i, _ in agreed.skipped if i.self_score is None]  # the appraisers' own items
+            for item in left:
+                appraisal.save_appraisal(appraiser, item.id, item.version, str(item.node.max_points), [], "")
+            lowered = [i for i in agreed.agreed if i.self_score and i.node.kind == NodeKind.NORMAL]
+            for item, (reason, note) in zip(rng.sample(lowered, min(2, len(lowered))), DEDUCTIONS, strict=False):
+                step = item.node.step or Decimal("0.25")
+                lower = Decimal("0") if item.node.method == Method.YES_NO else max(item.self_score - step, Decimal("0"))
+                appraisal.save_appraisal(appraiser, item.id, item.version, str(lower), [reason], note)

@@ -1,5 +1,5 @@
-"""What the campaign pages show: the units eligible to take part, each participant's status and progress by group,
-and the history of deadline extensions."""
+"""What the campaign pages show: the units eligible to take part, each participant's status and progress by group
+(with the group's criteria set), and the history of deadline extensions."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from dvcq.platform.audit import AuditRecord
 from dvcq.platform.extensions import db
 from dvcq.platform.permissions import require
 from dvcq.scoring.campaigns.services import READ_ROLES, campaign_for, participants, vn_day
-from dvcq.scoring.models import Assessment, AssessmentStatus, Campaign, CriteriaNode, ItemScore
+from dvcq.scoring.models import Assessment, AssessmentStatus, Campaign, CriteriaNode, CriteriaVersion, ItemScore
 from dvcq.scoring.selfassessment.rules import self_deadline
 from dvcq.tenants.models import Unit, UnitGroup
 
@@ -68,28 +68,45 @@ class Extension:
 
 
 @dataclass
+class GroupRows:
+    name: str
+    version: CriteriaVersion | None  # the group's criteria set in this campaign; None: not chosen yet
+    rows: list[ParticipantRow]
+
+
+@dataclass
 class Overview:
     campaign: Campaign
-    groups: list[tuple[str, list[ParticipantRow]]]
+    groups: list[GroupRows]
     extensions: list[Extension]
-    scorable: int
     counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def rows(self) -> list[ParticipantRow]:
-        return [row for _, rows in self.groups for row in rows]
+        return [row for group in self.groups for row in group.rows]
 
     @property
     def unsubmitted(self) -> list[ParticipantRow]:
         return [r for r in self.rows if r.assessment.status == AssessmentStatus.DRAFT]
 
+    @property
+    def awaiting_appraisal(self) -> list[ParticipantRow]:
+        """Submitted and not yet taken into appraisal: the units a «close early» would move on."""
+        return [r for r in self.rows if r.assessment.status == AssessmentStatus.SUBMITTED]
 
-def scorable_leaf_count(version_id: int) -> int:
-    """Leaves the unit scores itself (the ones reserved for the authority are not)."""
-    stmt = select(func.count(CriteriaNode.id)).where(
-        CriteriaNode.version_id == version_id, CriteriaNode.is_leaf.is_(True), CriteriaNode.authority_only.is_(False)
+
+def scorable_leaf_counts(version_ids) -> dict[int, int]:
+    """Per version: the leaves a unit scores itself (the ones reserved for the authority are not)."""
+    stmt = (
+        select(CriteriaNode.version_id, func.count(CriteriaNode.id))
+        .where(
+            CriteriaNode.version_id.in_(list(version_ids)),
+            CriteriaNode.is_leaf.is_(True),
+            CriteriaNode.authority_only.is_(False),
+        )
+        .group_by(CriteriaNode.version_id)
     )
-    return db.session.execute(stmt).scalar_one()
+    return dict(db.session.execute(stmt).all())
 
 
 def scored_counts(campaign_id: int) -> dict[int, int]:
@@ -108,7 +125,7 @@ def overview(actor, campaign_id: int) -> Overview:
     """The campaign page: every participant's status and progress by group, and the history of extensions."""
     require(actor, *READ_ROLES)
     campaign = campaign_for(actor, campaign_id)
-    scorable = scorable_leaf_count(campaign.criteria_version_id)
+    scorable = scorable_leaf_counts(c.version_id for c in campaign.criteria)
     scored = scored_counts(campaign.id)
     groups = {g.id: g for g in db.session.execute(select(UnitGroup)).scalars()}
     by_group: dict[int | None, list[ParticipantRow]] = defaultdict(list)
@@ -121,7 +138,7 @@ def overview(actor, campaign_id: int) -> Overview:
                 assessment=assessment,
                 unit=unit,
                 scored=scored.get(assessment.id, 0),
-                scorable=scorable,
+                scorable=scorable.get(campaign.version_id_for(group_id), 0),
                 deadline=self_deadline(assessment),
                 extended=assessment.self_deadline is not None,
             )
@@ -130,9 +147,11 @@ def overview(actor, campaign_id: int) -> Overview:
     ordered = sorted(by_group, key=lambda gid: (groups[gid].position, groups[gid].name) if gid in groups else (99, ""))
     return Overview(
         campaign=campaign,
-        groups=[(groups[gid].name if gid in groups else "Chưa xếp khối", by_group[gid]) for gid in ordered],
+        groups=[
+            GroupRows(groups[gid].name if gid in groups else "Chưa xếp khối", campaign.version_for(gid), by_group[gid])
+            for gid in ordered
+        ],
         extensions=extension_history(campaign),
-        scorable=scorable,
         counts=dict(counts),
     )
 

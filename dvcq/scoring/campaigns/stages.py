@@ -1,5 +1,6 @@
 """The status machine draft → self_assessment → appraisal → explanation → final_review (publishing comes with the
-decision). Opening the campaign snapshots each unit's group and creates one ItemScore per leaf, in one bulk insert."""
+decision). Opening the campaign snapshots each unit's group and creates one ItemScore per leaf of its group's criteria
+version, in one bulk insert; a group of participants without a version cannot be opened."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from dvcq.scoring.models import (
     Assessment,
     AssessmentStatus,
     Campaign,
+    CampaignCriteria,
     CampaignStatus,
     CriteriaNode,
     ItemScore,
@@ -46,11 +48,32 @@ def _names(rows: list[Assessment], limit: int = 30) -> str:
     return ", ".join(names[:limit]) + (f" và {more} đơn vị khác" if more > 0 else "")
 
 
-def _refuse_open(campaign: Campaign, now: datetime) -> list[str]:
+def _criteria_problems(campaign: Campaign, members: list[Assessment]) -> list[str]:
+    """Every group of the participants (as of now: opening snapshots them) needs its criteria version, locked."""
     problems = []
-    if campaign.criteria_version.status != VersionStatus.IN_USE:
-        problems.append("Bộ tiêu chí của kỳ đánh giá chưa được khoá.")
-    if not participants(campaign):
+    groups = {}
+    for assessment in members:
+        group = assessment.unit.group
+        if group is None:
+            problems.append(f"{assessment.unit.name} chưa được xếp khối nên chưa xác định được bộ tiêu chí để chấm.")
+        else:
+            groups[group.id] = group
+    for group in sorted(groups.values(), key=lambda g: (g.position, g.name)):
+        version = campaign.version_for(group.id)
+        if version is None:
+            problems.append(
+                f"«{group.name}» chưa được chọn bộ tiêu chí: hãy chọn bộ tiêu chí cho khối này (Sửa kỳ đánh giá) "
+                "trước khi mở kỳ đánh giá."
+            )
+        elif version.status != VersionStatus.IN_USE:
+            problems.append(f"Bộ tiêu chí «{version.name}» của «{group.name}» chưa được khoá.")
+    return problems
+
+
+def _refuse_open(campaign: Campaign, now: datetime) -> list[str]:
+    members = participants(campaign)
+    problems = _criteria_problems(campaign, members)
+    if not members:
         problems.append("Kỳ đánh giá chưa có đơn vị tham gia nào.")
     deadline = campaign.self_assessment_deadline
     if deadline is None:
@@ -158,8 +181,9 @@ def advance(
 
 
 def _open(campaign: Campaign) -> int:
-    """Snapshot each participant's group and create its item scores: one row per leaf of the pinned version for every
-    participant that has none yet, in one INSERT … SELECT (6 000 rows stay well under a second on either database)."""
+    """Snapshot each participant's group and create its item scores: one row per leaf of its group's version for
+    every participant that has none yet, in one INSERT … SELECT (6 000 rows stay well under a second on either
+    database)."""
     for assessment in participants(campaign):
         if assessment.unit.group_id is not None:
             assessment.group_id = assessment.unit.group_id
@@ -168,7 +192,12 @@ def _open(campaign: Campaign) -> int:
     already = select(items.c.id).where(items.c.assessment_id == Assessment.id).exists()
     source = (
         select(Assessment.id, Assessment.unit_id, CriteriaNode.id, CriteriaNode.position, literal(1))
-        .join(CriteriaNode, CriteriaNode.version_id == campaign.criteria_version_id)
+        .join(
+            CampaignCriteria,
+            (CampaignCriteria.campaign_id == Assessment.campaign_id)
+            & (CampaignCriteria.group_id == Assessment.group_id),
+        )
+        .join(CriteriaNode, CriteriaNode.version_id == CampaignCriteria.version_id)
         .where(Assessment.campaign_id == campaign.id, CriteriaNode.is_leaf.is_(True), ~already)
     )
     columns = ["assessment_id", "unit_id", "node_id", "node_position", "version"]
@@ -183,3 +212,33 @@ def _notify_opened(campaign: Campaign) -> None:
         "campaign.opened",
         f"{campaign.name} đã mở. Đơn vị tự đánh giá, tự chấm điểm và nộp hồ sơ trước {deadline}.",
     )
+
+
+def close_for_submitted(actor, campaign_id: int, version: int | None) -> list[Assessment]:
+    """Close self-assessment early for the units that have submitted: their dossiers go to appraisal now (no
+    withdrawal any more) while the others keep their time. The campaign's stage does not move."""
+    require(actor, Role.SECRETARIAT)
+    campaign = campaign_for(actor, campaign_id)
+    _check_version(campaign, version, CAMPAIGN_CONFLICT)
+    if campaign.status != CampaignStatus.SELF_ASSESSMENT:
+        raise Conflict("Chỉ đóng tự đánh giá sớm khi kỳ đánh giá đang ở giai đoạn tự đánh giá.")
+    submitted = [a for a in participants(campaign) if a.status == AssessmentStatus.SUBMITTED]
+    if not submitted:
+        raise Conflict("Chưa có hồ sơ nào đã nộp đang chờ chuyển sang thẩm định.")
+    for assessment in submitted:
+        assessment.status = AssessmentStatus.APPRAISING
+        audit.record(
+            "assessment.appraisal_opened",
+            actor=actor,
+            target=assessment,
+            before={"status": AssessmentStatus.SUBMITTED},
+            after={"status": AssessmentStatus.APPRAISING},
+            reason="Đóng tự đánh giá sớm cho đơn vị đã nộp",
+        )
+    notify_units(
+        submitted,
+        "assessment.appraisal_opened",
+        f"{campaign.name}: hồ sơ tự đánh giá của đơn vị đã chuyển sang thẩm định; hồ sơ không rút về được nữa.",
+    )
+    _commit("Hồ sơ của một đơn vị vừa thay đổi nên chưa chuyển được. Vui lòng tải lại trang.")
+    return submitted

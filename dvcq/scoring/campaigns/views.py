@@ -9,14 +9,23 @@ from datetime import datetime
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from dvcq.platform import clock
+from dvcq.platform import clock, params
 from dvcq.platform.auth.models import Role
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import vn_date
 from dvcq.platform.permissions import roles_required
-from dvcq.scoring.campaigns import deadlines, drafting, overview, services, stages
-from dvcq.scoring.campaigns.forms import DAY_HINT, AdvanceForm, CampaignForm, ExtendForm, UnitExtendForm, parse_day
+from dvcq.scoring.campaigns import deadlines, drafting, overview, reminders, services, stages
+from dvcq.scoring.campaigns.forms import (
+    CRITERIA_PREFIX,
+    DAY_HINT,
+    ActionForm,
+    AdvanceForm,
+    CampaignForm,
+    ExtendForm,
+    UnitExtendForm,
+    parse_day,
+)
 from dvcq.scoring.models import CAMPAIGN_ORDER, AssessmentStatus, CampaignStatus
 from dvcq.scoring.selfassessment.rules import time_left
 
@@ -74,7 +83,15 @@ def index():
     )
 
 
-def _form_page(form: CampaignForm, chosen: set[int], campaign=None, problems=None, message=None, status=200):
+def _form_page(
+    form: CampaignForm,
+    chosen: set[int],
+    criteria: dict[int, int | None],
+    campaign=None,
+    problems=None,
+    message=None,
+    status=200,
+):
     versions = services.versions_of(current_user)
     groups = overview.eligible_units(services.authority_of(current_user))
     return (
@@ -85,6 +102,8 @@ def _form_page(form: CampaignForm, chosen: set[int], campaign=None, problems=Non
             versions=versions,
             groups=groups,
             chosen=chosen,
+            criteria=criteria,
+            criteria_prefix=CRITERIA_PREFIX,
             problems=problems or [],
             message=message,
             day_hint=DAY_HINT,
@@ -101,20 +120,21 @@ def new():
         year = services.vn_day(clock.now()).year
         form.year.data = str(year)
         form.name.data = f"Đánh giá Chỉ số Dân vận chính quyền năm {year}"
-        groups = overview.eligible_units(services.authority_of(current_user))
-        return _form_page(form, {u.id for g in groups for u in g.units})
+        authority_id = services.authority_of(current_user)
+        groups = overview.eligible_units(authority_id)
+        return _form_page(form, {u.id for g in groups for u in g.units}, services.previous_criteria(authority_id))
     ticked = request.form.getlist("unit_ids")
-    values, problems = form.parsed(ticked)
-    chosen = set(values["unit_ids"])
+    values, problems = form.parsed(ticked, request.form.to_dict())
+    chosen, criteria = set(values["unit_ids"]), values["criteria"] or {}
     if not form.validate_on_submit():
-        return _form_page(form, chosen, message="Biểu mẫu không hợp lệ; vui lòng tải lại trang.", status=400)
+        return _form_page(form, chosen, criteria, message="Biểu mẫu không hợp lệ; vui lòng tải lại trang.", status=400)
     if problems:
-        return _form_page(form, chosen, problems=problems, message="Chưa tạo được kỳ đánh giá:", status=400)
+        return _form_page(form, chosen, criteria, problems=problems, message="Chưa tạo được kỳ đánh giá:", status=400)
     try:
         campaign = drafting.create_campaign(current_user, **values)
     except ServiceError as err:
         db.session.rollback()
-        return _form_page(form, chosen, problems=err.problems, message=err.message, status=err.status)
+        return _form_page(form, chosen, criteria, problems=err.problems, message=err.message, status=err.status)
     flash(f"Đã tạo kỳ đánh giá «{campaign.name}» (đang chuẩn bị). Kiểm tra rồi mở kỳ đánh giá.", "success")
     return redirect(url_for("campaigns.show", campaign_id=campaign.id))
 
@@ -131,17 +151,20 @@ def edit(campaign_id: int):
         form.version.data = campaign.version
         form.year.data = str(campaign.year)
         form.name.data = campaign.name
-        form.criteria_version_id.data = str(campaign.criteria_version_id)
         for field, name in zip(form.deadline_fields(), services.DEADLINE_FIELDS.values(), strict=True):
             field.data = vn_date(services.vn_day(getattr(campaign, name)))
-        return _form_page(form, {a.unit_id for a in services.participants(campaign)}, campaign)
+        criteria = {c.group_id: c.version_id for c in campaign.criteria}
+        return _form_page(form, {a.unit_id for a in services.participants(campaign)}, criteria, campaign)
     form.year.data = str(campaign.year)
-    values, problems = form.parsed(request.form.getlist("unit_ids"))
-    chosen = set(values["unit_ids"])
+    values, problems = form.parsed(request.form.getlist("unit_ids"), request.form.to_dict())
+    chosen, criteria = set(values["unit_ids"]), values["criteria"]
+    shown = criteria if criteria is not None else {c.group_id: c.version_id for c in campaign.criteria}
     if not form.validate_on_submit():
-        return _form_page(form, chosen, campaign, message="Biểu mẫu không hợp lệ; vui lòng tải lại trang.", status=400)
+        message = "Biểu mẫu không hợp lệ; vui lòng tải lại trang."
+        return _form_page(form, chosen, shown, campaign, message=message, status=400)
     if problems:
-        return _form_page(form, chosen, campaign, problems=problems, message="Chưa lưu được kỳ đánh giá:", status=400)
+        message = "Chưa lưu được kỳ đánh giá:"
+        return _form_page(form, chosen, shown, campaign, problems=problems, message=message, status=400)
     try:
         drafting.update_draft(
             current_user,
@@ -150,12 +173,13 @@ def edit(campaign_id: int):
             name=values["name"],
             unit_ids=values["unit_ids"],
             deadlines=values["deadlines"],
+            criteria=criteria,
         )
     except ServiceError as err:
         db.session.rollback()
         if err.status == 404:
             raise
-        return _form_page(form, chosen, campaign, problems=err.problems, message=err.message, status=err.status)
+        return _form_page(form, chosen, shown, campaign, problems=err.problems, message=err.message, status=err.status)
     flash("Đã lưu kỳ đánh giá.", "success")
     return redirect(url_for("campaigns.show", campaign_id=campaign.id))
 
@@ -195,6 +219,7 @@ def _show(campaign_id: int, message: str | None = None, problems=None, status: i
             message=message,
             problems=problems or [],
             confirm_label=services.CONFIRM_UNSUBMITTED,
+            action_form=ActionForm(formdata=None, version=campaign.version),
         ),
         status,
     )
@@ -208,8 +233,7 @@ def show(campaign_id: int):
 
 def _version(form) -> int:
     """The version of the campaign the user saw; a form without one is treated as stale (a conflict)."""
-    text = str(form.version.data or "")
-    return int(text) if text.isdigit() else 0
+    return params.whole(form.version.data, 0)
 
 
 @bp.route("/<int:campaign_id>/chuyen-giai-doan", methods=["POST"])
@@ -228,6 +252,44 @@ def advance(campaign_id: int):
             raise
         return _show(campaign_id, err.message, err.problems, err.status, {"advance": form})
     flash(f"Đã chuyển kỳ đánh giá sang giai đoạn «{campaign.status.label}».", "success")
+    return redirect(url_for("campaigns.show", campaign_id=campaign_id))
+
+
+@bp.route("/<int:campaign_id>/nhac-nop", methods=["POST"])
+@roles_required(Role.SECRETARIAT)
+def remind(campaign_id: int):
+    """«Nhắc nộp»: one unit (assessment_id) or every unit that has not submitted."""
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        outcome = reminders.remind_unsubmitted(current_user, campaign_id, params.whole(form.assessment_id.data))
+    except ServiceError as err:
+        db.session.rollback()
+        if err.status == 404:
+            raise
+        return _show(campaign_id, err.message, err.problems, err.status)
+    flash(outcome.message, "success" if outcome.sent else "warning")
+    return redirect(url_for("campaigns.show", campaign_id=campaign_id, _anchor="chua-nop"))
+
+
+@bp.route("/<int:campaign_id>/dong-tu-danh-gia-som", methods=["POST"])
+@roles_required(Role.SECRETARIAT)
+def close_submitted(campaign_id: int):
+    """Close self-assessment early for the units that have submitted: their dossiers go to appraisal."""
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        moved = stages.close_for_submitted(current_user, campaign_id, _version(form))
+    except ServiceError as err:
+        db.session.rollback()
+        if err.status == 404:
+            raise
+        return _show(campaign_id, err.message, err.problems, err.status)
+    flash(
+        f"Đã chuyển {len(moved)} hồ sơ đã nộp sang thẩm định; các đơn vị chưa nộp vẫn tự đánh giá đến hạn.", "success"
+    )
     return redirect(url_for("campaigns.show", campaign_id=campaign_id))
 
 

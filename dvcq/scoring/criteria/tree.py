@@ -64,6 +64,21 @@ class Area:
     def appraised(self) -> int:
         return sum(1 for row in self.rows if row.item and row.item.result_score is not None)
 
+    @property
+    def item_count(self) -> int:
+        return sum(1 for row in self.rows if row.item)
+
+    @property
+    def scorable(self) -> int:
+        """The items the unit scores itself (not those reserved for the authority)."""
+        return sum(1 for row in self.rows if row.item and not row.node.authority_only)
+
+    @property
+    def self_scored(self) -> int:
+        return sum(
+            1 for row in self.rows if row.item and not row.node.authority_only and row.item.self_score is not None
+        )
+
 
 def nodes_of(version_id: int) -> list[CriteriaNode]:
     """The version's nodes in tree order (a parent before its children)."""
@@ -127,7 +142,7 @@ def tree(
 ) -> list[Area]:
     """Load and build the assessment's areas (see `areas`); `explanations` loads each item's explanations too."""
     return areas(
-        nodes_of(assessment.campaign.criteria_version_id),
+        nodes_of(assessment.criteria_version_id),
         items_of(assessment),
         explanations_of(assessment) if explanations else None,
         only=only,

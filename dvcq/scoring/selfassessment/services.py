@@ -22,6 +22,7 @@ from dvcq.platform.permissions import require
 from dvcq.scoring import engine
 from dvcq.scoring.campaigns.services import NOT_FOUND, path_for
 from dvcq.scoring.criteria import tree
+from dvcq.scoring.results.access import self_scores_private
 from dvcq.scoring.models import (
     Assessment,
     AssessmentStatus,
@@ -59,7 +60,9 @@ class ItemConflict(Conflict):
 
 def assessment_for(actor, assessment_id: int, *, lock: bool = False) -> Assessment:
     """One assessment the actor may see: their own unit's (the tenancy guard filters), or any of the authority's
-    for its staff. A unit sees nothing of a campaign still being prepared. Anything else is missing (404).
+    for its staff — except a dossier that is still the unit's private draft (`access.self_scores_private`: its
+    self-scores are its own until it submits). A unit sees nothing of a campaign still being prepared. Anything else
+    is missing (404, like an assessment that never was).
     `lock` holds the row until commit (PostgreSQL), so a save cannot slip in beside a submission."""
     require(actor, *VIEW_ROLES)
     stmt = select(Assessment).where(Assessment.id == assessment_id)
@@ -69,6 +72,8 @@ def assessment_for(actor, assessment_id: int, *, lock: bool = False) -> Assessme
     if assessment is None or assessment.campaign.authority_id != actor.unit.authority_id:
         raise NotFound(NOT_FOUND)
     if actor.role in UNIT_ROLES and assessment.campaign.status == CampaignStatus.DRAFT:
+        raise NotFound(NOT_FOUND)
+    if actor.role not in UNIT_ROLES and self_scores_private(assessment):
         raise NotFound(NOT_FOUND)
     return assessment
 
@@ -82,6 +87,17 @@ def unit_assessments(actor) -> list[Assessment]:
         .order_by(Campaign.year.desc())
     )
     return list(db.session.execute(stmt).scalars())
+
+
+def editable_assessment(actor) -> Assessment | None:
+    """The actor's unit's assessment it may still change (its evidence links included), if any."""
+    for assessment in unit_assessments(actor):
+        try:
+            assert_editable(assessment)
+        except Conflict:
+            continue
+        return assessment
+    return None
 
 
 def _node_rows(version_id: int) -> list:
@@ -159,7 +175,7 @@ def totals(assessment: Assessment) -> Totals:
     scores = db.session.execute(
         select(ItemScore.node_id, ItemScore.self_score).where(ItemScore.assessment_id == assessment.id)
     ).all()
-    return _totals(_node_rows(assessment.campaign.criteria_version_id), dict(scores))
+    return _totals(_node_rows(assessment.criteria_version_id), dict(scores))
 
 
 @dataclass
@@ -215,7 +231,7 @@ def precheck(actor, assessment_id: int) -> list[Problem]:
 
 def page(actor, assessment_id: int, now: datetime | None = None) -> Page:
     assessment = assessment_for(actor, assessment_id)
-    nodes = tree.nodes_of(assessment.campaign.criteria_version_id)
+    nodes = tree.nodes_of(assessment.criteria_version_id)
     items = tree.items_of(assessment)
     can_edit, reason = False, ""
     if actor.role in UNIT_ROLES:
@@ -347,7 +363,7 @@ def submit(actor, assessment_id: int, *, confirmed: bool, now: datetime | None =
     problems = _problems(items)
     if problems:
         raise ServiceError(f"Chưa nộp được: hồ sơ còn {len(problems)} vấn đề cần xử lý.", [p.message for p in problems])
-    result = _totals(_node_rows(assessment.campaign.criteria_version_id), {i.node_id: i.self_score for i in items})
+    result = _totals(_node_rows(assessment.criteria_version_id), {i.node_id: i.self_score for i in items})
     assessment.status = AssessmentStatus.SUBMITTED
     assessment.submitted_at = now
     assessment.submitted_by_id = actor.id
@@ -376,8 +392,10 @@ def withdraw(actor, assessment_id: int, now: datetime | None = None) -> Assessme
     now = now or clock.now()
     assessment = assessment_for(actor, assessment_id, lock=True)
     assert_open(assessment, now)
-    if assessment.status != AssessmentStatus.SUBMITTED:
+    if assessment.status == AssessmentStatus.DRAFT:
         raise Conflict("Hồ sơ tự đánh giá chưa nộp nên không có gì để rút.")
+    if assessment.status != AssessmentStatus.SUBMITTED:
+        raise Conflict("Hồ sơ đã chuyển sang thẩm định nên không rút về được nữa.")
     before = {"status": assessment.status, "submitted_at": assessment.submitted_at}
     assessment.status = AssessmentStatus.DRAFT
     assessment.submitted_at = None

@@ -63,6 +63,22 @@
     setState(form, "Chưa lưu — có xung đột", "error");
   }
 
+  // The area index: the item's filter marks, and its area's count of scored items.
+  function markItem(form, score) {
+    var item = form.closest(".sa-item");
+    var value = score === "" ? null : parseFloat(score.replace(",", "."));
+    var max = parseFloat(item.getAttribute("data-max").replace(",", "."));
+    var kind = item.getAttribute("data-kind");
+    var lost = value !== null && ((kind === "penalty" && value > 0) || (kind === "normal" && value < max));
+    item.setAttribute("data-unfinished", value === null ? "1" : "0");
+    item.setAttribute("data-deducted", lost ? "1" : "0");
+    var code = item.getAttribute("data-area");
+    var done = document.querySelectorAll(
+      '.sa-item[data-area="' + code + '"][data-unfinished="0"]:not([data-authority])').length;
+    document.querySelectorAll('[data-ai-done="' + code + '"]').forEach(function (el) { el.textContent = done; });
+    document.querySelectorAll('[data-ai-progress="' + code + '"]').forEach(function (el) { el.value = done; });
+  }
+
   function markClean(form) {
     if (form._dirty) { form._dirty = false; dirty -= 1; }
   }
@@ -94,6 +110,7 @@
         form.querySelector(".sa-conflict").hidden = true;
         form.closest(".sa-item").classList.remove("sa-has-error");
         setState(form, "Đã lưu " + (res.body.item.at || ""), "ok");
+        markItem(form, res.body.item.score);
         if (!form._again) markClean(form);
       } else if (res.status === 409 && res.body.current) {
         showConflict(form, res.body.error, res.body.current);
