@@ -139,6 +139,12 @@ def test_early_unit_appraised_area_agreed_input_kept_explanation_with_file(page,
     expect(page.locator("[data-testid='state-1.2']")).to_contain_text("Đã lưu lúc")
     expect(_card(page, ids["1.1.a"]).locator("input[name=score]")).to_have_value("3,00")
     assert item_of(world.a_id, campaign_id, "1.2").appraised_score == Decimal("4.00")
+    index.locator("input[value=unfinished]").check()  # «chỉ mục chưa xong»: area 1 is done, so it goes
+    expect(_card(page, ids["1.1.a"])).to_be_hidden()
+    expect(_card(page, ids["2.1"])).to_be_visible()
+    expect(index.locator("[data-ai-count]")).to_have_text("Đang hiện 4 mục.")
+    index.locator("input[value=all]").check()
+    expect(_card(page, ids["1.1.a"])).to_be_visible()
 
     # A refused save keeps the score, the note and the reasons typed, and says why next to the item.
     card = _card(page, ids["2.1"])
