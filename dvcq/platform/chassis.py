@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dvcq.platform import errors, formatting, registry, security, settings, transactions
 from dvcq.platform.extensions import _locale, babel, csrf, db, limiter, login_manager, migrate
+from dvcq.platform.params import IdConverter
 from dvcq.platform.tenancy import Scope, reset_scope, set_scope
 from dvcq.platform.uploads import UploadRequest
 
@@ -23,6 +24,7 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 def build(test_config: dict | None = None) -> Flask:
     """An app with the ground floor only; the composition root adds the areas."""
     app = Flask(__name__, instance_relative_config=True, static_url_path="/static")
+    app.url_map.converters["int"] = IdConverter  # every <int:…> is an id that can exist, or a 404 (issue 14)
     app.request_class = UploadRequest  # file parts of opted-in upload views go straight into storage (issue 9)
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)

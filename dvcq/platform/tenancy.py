@@ -17,6 +17,7 @@ from sqlalchemy import ForeignKey, column, event, select, table
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
 
 from dvcq.platform.extensions import db
+from dvcq.platform.params import ID_MAX
 
 
 class TenancyError(RuntimeError):
@@ -192,9 +193,12 @@ def _forget_checked_units(session, *args) -> None:
 
 
 def get_or_404(model, ident, **options):
-    """Load one tenant-aware row through the guard; another unit's row is as missing as a row that never was."""
+    """Load one tenant-aware row through the guard; another unit's row is as missing as a row that never was, and an
+    integer id no row can have (negative, beyond 64 bits) is missing without asking the database."""
     from flask import abort
 
+    if isinstance(ident, int) and not 0 <= ident <= ID_MAX:
+        abort(404)
     stmt = select(model).where(model.id == ident)
     if options:
         stmt = stmt.execution_options(**options)

@@ -11,6 +11,7 @@ import io
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from dvcq.platform import params
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import points
@@ -62,8 +63,7 @@ def _version_or_404(version_id: int) -> CriteriaVersion:
 
 
 def _seen(form) -> int:
-    text = (form.version.data or "").strip()
-    return int(text) if text.isdigit() else 0
+    return params.whole(form.version.data, 0)
 
 
 @bp.route("/")
@@ -251,7 +251,8 @@ def edit_node(version_id: int, node_id: int):
 @roles_required(*READERS)
 def compare():
     versions = [r.version for r in services.versions_of(_authority_id())]
-    old_id, new_id = request.args.get("a", type=int), request.args.get("b", type=int)
+    old_id = params.integer(request.args.get("a"), "Phiên bản cũ")
+    new_id = params.integer(request.args.get("b"), "Phiên bản mới")
     old = _version_or_404(old_id) if old_id else None
     new = _version_or_404(new_id) if new_id else None
     if new is not None and old is None and new.based_on_id:

@@ -2,8 +2,10 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired
+
+from dvcq.platform.params import IdField
 
 
 class MetaFields:
@@ -35,7 +37,7 @@ class DeleteForm(FlaskForm):
 
 
 class LinkForm(FlaskForm):
-    item_id = IntegerField(validators=[DataRequired("Thiếu tiêu chí cần gắn tài liệu.")])
-    evidence_id = IntegerField(validators=[DataRequired("Thiếu tài liệu cần gắn.")])
+    item_id = IdField(validators=[DataRequired("Thiếu tiêu chí cần gắn tài liệu.")])
+    evidence_id = IdField(validators=[DataRequired("Thiếu tài liệu cần gắn.")])
     page_ref = StringField("Trang/mục")
     next = HiddenField()
