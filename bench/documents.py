@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from figures import record  # noqa: E402
 from generate import bench_config  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
 
@@ -92,6 +93,15 @@ def main() -> None:
         _, bare = timed(lambda: build_docx(decision(())))
         data, full = timed(lambda: build_docx(decision(annex)))
         verdict = "ok" if full < 10 else "MISS"
+        record(
+            "documents",
+            "docx",
+            f"decision .docx, {len(rows):,} units",
+            round(full, 2),
+            "s",
+            target=("<", 10),
+            issue="9",
+        )
         print(
             f"decision .docx, {len(rows):,} units in {len(annex)} groups: {full:6.2f} s ({len(data) / 1e6:.1f} MB) "
             f"= {full / bare:6.1f}× the decision without annex ({bare * 1000:.0f} ms)  target < 10 s: {verdict}"
@@ -104,6 +114,15 @@ def main() -> None:
         fetched, raw = timed(lambda: db.session.execute(raw_sql, {"a": authority_id, "y": args.year}).all())
         data, xlsx = timed(lambda: exports.items_workbook(authority_id, args.year))
         verdict = "ok" if xlsx < 15 else "MISS"
+        record(
+            "documents",
+            "xlsx",
+            f"item scores .xlsx, {len(fetched):,} rows",
+            round(xlsx, 2),
+            "s",
+            target=("<", 15),
+            issue="9",
+        )
         print(
             f"item scores .xlsx, {len(fetched):,} rows: {xlsx:6.2f} s ({len(data) / 1e6:.1f} MB) "
             f"= {xlsx / raw:6.1f}× the raw SELECT of the rows ({raw * 1000:.0f} ms)  target < 15 s: {verdict}"

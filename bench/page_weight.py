@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from figures import record  # noqa: E402
 from generate import BENCH_PASSWORD, bench_config  # noqa: E402
 from pages_load import ids  # noqa: E402
 
@@ -81,6 +82,17 @@ def main() -> None:
         f"{'ok' if served_total <= 250 * 1024 else 'MISS'}"
     )
     print(f"reference: the HTML at gzip -6 {len(gzip.compress(body, 6)) / 1024:.1f}K")
+    what = f"self-assessment page (~{items} items), first load, all included"
+    record(
+        "page_weight",
+        "deployed",
+        f"{what}, as deployed",
+        round(served_total / 1024, 1),
+        "KB",
+        target=("<=", 250),
+        issue="9",
+    )
+    record("page_weight", "raw", f"{what}, raw", round(raw_total / 1024, 1), "KB", issue="9")
 
 
 if __name__ == "__main__":

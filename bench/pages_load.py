@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from figures import record  # noqa: E402
 from generate import BENCH_PASSWORD  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -292,6 +293,22 @@ def main() -> None:
             )
             for e in sorted(set(errors))[:3]:
                 print(f"    {e}")
+            key = label.split(" ")[0].strip("/") or "home"
+            what = f"{label}, {len(clients)} users"
+            target = None if key == "healthz" else ("<=", 200)  # /healthz is the reference
+            record("pages_load", f"{key}.p95", f"{what}: p95", round(paced["p95"], 1), "ms", target=target, issue="9")
+            record("pages_load", f"{key}.errors", f"{what}: errors", len(errors), "", target=("==", 0), issue="9")
+            if label.startswith("results table"):
+                share = flat["rps"] / reference * 100
+                record(
+                    "pages_load",
+                    "results.share",
+                    "results table throughput, % of /healthz",
+                    round(share, 1),
+                    "%",
+                    target=(">=", 25),
+                    issue="9",
+                )
         print(f"load average after: {os.getloadavg()[0]:.2f}")
     finally:
         os.killpg(server.pid, signal.SIGTERM)

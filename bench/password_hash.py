@@ -20,6 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dvcq.platform import settings  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from figures import record  # noqa: E402
+
 M, T, P = settings.PASSWORD_HASH_MEMORY_KIB, settings.PASSWORD_HASH_TIME_COST, settings.PASSWORD_HASH_PARALLELISM
 COSTS = {
     "before: argon2-cffi defaults (m=65536 KiB, t=3, p=4)": PasswordHasher(),
@@ -39,10 +42,19 @@ def main() -> None:
             hasher.hash("Dvcq@2026demo")
             cpu[name].append(time.process_time() - c)
             wall[name].append(time.perf_counter() - w)
-    for name in COSTS:
+    for n, name in enumerate(COSTS):
         print(
             f"{name}: median {statistics.median(wall[name]) * 1000:.1f} ms wall, "
             f"{statistics.median(cpu[name]) * 1000:.1f} ms CPU ({rounds} hashes)"
+        )
+        key = ("before", "now")[n]
+        record(
+            "password_hash",
+            f"{key}.cpu",
+            f"one login's hash, CPU, {name}",
+            round(statistics.median(cpu[name]) * 1000, 1),
+            "ms",
+            issue="14",
         )
 
 

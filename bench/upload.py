@@ -28,6 +28,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
+from figures import record  # noqa: E402
 from pages_load import HOST, Client, default_url, free_port  # noqa: E402
 
 CHUNK = 1024 * 1024
@@ -191,6 +192,18 @@ def main() -> None:
             f"{reference_after:.2f} s); ratio {ratio * 100:.0f}%  target ≥ 50%: {'ok' if ratio >= 0.5 else 'MISS'}"
         )
         print(f"  worker CPU time for the upload: {worker_cpu:.2f} s")
+        what = f"upload of {args.mb} MB"
+        record("upload", "stored", f"{what}: stored (HTTP 302)", response.status, "", target=("==", 302), issue="9")
+        record("upload", "peak", f"{what}: worker peak memory rise", round(rise, 1), "MB", target=("<=", 32), issue="9")
+        record(
+            "upload",
+            "ratio",
+            f"{what}: × writing the bytes to disk (retired by issue 19)",
+            round(ratio * 100),
+            "%",
+            issue="9",
+        )
+        record("upload", "seconds", f"{what}: time", round(elapsed, 2), "s", issue="9")
         print(f"  load average: {os.getloadavg()[0]:.2f}")
         remove_bench_uploads(client, token)
     finally:

@@ -13,7 +13,14 @@ import sys
 def main() -> None:
     seed = json.load(open(sys.argv[1], encoding="utf-8"))  # noqa: SIM115
     sent = json.load(open(sys.argv[2], encoding="utf-8"))  # noqa: SIM115
+    problems = check(seed, sent)
+    for problem in problems:
+        print("LOST:", problem)
+    sys.exit(1 if problems else 0)
 
+
+def check(seed: dict, sent: dict) -> list[str]:
+    """What was lost, in words (nothing: an empty list); prints the counts. The app from the environment."""
     from sqlalchemy import select
 
     from dvcq.app import create_app
@@ -47,9 +54,8 @@ def main() -> None:
             problems.append(f"{len(wrong)} saved scores differ from the last acknowledged save")
         print(f"uploads sent: {len(wanted)}; evidence rows: {len(rows)}; files stored: {len(keys)}")
         print(f"items saved (last acknowledged value checked): {len(sent['scores'])}; differing: {len(wrong)}")
-    for problem in problems:
-        print("LOST:", problem)
-    sys.exit(1 if problems else 0)
+        db.session.remove()
+    return problems
 
 
 if __name__ == "__main__":

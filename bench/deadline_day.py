@@ -1,0 +1,126 @@
+"""Deadline day on the production stack (issue 19, target 1): a province of 100 communes, 3 officers each; all 300 log
+in within the first 60 s, then save items, open the self-assessment page and upload 20–400 KB PDFs for 5 minutes.
+
+    python bench/deadline_day.py [--communes 100] [--officers 3] [--leaves 100] [--seconds 300] [--login-window 60]
+
+Needs DVCQ_BENCH_DATABASE_URL (a PostgreSQL server; database dvcq_bench_deadline is (re)created on it) and
+DVCQ_BENCH_REDIS_URL (a benchmark Redis; emptied). bench/run_all.sh provides both.
+
+1. bench/load/seed.py opens a campaign for the communes through the campaign services (the officers of a commune
+   split its items between them);
+2. bench/stack.py starts nginx (deploy/nginx.conf.example, TLS) → gunicorn -c deploy/gunicorn.conf.py (its defaults:
+   2×cores+1 gthread workers × 4 threads, preloaded) + 2 RQ workers (deploy/worker.sh), DVCQ_ENV=production;
+3. bench/load/client.py runs the officers (one thread and keep-alive connection each, on the same machine);
+4. bench/load/verify.py checks that nothing was lost: uploads acknowledged = files stored = Evidence rows, and every
+   item's stored score = the last one the server acknowledged.
+
+Targets: 0 errors, nothing lost, item save p95 ≤ 300 ms, page p95 ≤ 500 ms, login p95 ≤ 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from figures import record, verdict  # noqa: E402
+from load import client as rush  # noqa: E402
+from load import seed as seeding  # noqa: E402
+from load import verify  # noqa: E402
+from stack import LIFTED_LIMITS, Stack, admin_url, fresh_database, redis_url  # noqa: E402
+
+BENCH = "deadline_day"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--communes", type=int, default=100)
+    parser.add_argument("--officers", type=int, default=3, help="officers per commune")
+    parser.add_argument("--leaves", type=int, default=100, help="items per commune (5 areas)")
+    parser.add_argument("--seconds", type=float, default=300, help="the whole run, logins included")
+    parser.add_argument("--login-window", type=float, default=60)
+    parser.add_argument("--web-concurrency", type=int, help="gunicorn workers (default: deploy/gunicorn.conf.py's)")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, users.json, sent.json)")
+    args = parser.parse_args()
+    admin_url(), redis_url()  # both must be there before anything is built
+    workdir = Path(tempfile.mkdtemp(prefix="dvcq-deadline-"))
+    database_url = fresh_database("dvcq_bench_deadline")
+    # seeding and verifying run here, with the app of this environment (jobs in-process); the stack has its own
+    os.environ.update(DATABASE_URL=database_url, STORAGE_URL=f"file://{workdir / 'evidence'}")
+    os.environ.pop("REDIS_URL", None)
+    started = time.perf_counter()
+    seeded = seeding.seed(args.communes, args.leaves, args.officers)
+    people = seeded["users"]
+    print(f"seeded {args.communes} communes × {args.leaves} items, {args.officers} officers each ", end="")
+    print(f"({time.perf_counter() - started:.0f} s)")
+    with Stack(database_url, redis_url(), workdir, web_concurrency=args.web_concurrency) as stack:
+        print(stack.describe())
+        print(f"  (lifted for the run, every user comes from 127.0.0.1: {LIFTED_LIMITS})")
+        load_before = os.getloadavg()
+        tally, summary = rush.run(people, stack.base_url, args.seconds, args.login_window, timeout=120)
+        load_after = os.getloadavg()
+        problems = stack.log_problems()
+    sent = {"uploads": tally.uploads, "scores": tally.scores, "conflicts": 0}
+    if args.keep:
+        (workdir / "users.json").write_text(json.dumps(seeded, ensure_ascii=False), encoding="utf-8")
+        (workdir / "sent.json").write_text(json.dumps(sent, ensure_ascii=False), encoding="utf-8")
+    print(
+        f"{len(people)} officers ({args.communes} communes × {args.officers}), {args.leaves} items a commune, "
+        f"{args.seconds:.0f} s, logins within {args.login_window:.0f} s; "
+        f"load {load_before[0]:.2f} → {load_after[0]:.2f}"
+    )
+    rush.print_summary(summary)
+    lost = verify.check(seeded, sent)
+    for problem in lost:
+        print("LOST:", problem)
+    for problem in problems[:10]:
+        print(f"  server log: {problem}")
+
+    size = f"{len(people)} users, {args.seconds:.0f} s"
+    summary["errors"] += len(problems)  # a traceback or a 5xx in the server's logs is an error too
+    rush.record_figures(
+        BENCH,
+        summary,
+        size,
+        {"errors": ("==", 0), "save": ("<=", 300), "page": ("<=", 500), "login": ("<=", 1000)},
+        issue="19.1",
+    )
+    record(
+        BENCH,
+        "lost",
+        "problems found by verify (uploads = files = rows; last scores stored)",
+        len(lost),
+        "",
+        target=("==", 0),
+        issue="19.1",
+    )
+    record(
+        BENCH, "client_cpu", "the load client's CPU time (on the same two cores)", round(summary["client_cpu"], 1), "s"
+    )
+    by = summary["by_request"]
+    figures = [
+        summary["errors"] == 0,
+        not lost,
+        (by.get(rush.SAVE, {}).get("p95") or 99) <= 0.3,
+        (summary["pages"]["p95"] or 99) <= 0.5,
+        (by.get(rush.LOGIN, {}).get("p95") or 99) <= 1,
+    ]
+    print("verdict (errors, lost, save, page, login): " + ", ".join(verdict(m) for m in figures))
+    if not args.keep:
+        import shutil
+
+        shutil.rmtree(workdir, ignore_errors=True)
+    else:
+        print(f"work folder kept: {workdir}")
+
+
+if __name__ == "__main__":
+    main()
