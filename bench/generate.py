@@ -59,6 +59,7 @@ from dvcq.scoring.models import (  # noqa: E402
     Assessment,
     AssessmentStatus,
     Campaign,
+    CampaignCriteria,
     CampaignStatus,
     ClassificationLevel,
     CriteriaNode,
@@ -221,12 +222,21 @@ def criteria_version(
     return version.id, leaves
 
 
+def every_group_on(authority_id: int, version_id: int) -> dict[int, int]:
+    """{group id: version id}: every group of the authority scored on one version (a campaign's criteria)."""
+    groups = db.session.execute(select(UnitGroup.id).where(UnitGroup.authority_id == authority_id)).scalars()
+    return {group_id: version_id for group_id in groups}
+
+
 def _campaign(authority_id: int, version_id: int, year: int, status: CampaignStatus, now: datetime) -> int:
     campaign = Campaign(
         authority_id=authority_id,
         year=year,
         name=f"Đánh giá Chỉ số Dân vận chính quyền năm {year}",
-        criteria_version_id=version_id,
+        criteria=[
+            CampaignCriteria(authority_id=authority_id, group_id=g, version_id=v)
+            for g, v in every_group_on(authority_id, version_id).items()
+        ],
         status=status,
         created_at=now,
         self_assessment_deadline=datetime(year, 11, 30),

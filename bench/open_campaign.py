@@ -26,7 +26,7 @@ def main() -> None:
     os.environ.setdefault("STORAGE_URL", f"file://{workdir}/evidence")
 
     from flask_migrate import upgrade
-    from generate import authority_with_communes, criteria_version
+    from generate import authority_with_communes, criteria_version, every_group_on
     from sqlalchemy import func, select
 
     from dvcq.app import create_app
@@ -65,7 +65,7 @@ def main() -> None:
                 actor,
                 year=2026,
                 name="Kỳ thử tải",
-                criteria_version_id=version_id,
+                criteria=every_group_on(authority.id, version_id),
                 unit_ids=[u.id for u in units],
                 deadlines={CampaignStatus.SELF_ASSESSMENT: date.today() + timedelta(days=21)},
             )

@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from generate import bench_config, criteria_version  # noqa: E402
+from generate import bench_config, criteria_version, every_group_on  # noqa: E402
 from sqlalchemy import create_engine, delete, insert, text  # noqa: E402
 
 from dvcq.app import create_app  # noqa: E402
@@ -37,6 +37,7 @@ from dvcq.scoring.models import (  # noqa: E402
     Assessment,
     AssessmentStatus,
     Campaign,
+    CampaignCriteria,
     CampaignStatus,
     ItemScore,
     UnitResult,
@@ -98,7 +99,10 @@ def build(units: int, code: str) -> int:
         authority_id=authority.id,
         year=2025,
         name="Kỳ đo hiệu năng",
-        criteria_version_id=version_id,
+        criteria=[
+            CampaignCriteria(authority_id=authority.id, group_id=g, version_id=v)
+            for g, v in every_group_on(authority.id, version_id).items()
+        ],
         status=CampaignStatus.FINAL_REVIEW,
         created_at=now,
     )

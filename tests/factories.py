@@ -82,3 +82,13 @@ def build_world() -> SimpleNamespace:
         **{k: v.login for k, v in users.items()},
         ids={k: v.id for k, v in users.items()},
     )
+
+
+def every_group_on(authority_id: int, version_id: int) -> list:
+    """A campaign's criteria with every group of the authority scored on one version: `Campaign(criteria=…)`."""
+    from sqlalchemy import select
+
+    from dvcq.scoring.models import CampaignCriteria
+
+    groups = db.session.execute(select(UnitGroup.id).where(UnitGroup.authority_id == authority_id)).scalars()
+    return [CampaignCriteria(authority_id=authority_id, group_id=g, version_id=version_id) for g in groups]

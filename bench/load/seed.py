@@ -25,7 +25,7 @@ def main() -> None:
     from flask_migrate import upgrade
     from sqlalchemy import select
 
-    from bench.generate import authority_with_communes, criteria_version
+    from bench.generate import authority_with_communes, criteria_version, every_group_on
     from dvcq.app import create_app
     from dvcq.platform.auth.models import Role, User
     from dvcq.platform.auth.passwords import hash_password
@@ -70,7 +70,7 @@ def main() -> None:
                 actor,
                 year=2026,
                 name="Kỳ đánh giá thử tải",
-                criteria_version_id=version_id,
+                criteria=every_group_on(authority.id, version_id),
                 unit_ids=[u.id for u in units],
                 deadlines={CampaignStatus.SELF_ASSESSMENT: date.today() + timedelta(days=21)},
             )

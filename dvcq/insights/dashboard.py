@@ -217,15 +217,22 @@ def _heatmap(authority_id: int, frame: pd.DataFrame, year: int | None) -> Sectio
             "Chưa có điểm theo lĩnh vực trong khoảng năm đã chọn (kết quả các năm trước nhập từ tệp chỉ có tổng điểm)."
         )
         return section
-    campaigns = [c for c in frame.loc[frame["year"] == year, "campaign_id"] if c is not None]
-    areas = [a for a in frames.area_maxima(authority_id, campaigns[0] if campaigns else None) if a.normal]
+    scored = frame[(frame["year"] == year) & frame["by_area"].map(bool)]
+    campaigns = [c for c in scored["campaign_id"] if c is not None]
+    campaign_id = campaigns[0] if campaigns else None
+    # Areas mean something only within one criteria set: the groups scored on the set of the largest group.
+    groups = frames.set_groups(authority_id, campaign_id, default_group(scored))
+    areas = [a for a in frames.area_maxima(authority_id, campaign_id, default_group(scored)) if a.normal]
+    title = f"Tỷ lệ điểm đạt theo lĩnh vực năm {year}"
+    if groups is not None and set(scored["group_name"]) - set(groups):
+        frame = frame[frame["group_name"].isin(list(groups))]
+        title += " — " + ", ".join(groups)
+        section.highlights = ["Các khối khác được chấm theo bộ tiêu chí khác: chọn khối ở bộ lọc để xem."]
     heat = frames.heatmap_frame(frame, year, areas)
     if not areas or heat.empty:
         section.empty = f"Không xác định được điểm tối đa của các lĩnh vực năm {year}."
         return section
-    section.figures.append(
-        _figure("heat", charts.heatmap_chart(heat, areas, year), f"Tỷ lệ điểm đạt theo lĩnh vực năm {year}")
-    )
+    section.figures.append(_figure("heat", charts.heatmap_chart(heat, areas, year), title))
     section.tables.extend(chart_tables.heatmap_tables(heat, areas, year))
     return section
 

@@ -13,7 +13,17 @@ from sqlalchemy import Integer, case, func, select, tuple_, type_coerce
 
 from dvcq.insights.services import _natural, level_label, q2, share_percent
 from dvcq.platform.extensions import db
-from dvcq.scoring.models import Assessment, Campaign, CampaignStatus, CriteriaNode, CriteriaVersion, ItemScore, NodeKind
+from dvcq.scoring.models import (
+    Assessment,
+    Campaign,
+    CampaignCriteria,
+    CampaignStatus,
+    CriteriaNode,
+    CriteriaVersion,
+    ItemScore,
+    NodeKind,
+)
+from dvcq.tenants.models import UnitGroup
 
 LOST_ITEMS_TOP = 15
 OVER_SCORERS_TOP = 5
@@ -138,15 +148,27 @@ class Area:
         return self.kind == NodeKind.NORMAL
 
 
-def area_maxima(authority_id: int, campaign_id: int | None) -> list[Area]:
-    """The areas (top-level nodes) of the criteria version the year was scored with: the campaign's version, or
-    for an imported year the authority's newest version."""
+def set_groups(authority_id: int, campaign_id: int | None, group_name: str | None) -> dict[str, int] | None:
+    """{group name: version id} of the campaign's groups scored on the same criteria version as `group_name` (its
+    first group's when None): the units whose area scores can share one heat map. None for an imported year."""
+    if campaign_id is None:
+        return None
+    choices = db.session.execute(
+        select(UnitGroup.name, CampaignCriteria.version_id)
+        .join(UnitGroup, UnitGroup.id == CampaignCriteria.group_id)
+        .where(CampaignCriteria.campaign_id == campaign_id, CampaignCriteria.authority_id == authority_id)
+        .order_by(UnitGroup.position, UnitGroup.name)
+    ).all()
+    version_of = dict(choices)
+    version_id = version_of.get(group_name) if group_name in version_of else (choices[0][1] if choices else None)
+    return {name: v for name, v in version_of.items() if v == version_id}
+
+
+def area_maxima(authority_id: int, campaign_id: int | None, group_name: str | None = None) -> list[Area]:
+    """The areas (top-level nodes) of the criteria version the year was scored with: the version of `group_name`
+    in the campaign (its first group's when None), or for an imported year the authority's newest version."""
     if campaign_id is not None:
-        version_id = db.session.execute(
-            select(Campaign.criteria_version_id).where(
-                Campaign.id == campaign_id, Campaign.authority_id == authority_id
-            )
-        ).scalar_one_or_none()
+        version_id = next(iter((set_groups(authority_id, campaign_id, group_name) or {}).values()), None)
     else:
         version_id = db.session.execute(
             select(CriteriaVersion.id)

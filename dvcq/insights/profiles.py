@@ -119,7 +119,7 @@ def unit_profile(unit: Unit) -> Profile:
     if len(own):
         latest = own.iloc[0]
         area_year = int(latest["year"])
-        areas = area_maxima(unit.authority_id, latest["campaign_id"])
+        areas = area_maxima(unit.authority_id, latest["campaign_id"], latest["group_name"])
         areas_table = Table(
             "Lĩnh vực",
             f"Điểm theo lĩnh vực năm {area_year}",

@@ -36,7 +36,7 @@ def build_draft(campaign: Campaign, assessment: Assessment) -> ImprovementPlan:
     result = _result(campaign.authority_id, campaign.year, assessment.unit_id)
     breakdown = unit_breakdown(assessment.id)
     answer = what_if(assessment.id)
-    inputs = engine_inputs(campaign.criteria_version_id)
+    inputs = engine_inputs(assessment.criteria_version_id)
     area_of = _area_of(inputs.tree.children, inputs.tree.areas)
 
     appraised = result.appraised_total if result else breakdown.appraised_total

@@ -63,6 +63,19 @@ AUTHORITY_USERS = [
     ("thamdinh2", "Lê Thị Định", Role.APPRAISER, "BATO", "Thành viên tổ thẩm định"),
 ]
 SLUG = {code: code.split("-", 1)[1].lower() for code, _, _ in COMMUNES}
+AGENCY_SLUG = {code: code.split("-", 1)[1].lower() for code, _ in AGENCIES}
+# Each agency's officer (its focal point) and leader: (officer's title, leader's name, leader's title).
+AGENCY_PEOPLE = {
+    "BATO-VP": ("Chuyên viên Văn phòng", "Chánh Văn phòng HĐND và UBND huyện", "Chánh Văn phòng"),
+    "BATO-NV": ("Chuyên viên Phòng Nội vụ", "Trưởng phòng Nội vụ", "Trưởng phòng"),
+    "BATO-TP": ("Chuyên viên Phòng Tư pháp", "Trưởng phòng Tư pháp", "Trưởng phòng"),
+    "BATO-TNMT": (
+        "Chuyên viên Phòng Tài nguyên và Môi trường",
+        "Trưởng phòng Tài nguyên và Môi trường",
+        "Trưởng phòng",
+    ),
+    "BATO-GD": ("Chuyên viên Phòng Giáo dục và Đào tạo", "Trưởng phòng Giáo dục và Đào tạo", "Trưởng phòng"),
+}
 
 
 def _seed_units() -> dict[str, Unit]:
@@ -134,6 +147,11 @@ def seed() -> list[tuple[str, str, str]]:
         _user(
             f"lanhdao.{SLUG[code]}", f"Chủ tịch UBND {name}", Role.LEADER, units[code], "Chủ tịch UBND", password_hash
         )
+    for code, name in AGENCIES:
+        officer_title, leader_name, leader_title = AGENCY_PEOPLE[code]
+        slug = AGENCY_SLUG[code]
+        _user(f"canbo.{slug}", f"Cán bộ đầu mối {name}", Role.OFFICER, units[code], officer_title, password_hash)
+        _user(f"lanhdao.{slug}", leader_name, Role.LEADER, units[code], leader_title, password_hash)
     db.session.commit()
     logins = [(login, role.label, units[code].name) for login, _, role, code, _ in AUTHORITY_USERS]
     logins += [
@@ -141,5 +159,9 @@ def seed() -> list[tuple[str, str, str]]:
         ("lanhdao.bdo", Role.LEADER.label, "Xã Ba Động"),
         ("canbo.<mã xã>", Role.OFFICER.label, "mỗi xã, ví dụ canbo.bcu (Ba Cung)"),
         ("lanhdao.<mã xã>", Role.LEADER.label, "mỗi xã, ví dụ lanhdao.bcu"),
+        ("canbo.nv", Role.OFFICER.label, "Phòng Nội vụ (Khối cơ quan)"),
+        ("lanhdao.nv", Role.LEADER.label, "Phòng Nội vụ (Khối cơ quan)"),
+        ("canbo.<mã cơ quan>", Role.OFFICER.label, "mỗi cơ quan: vp, nv, tp, tnmt, gd"),
+        ("lanhdao.<mã cơ quan>", Role.LEADER.label, "mỗi cơ quan, ví dụ lanhdao.tp (Phòng Tư pháp)"),
     ]
     return logins

@@ -25,6 +25,7 @@ from dvcq.scoring.models import (
 )
 from dvcq.tenants.models import Unit, UnitKind, UnitLineage
 from tests import factories
+from tests.factories import every_group_on
 
 LEVELS = [
     (1, "Hoàn thành xuất sắc nhiệm vụ", Decimal(90)),
@@ -160,7 +161,7 @@ def campaign(authority_id: int, version: CriteriaVersion, year: int, published: 
         authority_id=authority_id,
         year=year,
         name=f"Đánh giá Chỉ số Dân vận chính quyền năm {year}",
-        criteria_version_id=version.id,
+        criteria=every_group_on(authority_id, version.id),
         status=CampaignStatus.PUBLISHED if published else CampaignStatus.FINAL_REVIEW,
         created_at=_now(),
         published_at=_now() if published else None,
@@ -182,8 +183,7 @@ def scores(camp: Campaign, unit_id: int, values: dict[str, tuple[str, str, str]]
     db.session.add(assessment)
     db.session.flush()
     nodes = {
-        n.code: n
-        for n in db.session.query(CriteriaNode).filter(CriteriaNode.version_id == camp.criteria_version_id).all()
+        n.code: n for n in db.session.query(CriteriaNode).filter(CriteriaNode.version_id == camp.versions[0].id).all()
     }
     by_area: dict[str, Decimal] = {}
     for code, (self_score, final, reasons) in values.items():

@@ -78,7 +78,14 @@ def test_demo_seeds_ba_to_prints_the_logins_and_running_it_again_changes_nothing
 
     users = db.session.execute(select(User)).scalars().all()
     assert {u.role for u in users} == set(Role)
-    assert len([u for u in users if u.role == Role.OFFICER]) == 19
+    officers = {u.login: u.unit.name for u in users if u.role == Role.OFFICER}
+    leaders = {u.login: u.unit.name for u in users if u.role == Role.LEADER}
+    assert len(officers) == len(leaders) == 24  # an officer and a leader in every commune and every agency
+    assert (officers["canbo.nv"], leaders["lanhdao.nv"], leaders["lanhdao.vp"]) == (
+        "Phòng Nội vụ",
+        "Phòng Nội vụ",
+        "Văn phòng HĐND và UBND huyện",
+    )
     # every unit and every account was created through the services, so each has its audit record
     assert db.session.execute(select(func.count()).where(AuditRecord.action == "unit.created")).scalar_one() == 28
     assert db.session.execute(select(func.count()).where(AuditRecord.action == "user.created")).scalar_one() == len(
@@ -87,7 +94,7 @@ def test_demo_seeds_ba_to_prints_the_logins_and_running_it_again_changes_nothing
 
     out = result.output
     assert f"Mật khẩu chung cho mọi tài khoản mẫu: {demo.DEMO_PASSWORD}" in out
-    for login in ("quantri", "thuongtruc", "lanhdao", "thamdinh1", "canbo.bdo", "lanhdao.bdo"):
+    for login in ("quantri", "thuongtruc", "lanhdao", "thamdinh1", "canbo.bdo", "lanhdao.bdo", "canbo.nv"):
         assert login in out
     for role in Role:
         assert role.label in out

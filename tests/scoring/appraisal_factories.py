@@ -20,6 +20,7 @@ from dvcq.scoring.models import (
     Method,
     VersionStatus,
 )
+from tests.factories import every_group_on
 
 # code, parent, max, method, step
 TREE = [
@@ -77,7 +78,7 @@ def build_campaign(world, status=CampaignStatus.APPRAISAL, explanation_deadline=
             authority_id=world.district_id,
             year=2026,
             name="Đánh giá Chỉ số Dân vận chính quyền năm 2026",
-            criteria_version_id=version.id,
+            criteria=every_group_on(world.district_id, version.id),
             status=status,
             self_assessment_deadline=_now() - timedelta(days=1),
             explanation_deadline=explanation_deadline or (_now() + timedelta(days=10)),

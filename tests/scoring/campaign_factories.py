@@ -63,7 +63,7 @@ def make_campaign(
             user(world.secretariat),
             year=year,
             name=name or f"Đánh giá Chỉ số Dân vận chính quyền năm {year}",
-            criteria_version_id=version.id,
+            criteria={world.group_communes_id: version.id, world.group_agencies_id: version.id},
             unit_ids=units if units is not None else [world.a_id, world.b_id, world.agency_id],
             deadlines=deadlines,
         )

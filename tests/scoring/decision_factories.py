@@ -25,6 +25,7 @@ from dvcq.scoring.models import (
     ItemScore,
     VersionStatus,
 )
+from tests.factories import every_group_on
 from tests.scoring.criteria_factories import make_version
 
 LEAVES = {
@@ -69,7 +70,7 @@ def decision_campaign(
             authority_id=world.district_id,
             year=year,
             name=f"Đánh giá Chỉ số Dân vận chính quyền năm {year}",
-            criteria_version_id=version.id,
+            criteria=every_group_on(world.district_id, version.id),
             status=status,
             created_at=_now(),
         )

@@ -30,6 +30,7 @@ from dvcq.scoring.models import (
 )
 from dvcq.tenants.models import Unit, UnitGroup, UnitKind
 from tests import factories
+from tests.factories import every_group_on
 from tests.scoring.criteria_factories import make_version
 
 LEAVES = {
@@ -106,7 +107,7 @@ def make_campaign(
             authority_id=world.district_id,
             year=year,
             name=f"Đánh giá Chỉ số Dân vận chính quyền năm {year}",
-            criteria_version_id=version.id,
+            criteria=every_group_on(world.district_id, version.id),
             status=status,
             created_at=_now(),
             published_at=_now() if status == CampaignStatus.PUBLISHED else None,
@@ -178,7 +179,7 @@ def add_assessment(
     """One unit's assessment with an item row for every leaf."""
     with scoped(SYSTEM):
         campaign = db.session.get(Campaign, campaign_id)
-        leaves = _leaves(campaign.criteria_version_id)
+        leaves = _leaves(campaign.versions[0].id)
         selfs = spread(leaves, self_total)
         results = spread(leaves, appraised)
         assessment = Assessment(

@@ -63,6 +63,11 @@ def _submit_all(world, campaign_id: int, unit_ids) -> None:
         db.session.commit()
 
 
+def _every_group(world, version) -> dict[str, str]:
+    """The campaign form's choice of criteria: every group on `version`."""
+    return {f"criteria-{g}": str(version.id) for g in (world.group_communes_id, world.group_agencies_id)}
+
+
 # ---- creating -----------------------------------------------------------------------------------------------
 
 
@@ -86,7 +91,7 @@ def test_creating_a_campaign_pins_and_locks_its_version_and_records_the_ticked_u
         {
             "year": "2026",
             "name": "Đánh giá Chỉ số Dân vận chính quyền năm 2026",
-            "criteria_version_id": str(version.id),
+            **_every_group(world, version),
             "self_assessment_deadline": _vn(deadline),
             "unit_ids": [str(world.a_id), str(world.agency_id)],
         },
@@ -119,7 +124,7 @@ def test_bad_campaign_input_lists_every_problem_and_creates_nothing(world, brows
         {
             "year": "hai nghìn",
             "name": "Kỳ thử",
-            "criteria_version_id": str(version.id),
+            **_every_group(world, version),
             "self_assessment_deadline": "31/02/2026",
             "appraisal_deadline": "ngày mai",
             "unit_ids": [str(world.a_id)],
@@ -146,7 +151,7 @@ def test_deadlines_out_of_order_a_foreign_unit_and_a_second_campaign_of_the_year
         {
             "year": "2026",
             "name": "Kỳ thứ hai",
-            "criteria_version_id": str(version.id),
+            **_every_group(world, version),
             "self_assessment_deadline": _vn(day),
             "appraisal_deadline": _vn(day - timedelta(days=1)),
             "unit_ids": [str(world.a_id), str(world.far_id)],
@@ -170,7 +175,6 @@ def test_a_draft_campaign_can_untick_a_unit_before_opening(world, browser):
         {
             "version": str(_campaign(campaign_id).version),
             "name": "Kỳ đã sửa",
-            "criteria_version_id": "",
             "self_assessment_deadline": _vn(today_vn() + timedelta(days=5)),
             "unit_ids": [str(world.a_id), str(world.agency_id)],
         },
@@ -445,7 +449,6 @@ def test_another_authoritys_campaign_answers_like_a_missing_one(world, browser):
             authority_id=other_district,
             year=2026,
             name="Kỳ của huyện khác",
-            criteria_version_id=version.id,
             created_at=datetime(2026, 1, 1),
         )
         db.session.add(other)

@@ -17,6 +17,7 @@ from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, Scope, scoped
 from dvcq.scoring.criteria import exports, imports, services
 from dvcq.scoring.models import Campaign, CriteriaNode, CriteriaVersion, VersionStatus
+from tests.factories import every_group_on
 from tests.scoring.criteria_factories import load_sample_version, make_version
 
 
@@ -48,7 +49,7 @@ def pin(world, version_id: int, year: int = 2026) -> None:
                 authority_id=world.district_id,
                 year=year,
                 name=f"Đánh giá năm {year}",
-                criteria_version_id=version_id,
+                criteria=every_group_on(world.district_id, version_id),
                 created_at=datetime.now(UTC).replace(tzinfo=None),
             )
         )
@@ -99,7 +100,7 @@ def test_a_version_pinned_by_a_campaign_is_locked_even_if_its_status_was_not_set
                 authority_id=world.district_id,
                 year=2027,
                 name="Đánh giá năm 2027",
-                criteria_version_id=version.id,
+                criteria=every_group_on(world.district_id, version.id),
                 created_at=datetime.now(UTC).replace(tzinfo=None),
             )
         )
@@ -230,11 +231,18 @@ def test_default_authority_is_the_only_one_with_member_units(world):
         assert "Có nhiều cơ quan đánh giá (D, D2)" in caught.value.message
 
 
-def test_the_demo_seeder_loads_the_sample_for_ba_to_once(app, runner):
+def test_the_demo_seeder_loads_both_samples_for_ba_to_once(app, runner):
     assert services.load_sample.__module__ == "dvcq.scoring.criteria.services"
     with scoped(SYSTEM):
         demo.seed()
         demo.seed()
-        rows = db.session.execute(select(CriteriaVersion)).scalars().all()
-    assert len(rows) == 1 and rows[0].is_sample
-    assert services.summary(rows[0])["leaves"] == 49
+        rows = db.session.execute(select(CriteriaVersion).order_by(CriteriaVersion.id)).scalars().all()
+        communes, agencies = (services.summary(r) for r in rows)
+    assert len(rows) == 2 and all(r.is_sample for r in rows)
+    assert (communes["name"], communes["leaves"], communes["areas"], communes["max_total"]) == (
+        services.SAMPLE_NAME,
+        49,
+        8,
+        100,
+    )
+    assert (agencies["name"], agencies["areas"], agencies["max_total"]) == (services.AGENCY_SAMPLE_NAME, 7, 90)

@@ -17,6 +17,7 @@ from dvcq.platform.tenancy import SYSTEM, scoped
 from dvcq.scoring.models import Campaign, CriteriaNode, CriteriaVersion, VersionStatus
 from dvcq.tenants.models import Unit
 from tests import factories
+from tests.factories import every_group_on
 from tests.scoring.criteria_factories import load_sample_version, make_version
 from tests.scoring.test_criteria_import import small_criteria, workbook
 
@@ -55,7 +56,7 @@ def add_campaign(world, version_id: int) -> None:
                 authority_id=world.district_id,
                 year=2026,
                 name="Đánh giá Chỉ số DVCQ năm 2026",
-                criteria_version_id=version_id,
+                criteria=every_group_on(world.district_id, version_id),
                 status="self_assessment",
                 created_at=datetime.now(UTC).replace(tzinfo=None),
             )
@@ -264,14 +265,21 @@ def test_reimport_over_a_draft_from_the_screen(world, browser):
     ]
 
 
-def test_the_secretariat_can_load_the_sample_from_an_empty_list(world, browser):
+def test_the_secretariat_can_load_each_sample_from_an_empty_list(world, browser):
     browser.login(world.secretariat)
-    assert "Nạp bộ tiêu chí mẫu" in page(browser.get("/tieu-chi/"))
+    listing = page(browser.get("/tieu-chi/"))
+    assert "Nạp bộ tiêu chí mẫu khối xã" in listing and "Nạp bộ tiêu chí mẫu khối cơ quan" in listing
     response = browser.post("/tieu-chi/mau")
     assert response.status_code == 302
     version = db.session.execute(select(CriteriaVersion)).scalar_one()
-    assert version.is_sample and version.authority_id == world.district_id
+    assert version.is_sample and version.authority_id == world.district_id and version.max_total == 100
+    listing = page(browser.get("/tieu-chi/"))
+    assert "Nạp bộ tiêu chí mẫu khối xã" not in listing and "Nạp bộ tiêu chí mẫu khối cơ quan" in listing
+    assert browser.post("/tieu-chi/mau", {"kind": "co_quan"}).status_code == 302
+    agencies = db.session.execute(select(CriteriaVersion).order_by(CriteriaVersion.id.desc())).scalars().first()
+    assert agencies.is_sample and agencies.max_total == 90 and "khối cơ quan" in agencies.name
     assert "Nạp bộ tiêu chí mẫu" not in page(browser.get("/tieu-chi/"))
+    assert browser.post("/tieu-chi/mau", {"kind": "khac"}).status_code == 400
 
 
 def test_the_tree_page_has_no_inline_script_or_style(world, browser):

@@ -31,6 +31,7 @@ from dvcq.scoring.models import (
     Method,
     VersionStatus,
 )
+from tests.factories import every_group_on
 
 
 def now() -> datetime:
@@ -74,7 +75,7 @@ def build(world, campaign_status=CampaignStatus.SELF_ASSESSMENT, deadline=timede
             authority_id=world.district_id,
             year=2026,
             name="Đánh giá năm 2026",
-            criteria_version_id=version.id,
+            criteria=every_group_on(world.district_id, version.id),
             status=campaign_status,
             self_assessment_deadline=now() + deadline,
             created_at=now(),

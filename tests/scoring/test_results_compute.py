@@ -51,7 +51,7 @@ def test_the_real_case_is_xuat_sac_self_scored_tot_appraised_and_ranks_02_of_19(
     assert a.group_name == "Khối xã" and a.source == "campaign" and a.published is False
     assert a.campaign_id == campaign_id and a.year == 2023 and a.authority_id == world.district_id
     with scoped(SYSTEM):
-        rules = engine_inputs(db.session.get(Campaign, campaign_id).criteria_version_id).rules
+        rules = engine_inputs(db.session.get(Campaign, campaign_id).versions[0].id).rules
     assert engine.classify(a.self_total, rules).label == XUAT_SAC
     assert rows[world.b_id].rank == 1 and rows[world.b_id].appraised_total == D("88.25")
 

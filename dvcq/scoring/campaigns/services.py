@@ -124,6 +124,13 @@ def current_campaign(authority_id: int, include_draft: bool = True) -> Campaign 
     return (running or campaigns or [None])[0]
 
 
+def previous_criteria(authority_id: int) -> dict[int, int]:
+    """{group id: version id} of the authority's newest campaign: what a new campaign's form proposes."""
+    stmt = select(Campaign).where(Campaign.authority_id == authority_id).order_by(Campaign.year.desc()).limit(1)
+    latest = db.session.execute(stmt).scalar_one_or_none()
+    return {c.group_id: c.version_id for c in latest.criteria} if latest else {}
+
+
 def versions_of(actor) -> list[CriteriaVersion]:
     stmt = (
         select(CriteriaVersion)

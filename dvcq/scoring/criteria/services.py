@@ -24,6 +24,7 @@ from dvcq.platform.tenancy import current_scope
 from dvcq.scoring import engine
 from dvcq.scoring.models import (
     Campaign,
+    CampaignCriteria,
     ClassificationLevel,
     CriteriaNode,
     CriteriaVersion,
@@ -35,12 +36,46 @@ from dvcq.tenants.models import Unit, UnitKind
 
 MANAGERS = (Role.SECRETARIAT, Role.ADMIN)
 DATA = Path(__file__).resolve().parents[1] / "data"
-SAMPLE_NAME = "Bộ tiêu chí mẫu (do nền tảng soạn, thay bằng bộ tiêu chí chính thức của tỉnh)"
+SAMPLE_NAME = "Bộ tiêu chí mẫu khối xã (do nền tảng soạn, thay bằng bộ tiêu chí chính thức của tỉnh)"
 SAMPLE_DESCRIPTION = (
-    "Bộ tiêu chí mẫu do dự án tự biên soạn theo tinh thần Kết luận số 114-KL/TW, Chỉ thị số 16/CT-TTg, "
-    "Chỉ thị số 33/CT-TTg và Luật Thực hiện dân chủ ở cơ sở năm 2022. Không phải văn bản chính thức: điểm số và "
-    "cách chấm chỉ mang tính minh họa. Thay bằng bộ tiêu chí chính thức của tỉnh trước khi đánh giá thật."
+    "Bộ tiêu chí mẫu cho xã, phường, thị trấn, do dự án tự biên soạn theo tinh thần Kết luận số 114-KL/TW, Chỉ thị "
+    "số 16/CT-TTg, Chỉ thị số 33/CT-TTg và Luật Thực hiện dân chủ ở cơ sở năm 2022. Không phải văn bản chính thức: "
+    "điểm số và cách chấm chỉ mang tính minh họa. Thay bằng bộ tiêu chí chính thức của tỉnh trước khi đánh giá thật."
 )
+AGENCY_SAMPLE_NAME = "Bộ tiêu chí mẫu khối cơ quan (do nền tảng soạn, thay bằng bộ tiêu chí chính thức của tỉnh)"
+AGENCY_SAMPLE_DESCRIPTION = (
+    "Bộ tiêu chí mẫu cho các cơ quan chuyên môn, đơn vị sự nghiệp thuộc UBND huyện (tỉnh), tối đa 90 điểm, do dự án "
+    "tự biên soạn theo tinh thần Kết luận số 114-KL/TW, Chỉ thị số 16/CT-TTg, Chỉ thị số 33/CT-TTg và Chương III "
+    "(thực hiện dân chủ trong cơ quan, đơn vị) của Luật Thực hiện dân chủ ở cơ sở năm 2022. Không phải văn bản chính "
+    "thức: điểm số và cách chấm chỉ mang tính minh họa. Thay bằng bộ tiêu chí chính thức trước khi đánh giá thật."
+)
+COMMUNE_SAMPLE, AGENCY_SAMPLE = "xa", "co_quan"
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A shipped sample criteria set: its three CSV files (dvcq/scoring/data, see its README) and how it is named."""
+
+    files: tuple[str, str, str]  # criteria, levels, conditions
+    name: str
+    description: str
+    filename: str
+
+
+SAMPLES = {
+    COMMUNE_SAMPLE: Sample(
+        ("tieu_chi_mau.csv", "xep_loai_mau.csv", "dieu_kien_mau.csv"),
+        SAMPLE_NAME,
+        SAMPLE_DESCRIPTION,
+        "bo_tieu_chi_mau.xlsx",
+    ),
+    AGENCY_SAMPLE: Sample(
+        ("tieu_chi_mau_co_quan.csv", "xep_loai_mau_co_quan.csv", "dieu_kien_mau_co_quan.csv"),
+        AGENCY_SAMPLE_NAME,
+        AGENCY_SAMPLE_DESCRIPTION,
+        "bo_tieu_chi_mau_co_quan.xlsx",
+    ),
+}
 NOT_FOUND = "Không tìm thấy bộ tiêu chí."
 
 
@@ -95,10 +130,10 @@ def node_of(version: CriteriaVersion, node_id: int) -> CriteriaNode | None:
 
 
 def campaigns_using(version_id: int) -> list[Campaign]:
+    """The campaigns with a group scored on this version, newest first."""
+    used = select(CampaignCriteria.campaign_id).where(CampaignCriteria.version_id == version_id)
     return list(
-        db.session.execute(
-            select(Campaign).where(Campaign.criteria_version_id == version_id).order_by(Campaign.year.desc())
-        ).scalars()
+        db.session.execute(select(Campaign).where(Campaign.id.in_(used)).order_by(Campaign.year.desc())).scalars()
     )
 
 
@@ -176,10 +211,14 @@ def versions_of(authority_id: int) -> list[VersionRow]:
         ).all()
     )
     campaigns: dict[int, list[Campaign]] = {}
-    for campaign in db.session.execute(
-        select(Campaign).where(Campaign.criteria_version_id.in_(ids)).order_by(Campaign.year.desc())
-    ).scalars():
-        campaigns.setdefault(campaign.criteria_version_id, []).append(campaign)
+    for version_id, campaign in db.session.execute(
+        select(CampaignCriteria.version_id, Campaign)
+        .join(Campaign, Campaign.id == CampaignCriteria.campaign_id)
+        .where(CampaignCriteria.version_id.in_(ids))
+        .distinct()
+        .order_by(Campaign.year.desc())
+    ).all():
+        campaigns.setdefault(version_id, []).append(campaign)
     return [
         VersionRow(v, leaves.get(v.id, 0), campaigns.get(v.id, []), v.frozen or bool(campaigns.get(v.id)))
         for v in versions
@@ -394,17 +433,13 @@ def clear_contents(version: CriteriaVersion) -> None:
     db.session.expire(version, ["nodes", "levels", "conditions"])
 
 
-def sample_workbook() -> bytes:
-    """The shipped sample (dvcq/scoring/data/*.csv, see its README) as a Criteria version workbook in memory."""
+def sample_workbook(kind: str = COMMUNE_SAMPLE) -> bytes:
+    """A shipped sample (dvcq/scoring/data/*.csv, see its README) as a Criteria version workbook in memory."""
     from dvcq.platform import workbooks
     from dvcq.scoring.criteria.imports import SHEET_CONDITIONS, SHEET_CRITERIA, SHEET_LEVELS
 
     workbook = workbooks.new_workbook()
-    sheets = [
-        (SHEET_CRITERIA, "tieu_chi_mau.csv"),
-        (SHEET_LEVELS, "xep_loai_mau.csv"),
-        (SHEET_CONDITIONS, "dieu_kien_mau.csv"),
-    ]
+    sheets = list(zip((SHEET_CRITERIA, SHEET_LEVELS, SHEET_CONDITIONS), SAMPLES[kind].files, strict=True))
     for index, (title, filename) in enumerate(sheets):
         ws = workbook.active if index == 0 else workbook.create_sheet()
         ws.title = title
@@ -414,19 +449,35 @@ def sample_workbook() -> bytes:
     return workbooks.save(workbook)
 
 
-def load_sample(authority_id: int, actor=None) -> CriteriaVersion:
-    """Import the shipped sample through the same importer, marked as a sample to be replaced."""
+def load_sample(authority_id: int, actor=None, kind: str = COMMUNE_SAMPLE) -> CriteriaVersion:
+    """Import a shipped sample (communes' or agencies') through the same importer, marked as a sample to be
+    replaced."""
     from dvcq.scoring.criteria.imports import import_criteria
 
+    sample = SAMPLES[kind]
     return import_criteria(
         actor=actor,
         authority_id=authority_id,
-        filename="bo_tieu_chi_mau.xlsx",
-        data=sample_workbook(),
-        name=SAMPLE_NAME,
-        description=SAMPLE_DESCRIPTION,
+        filename=sample.filename,
+        data=sample_workbook(kind),
+        name=sample.name,
+        description=sample.description,
         is_sample=True,
     )
+
+
+def sample_version(authority_id: int, kind: str = COMMUNE_SAMPLE) -> CriteriaVersion | None:
+    """The authority's copy of a shipped sample, found by its name (the oldest, if loaded twice)."""
+    return db.session.execute(
+        select(CriteriaVersion)
+        .where(
+            CriteriaVersion.authority_id == authority_id,
+            CriteriaVersion.is_sample.is_(True),
+            CriteriaVersion.name == SAMPLES[kind].name,
+        )
+        .order_by(CriteriaVersion.id)
+        .limit(1)
+    ).scalar_one_or_none()
 
 
 # ---------------------------------------------------------------- the results engine

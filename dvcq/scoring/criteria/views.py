@@ -74,7 +74,11 @@ def index():
         "criteria/index.html",
         rows=rows,
         can_manage=services.can_manage(current_user),
-        has_sample=any(r.version.is_sample for r in rows),
+        samples=[
+            (kind, sample.name.split(" (")[0])
+            for kind, sample in services.SAMPLES.items()
+            if not any(r.version.is_sample and r.version.name == sample.name for r in rows)
+        ],
         form=VersionForm(),
     )
 
@@ -176,7 +180,10 @@ def reimport(version_id: int):
 @roles_required(*MANAGERS)
 def load_sample():
     VersionForm().validate_on_submit() or abort(400)
-    version = services.load_sample(_authority_id(), current_user)
+    kind = request.form.get("kind") or services.COMMUNE_SAMPLE
+    if kind not in services.SAMPLES:
+        abort(400)
+    version = services.load_sample(_authority_id(), current_user, kind)
     flash("Đã nạp bộ tiêu chí mẫu. Hãy thay bằng bộ tiêu chí chính thức của tỉnh trước khi đánh giá thật.", "warning")
     return redirect(url_for("criteria.view", version_id=version.id))
 

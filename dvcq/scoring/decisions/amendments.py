@@ -76,23 +76,25 @@ def parse_changes(text: str) -> tuple[list[Change], list[str]]:
 def _resolve_changes(campaign: Campaign, changes: list[Change]) -> tuple[list[tuple[ItemScore, object]], list[str]]:
     """Each change → (the item score, its new Decimal score), or a problem naming the line. Nothing is changed."""
     problems: list[str] = []
-    nodes = {
-        n.code: n
+    nodes = {  # (version id, code) → node: each unit's criterion in its own group's version
+        (n.version_id, n.code): n
         for n in db.session.execute(
-            select(CriteriaNode).where(CriteriaNode.version_id == campaign.criteria_version_id)
+            select(CriteriaNode).where(CriteriaNode.version_id.in_([c.version_id for c in campaign.criteria]))
         ).scalars()
     }
-    units = {
-        u.code: u
-        for u in db.session.execute(
-            select(Unit).join(Assessment, Assessment.unit_id == Unit.id).where(Assessment.campaign_id == campaign.id)
-        ).scalars()
-    }
+    units, version_of = {}, {}
+    for unit, group_id in db.session.execute(
+        select(Unit, Assessment.group_id)
+        .join(Assessment, Assessment.unit_id == Unit.id)
+        .where(Assessment.campaign_id == campaign.id)
+    ).all():
+        units[unit.code] = unit
+        version_of[unit.id] = campaign.version_id_for(group_id)
     resolved, seen = [], set()
     for change in changes:
         where = f"Dòng {change.line}" if change.line else f"{change.unit_code} {change.criterion_code}"
         unit = units.get(change.unit_code) or units.get(change.unit_code.upper())
-        node = nodes.get(change.criterion_code)
+        node = nodes.get((version_of[unit.id], change.criterion_code)) if unit is not None else None
         if unit is None:
             problems.append(f"{where}: không có đơn vị mã «{change.unit_code}» trong kỳ đánh giá.")
             continue

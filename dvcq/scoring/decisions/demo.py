@@ -1,7 +1,9 @@
 """The demo district's 2025 campaign, appraised and PUBLISHED by its issued decision (Quyết định số 05/QĐ-UBND ngày
 15/01/2026) with the generated .docx — so a newcomer sees a whole cycle finished. The scores are made up but
-plausible and deterministic; Xã Ba Động is again self-scored 97,00, appraised 85,50, rank 02/19. The data is built
-straight from the models up to final review; the decision then goes through the real draft → update → issue path.
+plausible and deterministic; Xã Ba Động is again self-scored 97,00, appraised 85,50, rank 02/19. The communes are
+scored on the communes' sample set (100 points), the agencies on the agencies' (90 points), so the decision's annex
+has a table on each. The data is built straight from the models up to final review; the decision then goes through
+the real draft → update → issue path.
 Re-runnable: a published 2025 campaign is left as it is (its files are generated again only if missing).
 """
 
@@ -21,6 +23,7 @@ from dvcq.scoring.models import (
     Assessment,
     AssessmentStatus,
     Campaign,
+    CampaignCriteria,
     CampaignStatus,
     CriteriaNode,
     CriteriaVersion,
@@ -31,8 +34,8 @@ from dvcq.scoring.models import (
     NodeKind,
     VersionStatus,
 )
-from dvcq.tenants.demo import AGENCIES, COMMUNES, DISTRICT
-from dvcq.tenants.models import Unit
+from dvcq.tenants.demo import AGENCIES, COMMUNES, DISTRICT, GROUP_AGENCIES
+from dvcq.tenants.models import Unit, UnitGroup
 
 YEAR = 2025
 NUMBER = "05/QĐ-UBND"
@@ -41,6 +44,7 @@ ZERO = Decimal("0.00")
 # (self, appraised) of the fixed points of the story; every other commune is appraised below Ba Động.
 FIXED = {"BATO-BDO": (Decimal("97.00"), Decimal("85.50")), "BATO-TT": (Decimal("94.00"), Decimal("88.75"))}
 BELOW_BA_DONG = Decimal("85.25")
+AGENCY_SCALE = Decimal("0.9")  # the agencies' set has 90 points: their draws (the same as before it) scaled to it
 NOTE = "Tài liệu kiểm chứng chưa thể hiện đầy đủ kết quả thực hiện; trừ điểm theo hướng dẫn chấm."
 
 
@@ -114,36 +118,57 @@ def _targets(rng) -> dict[str, tuple[Decimal, Decimal]]:
         appraised = min(q(rng.uniform(66, 86)), BELOW_BA_DONG)
         targets[code] = (min(appraised + q(rng.uniform(1, 9)), Decimal("96.00")), appraised)
     for code, _ in AGENCIES:
-        appraised = q(rng.uniform(74, 93))
-        targets[code] = (min(appraised + q(rng.uniform(0.5, 5)), Decimal("97.00")), appraised)
+        appraised = q(float(AGENCY_SCALE * Decimal(str(rng.uniform(74, 93)))))
+        targets[code] = (min(appraised + q(rng.uniform(0.5, 5)), Decimal("87.50")), appraised)
     return targets
 
 
-def _sample_version(district: Unit) -> CriteriaVersion:
-    version = db.session.execute(
+def _sample_versions(district: Unit) -> tuple[CriteriaVersion, CriteriaVersion]:
+    """The communes' and the agencies' sample sets, loaded if missing, and frozen (the campaign pins them)."""
+    from dvcq.scoring.criteria.services import AGENCY_SAMPLE, load_sample, sample_version
+
+    communes = db.session.execute(
         select(CriteriaVersion)
         .where(CriteriaVersion.authority_id == district.id, CriteriaVersion.is_sample.is_(True))
         .order_by(CriteriaVersion.id)
         .limit(1)
     ).scalar_one_or_none()
-    if version is None:
-        from dvcq.scoring.criteria.services import load_sample
+    if communes is None:
+        communes = load_sample(district.id, actor=None)
+    agencies = sample_version(district.id, AGENCY_SAMPLE) or load_sample(district.id, actor=None, kind=AGENCY_SAMPLE)
+    for version in (communes, agencies):
+        if version.status != VersionStatus.IN_USE:
+            version.status = VersionStatus.IN_USE
+    return communes, agencies
 
-        version = load_sample(district.id, actor=None)
-    if version.status != VersionStatus.IN_USE:
-        version.status = VersionStatus.IN_USE  # pinned by the campaign: frozen
-    return version
+
+def _leaves(version: CriteriaVersion) -> dict[int, CriteriaNode]:
+    leaves = db.session.execute(
+        select(CriteriaNode)
+        .where(CriteriaNode.version_id == version.id, CriteriaNode.is_leaf.is_(True))
+        .order_by(CriteriaNode.position)
+    ).scalars()
+    return {n.id: n for n in leaves}
 
 
 def _build_campaign(district: Unit) -> Campaign:
     """The 2025 campaign at final review: every unit submitted, appraised, explained and final."""
     rng = random.Random(20251231)
-    version = _sample_version(district)
+    agency_rng = random.Random(20251231 + 1)  # the agencies' own draws: their set is not the communes'
+    communes, agencies = _sample_versions(district)
+    groups = db.session.execute(select(UnitGroup).where(UnitGroup.authority_id == district.id)).scalars()
     campaign = Campaign(
         authority_id=district.id,
         year=YEAR,
         name=f"Đánh giá Chỉ số Dân vận chính quyền năm {YEAR}",
-        criteria_version_id=version.id,
+        criteria=[
+            CampaignCriteria(
+                authority_id=district.id,
+                group_id=group.id,
+                version_id=(agencies if group.name == GROUP_AGENCIES else communes).id,
+            )
+            for group in groups
+        ],
         status=CampaignStatus.FINAL_REVIEW,
         self_assessment_deadline=datetime(2025, 11, 15, 16, 59),
         appraisal_deadline=datetime(2025, 12, 10, 16, 59),
@@ -153,19 +178,16 @@ def _build_campaign(district: Unit) -> Campaign:
     )
     db.session.add(campaign)
     db.session.flush()
-    leaves = db.session.execute(
-        select(CriteriaNode)
-        .where(CriteriaNode.version_id == version.id, CriteriaNode.is_leaf.is_(True))
-        .order_by(CriteriaNode.position)
-    ).scalars()
-    nodes = {n.id: n for n in leaves}
+    leaves = {communes.id: _leaves(communes), agencies.id: _leaves(agencies)}
     users = {u.login: u for u in db.session.execute(select(User).where(User.role == Role.APPRAISER)).scalars()}
     appraisers = [users[login] for login in sorted(users)] or [None]
     units = {u.code: u for u in db.session.execute(select(Unit).where(Unit.authority_id == district.id)).scalars()}
     leader = {u.unit_id: u.id for u in db.session.execute(select(User).where(User.role == Role.LEADER)).scalars()}
+    agency_codes = {code for code, _ in AGENCIES}
     for index, (code, (self_target, appraised_target)) in enumerate(sorted(_targets(rng).items())):
         unit = units[code]
-        own, appraised, _ = _scores(nodes, self_target, appraised_target, rng)
+        nodes = leaves[campaign.version_id_for(unit.group_id)]
+        own, appraised, _ = _scores(nodes, self_target, appraised_target, agency_rng if code in agency_codes else rng)
         assessment = Assessment(
             campaign_id=campaign.id,
             unit_id=unit.id,

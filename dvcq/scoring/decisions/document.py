@@ -55,10 +55,12 @@ class AnnexRow:
 
 @dataclass(frozen=True)
 class AnnexGroup:
-    """A group (khối) of the annex: "Khối xã", with its units in rank order."""
+    """A group (khối) of the annex: "Khối xã", with its units in rank order, and the criteria set it was scored on
+    with its maximum ("Bộ tiêu chí …, tối đa 100,00 điểm"): groups on different sets never share a table."""
 
     title: str
     rows: tuple[AnnexRow, ...]
+    criteria: str = ""
 
 
 @dataclass(frozen=True)
@@ -328,6 +330,8 @@ def _annex(document, doc: DecisionDocument) -> None:
         _paragraph(
             document, f"{numeral}. {group.title}", 14, bold=True, align=WD_ALIGN_PARAGRAPH.LEFT, before=6, after=6
         )
+        if group.criteria:
+            _paragraph(document, f"Chấm theo {group.criteria}", 14, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT, after=6)
         _annex_table(document, group)
 
 

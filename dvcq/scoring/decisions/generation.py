@@ -27,7 +27,8 @@ from dvcq.tenants.models import Unit, UnitGroup
 
 
 def annex_groups(campaign: Campaign) -> tuple[AnnexGroup, ...]:
-    """The campaign's results per group, in rank order, as the annex prints them."""
+    """The campaign's results per group, in rank order, each with the criteria set it was scored on, as the annex
+    prints them."""
     from dvcq.scoring.results.compute import sort_rows
 
     stmt = (
@@ -45,7 +46,8 @@ def annex_groups(campaign: Campaign) -> tuple[AnnexGroup, ...]:
         members.append(
             AnnexRow(len(members) + 1, unit.name, result.self_total, result.appraised_total, result.level_name, rank)
         )
-    return tuple(AnnexGroup(name, tuple(members)) for name, members in by_group.items())
+    captions = campaign.captions
+    return tuple(AnnexGroup(name, tuple(members), captions.get(name, "")) for name, members in by_group.items())
 
 
 def document_data(decision: Decision) -> DecisionDocument:

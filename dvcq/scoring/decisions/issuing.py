@@ -44,15 +44,15 @@ from dvcq.tenants.models import Unit
 def incomplete_units(campaign: Campaign) -> list[str]:
     """One line per participating unit whose appraisal lacks a score on any leaf (no final and no appraised score,
     or no row at all)."""
-    leaves = dict(
-        db.session.execute(
-            select(CriteriaNode.id, CriteriaNode.code).where(
-                CriteriaNode.version_id == campaign.criteria_version_id, CriteriaNode.is_leaf.is_(True)
-            )
-        ).all()
-    )
+    leaves: dict[int, dict[int, str]] = defaultdict(dict)  # version id → leaf id → code: each unit on its group's
+    for node_id, version_id, code in db.session.execute(
+        select(CriteriaNode.id, CriteriaNode.version_id, CriteriaNode.code).where(
+            CriteriaNode.version_id.in_([c.version_id for c in campaign.criteria]), CriteriaNode.is_leaf.is_(True)
+        )
+    ).all():
+        leaves[version_id][node_id] = code
     participants = db.session.execute(
-        select(Assessment.id, Unit.name)
+        select(Assessment.id, Assessment.group_id, Unit.name)
         .join(Unit, Unit.id == Assessment.unit_id)
         .where(Assessment.campaign_id == campaign.id)
         .order_by(Unit.code)
@@ -71,8 +71,9 @@ def incomplete_units(campaign: Campaign) -> list[str]:
     for assessment_id, node_id in rows:
         scored[assessment_id].add(node_id)
     problems = []
-    for assessment_id, unit_name in participants:
-        missing = sorted((leaves[n] for n in set(leaves) - scored[assessment_id]), key=_code_key)
+    for assessment_id, group_id, unit_name in participants:
+        own = leaves[campaign.version_id_for(group_id)]
+        missing = sorted((own[n] for n in set(own) - scored[assessment_id]), key=_code_key)
         if missing:
             shown = ", ".join(missing[:8]) + (f" và {len(missing) - 8} tiêu chí khác" if len(missing) > 8 else "")
             problems.append(f"{unit_name}: còn {len(missing)} tiêu chí chưa có điểm thẩm định ({shown}).")

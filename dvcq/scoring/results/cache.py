@@ -154,7 +154,7 @@ def build_page(table, staff: bool) -> YearPage:
             segments.append(str(markup))
 
     for group_name, rows in table.groups:
-        text(macros.group_start(group_name, len(rows)))
+        text(macros.group_start(group_name, len(rows), table.caption(group_name)))
         for r in rows:
             segments.append(
                 (r.unit_id, str(macros.row(r, table.year, staff, False)), str(macros.row(r, table.year, staff, True)))

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from dvcq.platform.cli import scoped_command
+from dvcq.platform.errors import ServiceError
 from dvcq.scoring.results import exports, imports
 from dvcq.scoring.results.compute import compute
 
@@ -19,12 +20,28 @@ def results_group():
 @results_group.command("import")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option(
-    "--criteria", "criteria_id", type=int, default=None, help="Mã bộ tiêu chí để xếp loại (mặc định: mới nhất)"
+    "--criteria",
+    "criteria",
+    multiple=True,
+    metavar="[KHỐI=]MÃ",
+    help="Bộ tiêu chí để xếp loại: «MÃ» cho mọi khối, «Khối cơ quan=MÃ» cho một khối (lặp lại được). Mặc định: bộ "
+    "tiêu chí của khối trong kỳ đánh giá gần nhất, nếu không thì bộ mới nhất.",
 )
 @scoped_command()
-def results_import(path: str, authority_code: str, criteria_id: int | None):
+def results_import(path: str, authority_code: str, criteria: tuple[str, ...]):
     """Nhập kết quả các năm trước (định dạng Kết quả các năm trước, .xlsx hoặc .csv)."""
-    report = imports.import_file(path, authority_code=authority_code, criteria_version_id=criteria_id)
+    every, by_group = None, {}
+    for text in criteria:
+        group, _, number = text.rpartition("=")
+        if not number.strip().isdigit():
+            raise ServiceError(f"--criteria «{text}»: cần «MÃ» hoặc «Tên khối=MÃ» (MÃ là số).")
+        if group.strip():
+            by_group[" ".join(group.split())] = int(number)
+        else:
+            every = int(number)
+    report = imports.import_file(
+        path, authority_code=authority_code, criteria_version_id=every, group_criteria=by_group
+    )
     for line in report.lines():
         click.echo(line)
 
@@ -36,8 +53,8 @@ def results_import(path: str, authority_code: str, criteria_id: int | None):
 def results_export(authority_code: str, year: int, path: str):
     """Xuất kết quả năm N (đã công bố hoặc đã nhập) ra tệp .xlsx, theo thứ hạng trong từng khối."""
     authority = imports.authority_by_code(authority_code)
-    rows = exports.result_rows(authority.id, year, require_published=True)
-    Path(path).write_bytes(exports.results_workbook(year, rows))
+    rows, sets = exports.result_rows(authority.id, year, require_published=True)
+    Path(path).write_bytes(exports.results_workbook(year, rows, sets))
     click.echo(f"Đã xuất kết quả năm {year} của {authority.name} ({len(rows)} đơn vị) ra {path}.")
 
 

@@ -44,6 +44,7 @@ PUBLISHED_REFUSAL = (
 
 @dataclass(frozen=True)
 class Collapsed:
+    version_id: int
     tree: engine.CriteriaTree
     bucket_of_parent: dict[int, str]  # node id of a collapsed criterion → its code
     leaf_of_id: dict[int, str]  # node id of a leaf kept individually → its code
@@ -71,6 +72,7 @@ def collapse(inputs: EngineInputs) -> Collapsed:
     required.update({c: 1 for c in kept if tree.kind_of[c] == engine.KIND_NORMAL})
     parents = {tree.nodes[c].parent_code for c in kept} - {None}
     return Collapsed(
+        version_id=inputs.version_id,
         tree=engine.build_tree(plain),
         bucket_of_parent={inputs.nodes[c].id: c for c in collapsed},
         leaf_of_id={inputs.nodes[c].id: c for c in kept},
@@ -87,8 +89,9 @@ class CampaignScores:
 
 
 def campaign_scores(campaign_id: int, shape: Collapsed) -> CampaignScores:
-    """Every item score of the campaign in ONE query, summed per assessment and bucket (collapsed criterion or
-    individual leaf). Through the session, so the tenancy guard filters it like any read."""
+    """Every item score of the campaign on the shape's criteria version (the units of the groups scored on it) in ONE
+    query, summed per assessment and bucket (collapsed criterion or individual leaf). Through the session, so the
+    tenancy guard filters it like any read."""
     result = raw(ItemScore.result_score)
     keys = [ItemScore.assessment_id, CriteriaNode.parent_id]
     if shape.leaf_of_id:
@@ -107,7 +110,7 @@ def campaign_scores(campaign_id: int, shape: Collapsed) -> CampaignScores:
         )
         .join(Assessment, Assessment.id == ItemScore.assessment_id)
         .join(CriteriaNode, CriteriaNode.id == ItemScore.node_id)
-        .where(Assessment.campaign_id == campaign_id)
+        .where(Assessment.campaign_id == campaign_id, CriteriaNode.version_id == shape.version_id)
         .group_by(*keys)
     )
     selfs: dict[int, dict[str, Decimal]] = defaultdict(dict)
@@ -172,10 +175,12 @@ class _AreaJson:
 def compute(campaign_id: int, *, actor=None, commit: bool = True) -> Computed:
     """Total, classify and rank every unit of the campaign into `UnitResult` (one row per unit and year).
 
-    Self totals come from self scores; appraised totals from each leaf's result score (final if fixed, else
-    appraised) and only when every normal leaf has one (otherwise None, unranked). The level comes from the version's
-    inclusive thresholds and the assessment's conditions; ranks are per group, ties shared unless the version sets a
-    tie-break. Idempotent: rows that did not change are not touched. Refused once the campaign is published.
+    Each unit is totalled on its group's criteria version. Self totals come from self scores; appraised totals from
+    each leaf's result score (final if fixed, else appraised) and only when every normal leaf has one (otherwise None,
+    unranked). The level comes from the group's version's inclusive thresholds and the assessment's conditions; ranks
+    are per group (one group, one version: units on different sets never share a rank), ties shared unless the
+    version sets a tie-break. Idempotent: rows that did not change are not touched. Refused once the campaign is
+    published.
     The rows themselves: `campaign_results`.
     """
     if actor is not None:
@@ -186,8 +191,6 @@ def compute(campaign_id: int, *, actor=None, commit: bool = True) -> Computed:
     campaign = _campaign(campaign_id)
     if campaign.published:
         raise Conflict(PUBLISHED_REFUSAL.format(year=campaign.year))
-    inputs = engine_inputs(campaign.criteria_version_id)
-    shape = collapse(inputs)
     members = db.session.execute(
         select(
             Assessment.id,
@@ -201,17 +204,28 @@ def compute(campaign_id: int, *, actor=None, commit: bool = True) -> Computed:
         .join(Unit, Unit.id == Assessment.unit_id)
         .where(Assessment.campaign_id == campaign.id)
     ).all()
-    scores = campaign_scores(campaign.id, shape)
     group_names = {g.id: g.name for g in _groups(campaign.authority_id).values()}
+    sets: dict[int, tuple[EngineInputs, Collapsed, CampaignScores]] = {}  # version id → its inputs, shape, scores
+    for version_id in {c.version_id for c in campaign.criteria}:
+        inputs = engine_inputs(version_id)
+        shape = collapse(inputs)
+        sets[version_id] = (inputs, shape, campaign_scores(campaign.id, shape))
 
     values: dict[int, dict] = {}
     code_of: dict[int, str] = {}
     by_group: dict[str, dict[str, tuple]] = defaultdict(dict)
+    shape_of_group: dict[str, Collapsed] = {}
+    rules_of_group: dict[str, engine.Rules] = {}
     code_to_unit: dict[str, int] = {}
-    required = shape.required.items()
     for assessment_id, unit_id, group_id, conditions_text, unit_code, unit_name, unit_group_id in members:
         code_of[unit_id] = unit_code
-        group_name = group_names.get(group_id or unit_group_id, NO_GROUP)
+        group_id = group_id or unit_group_id
+        group_name = group_names.get(group_id, NO_GROUP)
+        version_id = campaign.version_id_for(group_id)
+        if version_id not in sets:
+            raise ServiceError(f"{unit_name}: «{group_name}» chưa có bộ tiêu chí trong kỳ đánh giá.")
+        inputs, shape, scores = sets[version_id]
+        shape_of_group[group_name], rules_of_group[group_name] = shape, inputs.rules
         conditions = inputs.conditions_met(conditions_text, unit_name) if conditions_text else ()
         own_selfs = scores.selfs.get(assessment_id)
         try:
@@ -233,14 +247,15 @@ def compute(campaign_id: int, *, actor=None, commit: bool = True) -> Computed:
             "published": False,
         }
         counts = scores.counts.get(assessment_id, {})
-        if all(counts.get(code, 0) == needed for code, needed in required):
+        if all(counts.get(code, 0) == needed for code, needed in shape.required.items()):
             by_group[group_name][unit_code] = (scores.results.get(assessment_id, {}), conditions)
             code_to_unit[unit_code] = unit_id
 
-    area_json = _AreaJson(shape.tree.areas)
-    for members_of_group in by_group.values():
+    for group_name, members_of_group in by_group.items():
+        shape = shape_of_group[group_name]
+        area_json = _AreaJson(shape.tree.areas)
         try:
-            outcomes = engine.evaluate_group(shape.tree, inputs.rules, members_of_group)
+            outcomes = engine.evaluate_group(shape.tree, rules_of_group[group_name], members_of_group)
         except ValueError as exc:
             raise ServiceError(f"Không tính được kết quả: {exc}") from exc
         for code, outcome in outcomes.items():

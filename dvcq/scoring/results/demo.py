@@ -1,5 +1,6 @@
 """The demo district's past results (2022–2024) for its 19 communes and 5 agencies, imported through the Past results
-importer; for 2022, the two former communes that merged into Xã Ba Thành on 01/01/2023 take its place. Scores are
+importer — the communes classified on the communes' sample set (100 points), the agencies on the agencies' (90
+points); for 2022, the two former communes that merged into Xã Ba Thành on 01/01/2023 take its place. Scores are
 made up but plausible — deterministic, so every demo shows the same history — around the real case this project
 started from: Xã Ba Động self-scored 97,00 in 2023, was appraised 85,50, rank 02/19."""
 
@@ -36,6 +37,7 @@ FIXED = {
     ("BATO-TT", 2024): (Decimal("96.00"), Decimal("91.25")),
 }
 BELOW_SECOND = {2023: Decimal("84.75"), 2024: Decimal("90.25")}  # keep Ba Động at rank 2 those years
+AGENCY_SCALE = 0.9  # the agencies' set has 90 points: their draws (the same as before it) scaled to it
 
 
 def _quarter(value: float) -> Decimal:
@@ -58,12 +60,16 @@ def past_results_table() -> list[list[str]]:
         for year in YEARS:
             if (code, year) in FIXED:
                 self_score, appraised = FIXED[(code, year)]
-            else:
+            elif group == GROUP_COMMUNES:
                 appraised = _quarter(level + trend * (year - YEARS[0]) + rng.uniform(-2, 2))
-                cap = BELOW_SECOND.get(year, "95") if group == GROUP_COMMUNES else "95"
-                appraised = _clamp(appraised, "60", cap)
+                appraised = _clamp(appraised, "60", BELOW_SECOND.get(year, "95"))
                 over = _quarter(rng.choice((0.5, 1.5, 2.5, 4.0, 6.0, 9.0)) + rng.uniform(0, 2))
                 self_score = _clamp(appraised + over, "60", "97")
+            else:  # as many draws as a commune: the units after it keep their figures
+                appraised = _quarter(AGENCY_SCALE * (level + trend * (year - YEARS[0]) + rng.uniform(-2, 2)))
+                appraised = _clamp(appraised, "54", "85.5")
+                over = _quarter(rng.choice((0.5, 1.5, 2.5, 4.0, 6.0, 9.0)) + rng.uniform(0, 2))
+                self_score = _clamp(appraised + over, "54", "88")
             if code == MERGED and year < MERGED_ON.year:
                 continue  # formed by the merger: that year belongs to its former communes (below)
             table.append([str(year), code, name, group, f"{self_score:.2f}", f"{appraised:.2f}", "", ""])
@@ -77,6 +83,7 @@ def past_results_table() -> list[list[str]]:
 
 
 def seed_past_results() -> None:
+    from dvcq.scoring.criteria.services import AGENCY_SAMPLE, sample_version
     from dvcq.scoring.results import imports
 
     district = db.session.execute(select(Unit).where(Unit.code == DISTRICT[0])).scalar_one_or_none()
@@ -93,9 +100,17 @@ def seed_past_results() -> None:
     ).first()
     if done or taken or version is None:
         return
+    communes = db.session.execute(
+        select(CriteriaVersion)
+        .where(CriteriaVersion.authority_id == district.id, CriteriaVersion.is_sample.is_(True))
+        .order_by(CriteriaVersion.id)
+        .limit(1)
+    ).scalar_one()
+    agencies = sample_version(district.id, AGENCY_SAMPLE)
     imports.import_tables(
         {"KetQua": past_results_table()},
         authority=district,
-        version=imports.criteria_version(district, None),
+        version=communes,
+        by_group={GROUP_AGENCIES: agencies} if agencies is not None else {},
         source="dữ liệu mẫu của bản demo",
     )

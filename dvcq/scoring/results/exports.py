@@ -1,5 +1,6 @@
-"""The .xlsx exports of a year's results: the results table in the Past results columns plus `Chênh lệch`, and the
-full item-by-item scores. Scores are written as numbers (exact decimals) with the format "0.00"; write-only
+"""The .xlsx exports of a year's results: the results table in the Past results columns plus `Chênh lệch` and, for a
+campaign year, the criteria set each group was scored on with its maximum; and the full item-by-item scores, each unit
+on its group's set. Scores are written as numbers (exact decimals) with the format "0.00"; write-only
 workbooks keep memory flat for a national table. Big exports run as a job with progress."""
 
 from __future__ import annotations
@@ -34,11 +35,14 @@ RESULT_HEADERS = (
     "Xếp hạng",
     "Xếp loại",
     "Chênh lệch",
+    "Bộ tiêu chí",
+    "Điểm tối đa",
 )
 ITEM_HEADERS = (
     "Mã đơn vị",
     "Tên đơn vị",
     "Khối",
+    "Bộ tiêu chí",
     "Mã tiêu chí",
     "Tên tiêu chí",
     "Điểm tối đa",
@@ -78,9 +82,9 @@ class _Sheet:
         )
 
 
-def result_rows(authority_id: int, year: int, *, require_published: bool) -> list[TableRow]:
-    """The year's rows in rank order per group. With `require_published` (the command line) a year that is neither
-    published nor imported is refused."""
+def result_rows(authority_id: int, year: int, *, require_published: bool) -> tuple[list[TableRow], dict]:
+    """The year's rows in rank order per group, and {group name: (its criteria set, its maximum)} for a campaign
+    year. With `require_published` (the command line) a year that is neither published nor imported is refused."""
     campaign, published = year_state(authority_id, year)
     if require_published and not published:
         raise ServiceError(
@@ -90,13 +94,17 @@ def result_rows(authority_id: int, year: int, *, require_published: bool) -> lis
     table = year_table(authority_id, year, staff=True)
     if table is None or not table.rows:
         raise ServiceError(f"Năm {year} chưa có kết quả đánh giá nào để xuất.")
-    return table.rows
+    choices = campaign.criteria_sets if campaign is not None else []
+    return table.rows, {c.group.name: (c.criteria_version.name, c.criteria_version.max_total) for c in choices}
 
 
-def results_workbook(year: int, rows: list[TableRow]) -> bytes:
+def results_workbook(year: int, rows: list[TableRow], sets: dict | None = None) -> bytes:
+    """`sets`: {group name: (criteria set, maximum)}; the last two columns stay empty for an imported year."""
+    sets = sets or {}
     workbook = workbooks.new_workbook(write_only=True)
-    sheet = _Sheet(workbook, "KetQua", RESULT_HEADERS, (8, 16, 34, 16, 14, 16, 10, 32, 12))
+    sheet = _Sheet(workbook, "KetQua", RESULT_HEADERS, (8, 16, 34, 16, 14, 16, 10, 32, 12, 40, 12))
     for row in rows:
+        set_name, maximum = sets.get(row.group_name, ("", None))
         sheet.append(
             (
                 year,
@@ -108,6 +116,8 @@ def results_workbook(year: int, rows: list[TableRow]) -> bytes:
                 row.rank,
                 row.level_name,
                 row.gap,
+                set_name,
+                maximum,
             )
         )
     return workbooks.save(workbook)
@@ -120,11 +130,12 @@ def items_workbook(authority_id: int, year: int, progress: Callable[[int, str], 
     campaign, _ = year_state(authority_id, year)
     if campaign is None:
         raise ServiceError(f"Năm {year} không có kỳ đánh giá trên hệ thống nên không có điểm chi tiết từng tiêu chí.")
-    inputs = engine_inputs(campaign.criteria_version_id)
+    inputs_of = {c.group_id: engine_inputs(c.version_id) for c in campaign.criteria}  # each unit on its group's set
+    set_names = {c.group_id: c.criteria_version.name for c in campaign.criteria}
     assessments = {
         a.id: a
         for a in db.session.execute(
-            select(Assessment.id, Assessment.unit_id).where(Assessment.campaign_id == campaign.id)
+            select(Assessment.id, Assessment.unit_id, Assessment.group_id).where(Assessment.campaign_id == campaign.id)
         ).all()
     }
     units = {
@@ -150,7 +161,8 @@ def items_workbook(authority_id: int, year: int, progress: Callable[[int, str], 
         .where(Assessment.campaign_id == campaign.id)
     )
     for assessment_id, node_id, self_score, appraised, final, reasons, note, final_note in db.session.execute(stmt):
-        code = inputs.code_of_leaf.get(node_id)
+        inputs = inputs_of.get(assessments[assessment_id].group_id)
+        code = inputs.code_of_leaf.get(node_id) if inputs else None
         if code is not None:
             why = "; ".join([*reason_labels(reasons or ""), *(t for t in (note, final_note) if t)])
             items[assessment_id][code] = (self_score, appraised, final, why)
@@ -161,22 +173,27 @@ def items_workbook(authority_id: int, year: int, progress: Callable[[int, str], 
 
     ordered = sorted(assessments, key=order)
     # Streamed XML, not openpyxl cells: 332,100 rows of a national campaign in seconds (see platform/workbooks).
-    with StreamingSheet("DiemChiTiet", ITEM_HEADERS, (16, 30, 14, 10, 60, 10, 12, 14, 14, 50)) as sheet:
-        _item_rows(sheet, ordered, assessments, units, rows, inputs, items, progress)
+    with StreamingSheet("DiemChiTiet", ITEM_HEADERS, (16, 30, 14, 30, 10, 60, 10, 12, 14, 14, 50)) as sheet:
+        _item_rows(sheet, ordered, assessments, units, rows, (inputs_of, set_names), items, progress)
     return sheet.getvalue()
 
 
-def _item_rows(sheet, ordered, assessments, units, rows, inputs, items, progress) -> None:
+def _item_rows(sheet, ordered, assessments, units, rows, sets, items, progress) -> None:
+    """One row per leaf of each unit's own criteria set (`sets`: the sets' inputs and names by group id)."""
+    inputs_of, set_names = sets
     for n, assessment_id in enumerate(ordered, start=1):
-        unit = units[assessments[assessment_id].unit_id]
+        assessment = assessments[assessment_id]
+        unit = units[assessment.unit_id]
         row = rows.get(unit.id)
-        for code in inputs.tree.leaves:
+        inputs = inputs_of.get(assessment.group_id)
+        for code in inputs.tree.leaves if inputs else ():
             self_score, appraised, final, why = items[assessment_id].get(code, (None, None, None, ""))
             sheet.append(
                 (
                     unit.code,
                     unit.name,
                     row.group_name if row else "",
+                    set_names[assessment.group_id],
                     code,
                     inputs.nodes[code].name,
                     inputs.tree.max_of[code],
@@ -204,7 +221,7 @@ def unit_count(authority_id: int, year: int, kind: str) -> int:
 
 def build(authority_id: int, year: int, kind: str, progress=None) -> bytes:
     if kind == KIND_RESULTS:
-        return results_workbook(year, result_rows(authority_id, year, require_published=False))
+        return results_workbook(year, *result_rows(authority_id, year, require_published=False))
     if kind == KIND_ITEMS:
         return items_workbook(authority_id, year, progress)
     raise ServiceError("Loại tệp xuất không hợp lệ.")

@@ -1,7 +1,8 @@
 """Importing past years' results (the years before the platform) from the Past results spreadsheet:
 Năm · Mã đơn vị · Tên đơn vị · Khối · Điểm tự chấm · Điểm thẩm định · Xếp hạng · Xếp loại.
 
-Empty ranks and levels are computed with the levels of a criteria version (ranks per year and group, ties shared).
+Empty ranks and levels are computed with the levels of each group's criteria version (ranks per year and group, ties
+shared): communes and agencies may be on different sets, with different maxima and thresholds.
 All or nothing: every bad row is listed (row, column, what is wrong) and nothing is written. Re-importing a year
 replaces that year's imported rows.
 """
@@ -54,9 +55,10 @@ class _Row:
 @dataclass
 class ImportReport:
     authority: Unit
-    version: CriteriaVersion
+    version: CriteriaVersion  # for the groups given no version of their own
     imported: dict[int, int] = field(default_factory=dict)  # year → rows written
     replaced: dict[int, int] = field(default_factory=dict)  # year → imported rows replaced
+    versions: dict[str, CriteriaVersion] = field(default_factory=dict)  # group name → the version its rows used
 
     def lines(self) -> list[str]:
         out = []
@@ -65,7 +67,13 @@ class ImportReport:
             if self.replaced.get(year):
                 line += f" (thay thế {self.replaced[year]} dòng đã nhập trước đó của năm này)"
             out.append(line + ".")
-        out.append(f"Xếp loại theo bộ tiêu chí «{self.version.name}» (mã {self.version.id}).")
+        used = {v.id: v for v in self.versions.values()} or {self.version.id: self.version}
+        if len(used) == 1:
+            only = next(iter(used.values()))
+            out.append(f"Xếp loại theo bộ tiêu chí «{only.name}» (mã {only.id}).")
+        else:
+            for group, v in sorted(self.versions.items()):
+                out.append(f"{group}: xếp loại theo bộ tiêu chí «{v.name}» (mã {v.id}).")
         return out
 
 
@@ -99,22 +107,36 @@ def criteria_version(authority: Unit, version_id: int | None) -> CriteriaVersion
     return version
 
 
+def group_versions(authority: Unit) -> dict[str, CriteriaVersion]:
+    """{group name: version} as the authority's newest campaign scored its groups: each group's default."""
+    latest = db.session.execute(
+        select(Campaign).where(Campaign.authority_id == authority.id).order_by(Campaign.year.desc()).limit(1)
+    ).scalar_one_or_none()
+    return {c.group.name: c.criteria_version for c in latest.criteria} if latest else {}
+
+
 def import_file(
     path: str | Path,
     *,
     authority_code: str,
     criteria_version_id: int | None = None,
+    group_criteria: dict[str, int] | None = None,
     actor=None,
     data: bytes | None = None,
 ) -> ImportReport:
+    """`group_criteria`: {group name: version id} for the groups classified on their own version; the others use
+    `criteria_version_id`, or else their version in the newest campaign, or else the authority's newest version."""
     path = Path(path)
     if data is None and not path.is_file():
         raise ServiceError(f"Không tìm thấy tệp «{path}».")
     authority = authority_by_code(authority_code)
+    by_group = {} if criteria_version_id is not None else group_versions(authority)
+    by_group.update({name: criteria_version(authority, v) for name, v in (group_criteria or {}).items()})
     return import_tables(
         read_tables(path, data),
         authority=authority,
         version=criteria_version(authority, criteria_version_id),
+        by_group=by_group,
         actor=actor,
         source=path.name,
     )
@@ -149,10 +171,37 @@ def _score(text: str, column: str, line: int, limit: Decimal, problems: Problems
     return value
 
 
+@dataclass(frozen=True)
+class _Set:
+    """What classifying a group's rows needs from its criteria version."""
+
+    version: CriteriaVersion
+    rules: engine.Rules
+    limit: Decimal
+    level_by_name: dict[str, tuple[int | None, str, bool]]
+
+
+def _set_of(version: CriteriaVersion) -> _Set:
+    inputs = engine_inputs(version.id)
+    rules = engine.Rules(inputs.rules.levels)  # past years carry no area totals: ties share their rank
+    level_by_name = {normalise(lv.name): (lv.order, lv.name, False) for lv in rules.levels}
+    level_by_name[normalise(engine.LABEL_DISQUALIFIED)] = (None, engine.LABEL_DISQUALIFIED, True)
+    level_by_name[normalise(engine.LABEL_UNCLASSIFIED)] = (None, engine.LABEL_UNCLASSIFIED, False)
+    return _Set(version, rules, inputs.tree.max_total, level_by_name)
+
+
 def import_tables(
-    tables: dict[str, list[list[str]]], *, authority: Unit, version: CriteriaVersion, actor=None, source: str = ""
+    tables: dict[str, list[list[str]]],
+    *,
+    authority: Unit,
+    version: CriteriaVersion,
+    by_group: dict[str, CriteriaVersion] | None = None,
+    actor=None,
+    source: str = "",
 ) -> ImportReport:
-    """Check every row, then (only if all are good) replace the years' imported rows. Returns what was written."""
+    """Check every row, then (only if all are good) replace the years' imported rows. Returns what was written.
+    A row's limits and levels come from its group's version in `by_group` (group names, any case and accents), else
+    from `version`."""
     problems = Problems()
     sheet = _pick_sheet(tables, problems)
     if sheet is None:
@@ -161,12 +210,15 @@ def import_tables(
         problems.add(None, None, "Tệp không có dòng dữ liệu nào.")
         problems.raise_if_any(WHAT)
     col = {key: sheet.columns.get(key, header) for key, header in {**REQUIRED, **OPTIONAL}.items()}
-    inputs = engine_inputs(version.id)
-    rules = engine.Rules(inputs.rules.levels)  # past years carry no area totals: ties share their rank
-    limit = inputs.tree.max_total
-    level_by_name = {normalise(lv.name): (lv.order, lv.name, False) for lv in rules.levels}
-    level_by_name[normalise(engine.LABEL_DISQUALIFIED)] = (None, engine.LABEL_DISQUALIFIED, True)
-    level_by_name[normalise(engine.LABEL_UNCLASSIFIED)] = (None, engine.LABEL_UNCLASSIFIED, False)
+    sets: dict[int, _Set] = {}
+    chosen = {normalise(name): v for name, v in (by_group or {}).items()}
+
+    def set_for(group_name: str) -> _Set:
+        v = chosen.get(normalise(group_name), version)
+        if v.id not in sets:
+            sets[v.id] = _set_of(v)
+        return sets[v.id]
+
     units = {u.code: u for u in db.session.execute(select(Unit)).scalars()}
     groups = {
         normalise(g.name): g.name
@@ -216,6 +268,15 @@ def import_tables(
             if first != line:
                 problems.add(line, col["code"], f"đơn vị «{code}» đã có ở dòng {first} cùng năm {year}")
                 ok = False
+        group_text = " ".join(values.get("group", "").split())
+        if group_text:
+            group_name = groups.get(normalise(group_text), group_text)
+        elif unit is not None and unit.group_id is not None:
+            group_name = db.session.get(UnitGroup, unit.group_id).name
+        else:
+            group_name = NO_GROUP
+        own = set_for(group_name)
+        limit, rules = own.limit, own.rules
         self_total = None
         if values.get("self", "").strip():
             self_total = _score(values["self"], col["self"], line, limit, problems)
@@ -239,28 +300,21 @@ def import_tables(
         level = None
         level_text = values.get("level", "").strip()
         if level_text:
-            level = level_by_name.get(normalise(level_text))
+            level = own.level_by_name.get(normalise(level_text))
             if level is None:
                 names = "; ".join(lv.name for lv in rules.levels)
                 problems.add(
                     line,
                     col["level"],
-                    f"không có mức xếp loại «{level_text}» trong bộ tiêu chí «{version.name}» (các mức: {names})",
+                    f"không có mức xếp loại «{level_text}» trong bộ tiêu chí «{own.version.name}» (các mức: {names})",
                 )
                 ok = False
-        group_text = " ".join(values.get("group", "").split())
-        if group_text:
-            group_name = groups.get(normalise(group_text), group_text)
-        elif unit is not None and unit.group_id is not None:
-            group_name = db.session.get(UnitGroup, unit.group_id).name
-        else:
-            group_name = NO_GROUP
         if ok:
             rows.append(_Row(line, year, unit, group_name, self_total, appraised, rank, level))
 
     _check_ranks(rows, col["rank"], problems)
     problems.raise_if_any(WHAT)
-    return _write(rows, authority, version, rules, actor, source)
+    return _write(rows, authority, version, set_for, actor, source)
 
 
 def _check_ranks(rows: list[_Row], column: str, problems: Problems) -> None:
@@ -283,9 +337,7 @@ def _by_year_and_group(rows: list[_Row]) -> dict[tuple[int, str], list[_Row]]:
     return grouped
 
 
-def _write(
-    rows: list[_Row], authority: Unit, version: CriteriaVersion, rules: engine.Rules, actor, source: str
-) -> ImportReport:
+def _write(rows: list[_Row], authority: Unit, version: CriteriaVersion, set_for, actor, source: str) -> ImportReport:
     now = clock.now()
     report = ImportReport(authority, version)
     ranks: dict[int, tuple[int, int]] = {}  # line → (rank, of)
@@ -293,6 +345,7 @@ def _write(
         if all(r.rank is not None for r in members):
             ranks.update({r.line: (r.rank, len(members)) for r in members})
         else:
+            rules = set_for(members[0].group_name).rules
             ranked = engine.rank([engine.RankEntry(r.line, r.appraised_total) for r in members], rules)
             ranks.update({line: (res.rank, res.of) for line, res in ranked.items()})
     by_year: dict[int, list[_Row]] = defaultdict(list)
@@ -308,10 +361,12 @@ def _write(
             db.session.delete(row)
         db.session.flush()
         for r in members:
+            own = set_for(r.group_name)
+            report.versions[r.group_name] = own.version
             if r.level is not None:
                 level_order, level_name, disqualified = r.level
             else:
-                found = engine.classify(r.appraised_total, rules)
+                found = engine.classify(r.appraised_total, own.rules)
                 level_order = found.level.order if found.level else None
                 level_name, disqualified = found.label, False
             rank, of = ranks[r.line]
@@ -344,7 +399,11 @@ def _write(
             target_type="UnitResult",
             target_id=f"{authority.code}/{year}",
             before={"rows": len(old)} if old else None,
-            after={"rows": len(members), "file": source, "criteria_version_id": version.id},
+            after={
+                "rows": len(members),
+                "file": source,
+                "criteria": {r.group_name: set_for(r.group_name).version.id for r in members},
+            },
         )
     db.session.commit()
     return report

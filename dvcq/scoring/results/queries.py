@@ -85,6 +85,10 @@ class YearTable:
     published: bool
     computed_at: datetime | None
     groups: tuple[tuple[str, tuple[TableRow, ...]], ...]
+    captions: tuple[tuple[str, str], ...] = ()  # (group name, its criteria set and maximum): campaign years
+
+    def caption(self, group_name: str) -> str:
+        return dict(self.captions).get(group_name, "")
 
     @property
     def rows(self) -> list[TableRow]:
@@ -141,8 +145,9 @@ def year_table(authority_id: int, year: int, *, staff: bool) -> YearTable | None
     for row, unit in rows:
         groups.setdefault(row.group_name, []).append(_table_row(row, unit, previous.get(unit.id)))
     computed = max((r.computed_at for r, _ in rows), default=None)
+    captions = tuple(campaign.captions.items()) if campaign is not None else ()
     return YearTable(
-        authority_id, year, campaign, published, computed, tuple((n, tuple(rs)) for n, rs in groups.items())
+        authority_id, year, campaign, published, computed, tuple((n, tuple(rs)) for n, rs in groups.items()), captions
     )
 
 
@@ -275,7 +280,7 @@ def unit_page(user, year: int, unit_id: int) -> UnitPage | None:
         breakdown = unit_breakdown(assessment.id)
         answer = what_if(assessment.id, include_rank=show_rank)
         if breakdown.self_total is not None:
-            inputs = engine_inputs(campaign.criteria_version_id)
+            inputs = engine_inputs(assessment.criteria_version_id)
             self_level = engine.classify(breakdown.self_total, inputs.rules).label
     return UnitPage(
         unit, year, campaign, published, show_rank, result, previous, assessment, breakdown, answer, self_level

@@ -84,7 +84,7 @@ def unit_breakdown(assessment_id: int) -> Breakdown:
     from dvcq.scoring.appraisal.services import reason_labels
 
     assessment = _assessment(assessment_id)
-    inputs = engine_inputs(assessment.campaign.criteria_version_id)
+    inputs = engine_inputs(assessment.criteria_version_id)
     rows = db.session.execute(
         select(
             ItemScore.node_id,
@@ -184,7 +184,7 @@ def what_if(assessment_id: int, *, include_rank: bool = True) -> WhatIfAnswer:
     totals)."""
     assessment = _assessment(assessment_id)
     campaign = assessment.campaign
-    inputs = engine_inputs(campaign.criteria_version_id)
+    inputs = engine_inputs(assessment.criteria_version_id)
     scores = _result_scores(assessment.id, inputs)
     conditions = inputs.conditions_met(assessment.conditions_met, assessment.unit.name)
     if not inputs.required <= scores.keys():
