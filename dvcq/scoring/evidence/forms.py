@@ -26,6 +26,7 @@ class MetaFields:
 
 class UploadForm(MetaFields, FlaskForm):
     file = FileField("Tệp tài liệu", validators=[FileRequired("Vui lòng chọn tệp cần tải lên.")])
+    page_ref = StringField("Trang/mục dẫn chứng")  # shown when the upload starts from an item
 
 
 class EditForm(MetaFields, FlaskForm):

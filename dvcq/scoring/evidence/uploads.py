@@ -4,8 +4,10 @@ An upload is checked before anything is kept: the name (NFC, kept as the user se
 overrides, at most 1,000 characters, an allowed extension), the first bytes (the content must be what the extension
 says: a renamed .exe, HTML, SVG or a script is refused), the size (MAX_UPLOAD_MB, counted while streaming), and for
 DOCX/XLSX/ODT/ODS the ZIP inside (its members must say what it is, and its uncompressed size must be sane: no zip
-bombs). The bytes stream to storage under a random key; if anything fails after that — a late check, the database
-insert, the audit record — the stored file is deleted, so a failed upload leaves no file and no row. On the local disk,
+bombs). The same bytes twice in one unit's library (same SHA-256) are refused with the file already there
+(`Duplicate`), so the page can offer it instead. The bytes stream to storage under a random key; if anything fails
+after that — a late check, the database insert, the audit record — the stored file is deleted, so a failed upload
+leaves no file and no row. On the local disk,
 the upload page's request writes the file part straight into the storage's staging area as it parses the body (hashing
 and counting on the way, dvcq/platform/uploads.py); `upload` then checks the staged file and commits it (fsync + rename)
 or discards it, so the bytes cross the disk once."""
@@ -18,9 +20,12 @@ import logging
 import tempfile
 from typing import BinaryIO
 
+from sqlalchemy import select
+
 from dvcq.platform import audit, clock
-from dvcq.platform.errors import ServiceError
+from dvcq.platform.errors import Conflict, ServiceError
 from dvcq.platform.extensions import db
+from dvcq.platform.formatting import vn_datetime
 from dvcq.platform.storage import CHUNK, StagedFile, Storage, get_storage
 from dvcq.scoring.evidence.file_checks import (
     ALLOWED,
@@ -39,6 +44,26 @@ from dvcq.scoring.evidence.services import _summary, _unit_staff_of
 from dvcq.scoring.models import Evidence
 
 log = logging.getLogger(__name__)
+
+
+class Duplicate(Conflict):
+    """The uploaded bytes are already in the unit's library as `existing`: nothing new is kept."""
+
+    def __init__(self, name: str, existing: Evidence):
+        same = "" if name == existing.original_name else f" «{existing.original_name}»"
+        super().__init__(
+            f"Tệp «{name}» có nội dung trùng với tệp{same} đã có trong thư viện của đơn vị (tải lên lúc "
+            f"{vn_datetime(existing.uploaded_at)}), nên không lưu thêm bản thứ hai. Hãy dùng tệp có sẵn."
+        )
+        self.existing = existing
+
+
+def _refuse_copy(unit_id: int, sha256: str, name: str) -> None:
+    existing = db.session.execute(
+        select(Evidence).where(Evidence.unit_id == unit_id, Evidence.sha256 == sha256).order_by(Evidence.id).limit(1)
+    ).scalar_one_or_none()
+    if existing is not None:
+        raise Duplicate(name, existing)
 
 
 # ---- streaming ----------------------------------------------------------------------------------------------------
@@ -131,6 +156,7 @@ def upload(actor, unit_id: int, file_storage, meta: dict | None, *, storage: Sto
         size, sha256 = storage.save(_Chain(head, incoming), key)
         if size > limit:  # _Incoming already refuses; a backend must never be trusted to have stopped
             raise TooLarge(too_large_message(limit))
+        _refuse_copy(unit_id, sha256, name)
         if FAMILY_OF.get(ext) is None:
             with _seekable(storage, key) as stored:
                 check_document_zip(stored, size, name, ext)
@@ -157,6 +183,7 @@ def _upload_staged(actor, unit_id: int, filename, staged: StagedFile, meta, stor
         staged.seek(0)
         check_document_zip(staged, staged.size, name, ext)
     sha256, size = staged.sha256(), staged.size
+    _refuse_copy(unit_id, sha256, name)
     key = storage.commit(staged)
     try:
         return _insert(actor, unit_id, key, sha256, size, name, ext, clean)

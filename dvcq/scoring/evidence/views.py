@@ -1,12 +1,14 @@
-"""Views of evidence: the unit's library, upload, metadata, delete, download, and citing files for items."""
+"""Views of evidence: the unit's library, upload (from an item: the new file is cited for it), metadata, delete,
+download, and citing files for items."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from dvcq.platform import params
 from dvcq.platform.downloads import content_disposition
 from dvcq.platform.errors import ServiceError, render_error, wants_json
 from dvcq.platform.extensions import db
@@ -16,7 +18,8 @@ from dvcq.platform.storage import get_storage
 from dvcq.platform.uploads import stream_to_storage
 from dvcq.scoring.evidence import citations, file_checks, library, services, uploads
 from dvcq.scoring.evidence.forms import DeleteForm, EditForm, LinkForm, UploadForm
-from dvcq.scoring.models import Evidence
+from dvcq.scoring.models import Evidence, ItemScore
+from dvcq.scoring.selfassessment import services as selfassessment
 
 bp = Blueprint(
     "evidence",
@@ -53,6 +56,7 @@ def file_size(size: int | None) -> str:
 
 
 bp.add_app_template_filter(file_size, "file_size")
+bp.add_app_template_filter(citations.cited_page, "cited_page")
 
 
 def home_cards(user):
@@ -114,28 +118,78 @@ def _library(unit_id: int):
         files=files,
         uploaders=library.uploader_names(files),
         can_edit=can_edit,
+        citing=selfassessment.editable_assessment(current_user) if can_edit else None,
         delete_form=DeleteForm(),
         **_upload_limit(),
     )
+
+
+def _item_to_cite() -> ItemScore | None:
+    """The item the upload was started from (`?muc=`): the new file is cited for it. Another unit's item answers 404,
+    a locked one 409, before any byte is received."""
+    text = request.args.get("muc")
+    if text is None:
+        return None
+    item_id = params.whole(text)
+    if item_id is None:
+        abort(404)
+    return citations.item_to_cite(current_user, item_id)
+
+
+def _item_url(item: ItemScore) -> str:
+    return url_for("selfassessment.page", assessment_id=item.assessment_id, _anchor=f"muc-{item.id}")
 
 
 @bp.route("/tai-len", methods=["GET", "POST"])
 @roles_required(*services.UNIT_ROLES)
 def upload():
     form = UploadForm()
-    status, error, problems = 200, None, []
+    item = _item_to_cite()
+    status, error, problems, existing = 200, None, [], None
     if form.validate_on_submit():
         try:
             evidence = uploads.upload(current_user, current_user.unit_id, form.file.data, form.meta_values())
+        except uploads.Duplicate as err:
+            db.session.rollback()
+            status, error, existing = err.status, err.message, err.existing
         except ServiceError as err:
             db.session.rollback()
             status, error, problems = err.status, err.message, err.problems
         else:
+            if item is not None:
+                return _cite_uploaded(item, evidence, form.page_ref.data)
             flash(f"Đã tải lên «{evidence.original_name}» ({file_size(evidence.size)}).", "success")
             return redirect(url_for("evidence.index"))
     elif request.method == "POST":
         status = 400
-    return render_template("evidence/upload.html", form=form, error=error, problems=problems, **_upload_limit()), status
+    page = render_template(
+        "evidence/upload.html",
+        form=form,
+        error=error,
+        problems=problems,
+        item=item,
+        back=_item_url(item) if item is not None else url_for("evidence.index"),
+        existing=existing,
+        already_cited=item is not None
+        and existing is not None
+        and any(link.evidence_id == existing.id for link in item.evidence_links),
+        citing=selfassessment.editable_assessment(current_user) if existing is not None and item is None else None,
+        **_upload_limit(),
+    )
+    return page, status
+
+
+def _cite_uploaded(item: ItemScore, evidence: Evidence, page_ref: str | None):
+    """The file is in the library; cite it for the item the upload started from, then back to that item."""
+    item_id, code, back, name = item.id, item.node.code, _item_url(item), evidence.original_name
+    try:
+        citations.link(current_user, item_id, evidence.id, page_ref)
+    except ServiceError as err:
+        db.session.rollback()
+        flash(f"Đã tải lên «{name}» vào thư viện nhưng chưa dẫn được cho tiêu chí {code}: {err.message}", "warning")
+    else:
+        flash(f"Đã tải lên «{name}» ({file_size(evidence.size)}) và dẫn cho tiêu chí {code}.", "success")
+    return redirect(back)
 
 
 @bp.route("/<int:evidence_id>/sua", methods=["GET", "POST"])
@@ -160,7 +214,10 @@ def edit(evidence_id: int):
         status = 400
     else:
         _fill(form, evidence)
-    return render_template("evidence/edit.html", form=form, evidence=evidence, error=error, problems=problems), status
+    frozen = library.frozen_reason(evidence)
+    return render_template(
+        "evidence/edit.html", form=form, evidence=evidence, error=error, problems=problems, frozen=frozen
+    ), status
 
 
 def _fill(form: EditForm, evidence: Evidence) -> None:

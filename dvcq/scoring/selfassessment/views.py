@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from dvcq.platform import params
 from dvcq.platform.auth.models import Role
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
@@ -163,6 +164,49 @@ def evidence(assessment_id: int, item_id: int):
     files = [f for f in evidence_library.library(current_user, current_user.unit_id) if f.id not in linked]
     back = url_for("selfassessment.page", assessment_id=assessment_id, _anchor=f"muc-{item_id}")
     return render_template("selfassessment/evidence.html", p=view, item=item, node=item.node, files=files, back=back)
+
+
+@bp.route("/<int:assessment_id>/tai-lieu/<int:evidence_id>", methods=["GET", "POST"])
+@roles_required(*services.UNIT_ROLES)
+def cite_file(assessment_id: int, evidence_id: int):
+    """Cite one library file for several items in one action, each with its page or section."""
+    from dvcq.scoring.evidence import citations
+    from dvcq.scoring.evidence import services as evidence_services
+
+    view = services.page(current_user, assessment_id)
+    evidence = evidence_services.get_evidence(current_user, evidence_id)
+    chosen = {i for i in map(params.whole, request.args.getlist("muc")) if i is not None}
+    refs: dict[int, str] = {}
+    error, status = None, 200
+    if request.method == "POST" and not view.can_edit:
+        error, status = view.locked_reason, 409
+    elif request.method == "POST":
+        chosen = {i for i in map(params.whole, request.form.getlist("item")) if i is not None}
+        refs = {i: request.form.get(f"page_ref:{i}", "") for i in chosen}
+        try:
+            rows = citations.link_many(current_user, evidence.id, chosen, refs)
+        except ServiceError as err:
+            db.session.rollback()
+            if err.status == 404:
+                raise
+            error, status = err.message, err.status
+            view = services.page(current_user, assessment_id)
+        else:
+            codes = ", ".join(row.item.node.code for row in rows)
+            flash(f"Đã dẫn «{evidence.original_name}» cho {len(rows)} tiêu chí: {codes}.", "success")
+            return redirect(url_for("selfassessment.page", assessment_id=assessment_id))
+    cited = {link.item_id: link for link in evidence.links}
+    page = render_template(
+        "selfassessment/cite_file.html",
+        p=view,
+        evidence=evidence,
+        cited=cited,
+        chosen=chosen,
+        refs=refs,
+        error=error,
+        back=url_for("selfassessment.page", assessment_id=assessment_id),
+    )
+    return page, status
 
 
 @bp.route("/<int:assessment_id>/kiem-tra")
