@@ -234,6 +234,8 @@ def main() -> None:
     import shutil
 
     shutil.rmtree(workdir, ignore_errors=True)
+    if stored or problems or ok < len(people):
+        sys.exit(1)  # a refused upload, a wrong hash or an orphan is a fault, not a missed figure
 
 
 if __name__ == "__main__":

@@ -542,6 +542,8 @@ def main() -> None:
         )
     )
     print("verdict: " + ", ".join(verdict(m) or "—" for m in figures))
+    if result["errors"] or problems:
+        sys.exit(1)  # a refused login or a failed page is a fault, not a missed timing
 
 
 if __name__ == "__main__":

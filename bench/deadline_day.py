@@ -120,6 +120,8 @@ def main() -> None:
         shutil.rmtree(workdir, ignore_errors=True)
     else:
         print(f"work folder kept: {workdir}")
+    if summary["errors"] or lost:
+        sys.exit(1)  # a failed request or something lost is a fault, not a missed timing
 
 
 if __name__ == "__main__":

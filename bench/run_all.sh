@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
     --out) OUT=$2 && shift ;;
     --only) ONLY=$2 && shift ;;
     --keep) KEEP=1 ;;
-    -h | --help) sed -n '2,17p' "$0" && exit 0 ;;
+    -h | --help) sed -n '2,15p' "$0" && exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2 && exit 2 ;;
   esac
   shift

@@ -277,6 +277,8 @@ def main() -> None:
     import shutil
 
     shutil.rmtree(workdir, ignore_errors=True)
+    if errors or problems:
+        sys.exit(1)  # a console error or a server fault, not a missed timing
 
 
 if __name__ == "__main__":
