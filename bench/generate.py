@@ -249,9 +249,14 @@ def _campaign(authority_id: int, version_id: int, year: int, status: CampaignSta
     return campaign.id
 
 
-def _scores(campaign_id, units, leaves, rng, *, appraised: bool, evidence_per_unit: int, now) -> tuple[int, int]:
-    """Assessments, item scores, evidence metadata and links of one campaign; returns (item scores, evidence)."""
+def _scores(
+    campaign_id, units, leaves, rng, *, appraised: bool, evidence_per_unit: int, now, draft: bool = False
+) -> tuple[int, int]:
+    """Assessments, item scores, evidence metadata and links of one campaign; returns (item scores, evidence).
+    `draft`: records being filled in (status draft, not submitted, no score yet)."""
     status = AssessmentStatus.FINAL if appraised else AssessmentStatus.SUBMITTED
+    if draft:
+        status = AssessmentStatus.DRAFT
     _insert(
         Assessment,
         [
@@ -261,7 +266,7 @@ def _scores(campaign_id, units, leaves, rng, *, appraised: bool, evidence_per_un
                 "group_id": gid,
                 "status": status,
                 "conditions_met": "",
-                "submitted_at": now,
+                "submitted_at": None if draft else now,
                 "version": 1,
             }
             for uid, gid, _ in units
@@ -280,9 +285,9 @@ def _scores(campaign_id, units, leaves, rng, *, appraised: bool, evidence_per_un
                     "assessment_id": assessment_id,
                     "node_id": node_id,
                     "node_position": position,
-                    "self_score": max(result, quarters[min(4, round(strength * 4) + 1)]),
+                    "self_score": None if draft else max(result, quarters[min(4, round(strength * 4) + 1)]),
                     "self_note": "",
-                    "self_updated_at": now,
+                    "self_updated_at": None if draft else now,
                     "appraised_score": result if appraised else None,
                     "appraised_at": now if appraised else None,
                     "version": 1,
@@ -365,7 +370,11 @@ def _plans(campaign_id: int, year: int, units, tasks_per_plan: int, now: datetim
             for uid, _gid, number in units
         ],
     )
-    plans = _ids(select(ImprovementPlan.id, ImprovementPlan.unit_id).where(ImprovementPlan.year == year))
+    plans = _ids(
+        select(ImprovementPlan.id, ImprovementPlan.unit_id).where(
+            ImprovementPlan.year == year, ImprovementPlan.source_campaign_id == campaign_id
+        )
+    )
     _insert(
         PlanTask,
         [
@@ -409,12 +418,12 @@ def _plans(campaign_id: int, year: int, units, tasks_per_plan: int, now: datetim
     return len(plans)
 
 
-def _users(authority_id: int, units, unit_users: int) -> int:
+def _users(authority_id: int, units, unit_users: int, prefix: str = "") -> int:
     from dvcq.platform.auth.passwords import hash_password
 
     password_hash = hash_password(BENCH_PASSWORD)
     rows = [
-        {"login": login, "full_name": name, "role": role, "unit_id": authority_id}
+        {"login": prefix + login, "full_name": name, "role": role, "unit_id": authority_id}
         for login, name, role in (
             ("quantri", "Quản trị hệ thống", Role.ADMIN),
             ("thuongtruc", "Thường trực Ban Chỉ đạo", Role.SECRETARIAT),
@@ -424,11 +433,16 @@ def _users(authority_id: int, units, unit_users: int) -> int:
     ]
     for uid, _gid, number in units[:unit_users]:
         rows.append(
-            {"login": f"canbo.{number:04d}", "full_name": f"Cán bộ xã {number}", "role": Role.OFFICER, "unit_id": uid}
+            {
+                "login": f"{prefix}canbo.{number:04d}",
+                "full_name": f"Cán bộ xã {number}",
+                "role": Role.OFFICER,
+                "unit_id": uid,
+            }
         )
         rows.append(
             {
-                "login": f"lanhdao.{number:04d}",
+                "login": f"{prefix}lanhdao.{number:04d}",
                 "full_name": f"Lãnh đạo xã {number}",
                 "role": Role.LEADER,
                 "unit_id": uid,
@@ -454,8 +468,18 @@ def populate(
     current_year: int = 2026,
     seed: int = 2026,
     code: str = "BENCH",
+    login_prefix: str = "",
+    current_status: str = "appraisal",
+    name: str | None = None,
 ) -> Summary:
-    """Fill the current app's database (already migrated). Returns what was made."""
+    """Fill the current app's database (already migrated). Returns what was made.
+
+    `login_prefix` goes before every login (several authorities in one database: "p01.quantri", "p01.canbo.0001").
+    `current_status` "appraisal" (default): the current year's campaign is under appraisal, every unit submitted;
+    "self_assessment": it is open for self-assessment until three weeks from now, every unit's record a draft with no
+    score yet (the officers' pages are editable)."""
+    if current_status not in ("appraisal", "self_assessment"):
+        raise ValueError(f"current_status {current_status!r}")
     start = time.perf_counter()
     rng = random.Random(seed)
     now = clock.now()
@@ -466,7 +490,7 @@ def populate(
         kind = UnitKind.TINH
         authority = Unit(
             code=code,
-            name="Toàn quốc (đo hiệu năng)" if groups > 1 else "Tỉnh Đo Hiệu Năng",
+            name=name or ("Toàn quốc (đo hiệu năng)" if groups > 1 else "Tỉnh Đo Hiệu Năng"),
             kind=kind,
             valid_from=date(2020, 1, 1),
         )
@@ -477,21 +501,41 @@ def populate(
         summary.authority_id = authority.id
         units = _units(authority, communes, groups, code)
         version_id, leaves = criteria_version(authority.id, areas, leaves_per_area, now)
-        summary.users = _users(authority.id, units, unit_users)
+        summary.users = _users(authority.id, units, unit_users, login_prefix)
         for year in range(current_year - years, current_year + 1):
             current = year == current_year
-            status = CampaignStatus.APPRAISAL if current else CampaignStatus.FINAL_REVIEW
+            drafting = current and current_status == "self_assessment"
+            status = CampaignStatus.FINAL_REVIEW
+            if current:
+                status = CampaignStatus.SELF_ASSESSMENT if drafting else CampaignStatus.APPRAISAL
             campaign_id = _campaign(
                 authority.id, version_id, year, status, now - timedelta(days=365 * (current_year - year))
             )
             scores, evidence = _scores(
-                campaign_id, units, leaves, rng, appraised=not current, evidence_per_unit=evidence_per_unit, now=now
+                campaign_id,
+                units,
+                leaves,
+                rng,
+                appraised=not current,
+                evidence_per_unit=evidence_per_unit,
+                now=now,
+                draft=drafting,
             )
             summary.item_scores += scores
             summary.evidence += evidence
-            if current:
+            if drafting:
                 summary.current_campaign_id = campaign_id
-                appraiser = db.session.execute(select(User.id).where(User.login == "thamdinh")).scalar_one()
+                db.session.execute(
+                    update(Campaign)
+                    .where(Campaign.id == campaign_id)
+                    .values(self_assessment_deadline=now + timedelta(days=21)),
+                    execution_options={"synchronize_session": False},
+                )
+            elif current:
+                summary.current_campaign_id = campaign_id
+                appraiser = db.session.execute(
+                    select(User.id).where(User.login == login_prefix + "thamdinh")
+                ).scalar_one()
                 _insert(
                     AppraisalAssignment,
                     [
@@ -552,8 +596,12 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--evidence-per-unit", type=int, default=3)
     parser.add_argument("--tasks-per-plan", type=int, default=4)
+    parser.add_argument("--communes", type=int, help="fewer (or more) communes than the scale's (quick runs)")
+    parser.add_argument("--groups", type=int, help="and groups")
+    parser.add_argument("--current-status", choices=("appraisal", "self_assessment"), default="appraisal")
     args = parser.parse_args()
     communes, groups = SCALES[args.scale]
+    communes, groups = args.communes or communes, args.groups or min(groups, args.communes or groups)
     if args.pg:
         url = pg_database(os.environ["DVCQ_BENCH_DATABASE_URL"], f"dvcq_bench_{args.scale}")
     else:
@@ -576,6 +624,7 @@ def main() -> None:
             years=args.years,
             evidence_per_unit=args.evidence_per_unit,
             tasks_per_plan=args.tasks_per_plan,
+            current_status=args.current_status,
         )
     print(
         f"{args.scale}: {s.units} communes, {len(s.campaigns)} campaigns ({args.years} published + current), "

@@ -26,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from figures import record  # noqa: E402
 from generate import bench_config, criteria_version, every_group_on  # noqa: E402
 from sqlalchemy import create_engine, delete, insert, text  # noqa: E402
 
@@ -178,7 +179,7 @@ def _clear(campaign_id: int) -> None:
     db.session.commit()
 
 
-def measure(label: str, size: int, repeat: int) -> None:
+def measure(label: str, size: int, repeat: int, target: tuple[str, float] | None = None) -> None:
     with scoped(SYSTEM):
         start = time.perf_counter()
         campaign_id = build(size, f"B{size}")
@@ -209,6 +210,34 @@ def measure(label: str, size: int, repeat: int) -> None:
         f"    raw SQL SUM … GROUP BY assessment_id      {raw * 1000:8.1f} ms\n"
         f"    raw SQL SUM … GROUP BY assessment, area   {raw_areas * 1000:8.1f} ms"
     )
+    key = f"{label.lower()}.{size}"
+    what = f"{label}, {size} units × {AREAS * LEAVES_PER_AREA} leaves"
+    record(
+        "results_engine",
+        f"{key}.compute",
+        f"compute, rows written, {what}",
+        round(first * 1000, 1),
+        "ms",
+        target=target,
+        issue="9",
+    )
+    for name, value in (("written", first), ("again", again), ("scoped", scoped_first)):
+        record(
+            "results_engine",
+            f"{key}.{name}.ratio_areas",
+            f"compute ({name}) × raw sums per unit and area, {what}",
+            round(value / raw_areas, 2),
+            "×",
+            issue="9",
+        )
+    record(
+        "results_engine",
+        f"{key}.ratio_units",
+        f"compute × raw per-unit sum (retired by issue 19), {what}",
+        round(first / raw, 2),
+        "×",
+        issue="9",
+    )
 
 
 def run(url: str, label: str, sizes: list[int], repeat: int, instance: Path) -> None:
@@ -218,7 +247,9 @@ def run(url: str, label: str, sizes: list[int], repeat: int, instance: Path) -> 
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         for size in sizes:
-            measure(label, size, repeat)
+            # issue 9: < 50 ms for a district (the smallest size), < 2 s for the national campaign (the largest)
+            target = ("<", 50) if size == min(sizes) else ("<", 2000) if size == max(sizes) else None
+            measure(label, size, repeat, target)
         db.session.remove()
         db.engine.dispose()
 

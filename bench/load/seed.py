@@ -1,9 +1,11 @@
 """Seed a province for the deadline-rush load run: N communes, an officer per commune, a criteria version and a
 campaign open for self-assessment — through the models and the campaign services, like bench/open_campaign.py.
 
-    DATABASE_URL=… STORAGE_URL=… python -m bench.load.seed --units 100 --out users.json
+    DATABASE_URL=… STORAGE_URL=… python -m bench.load.seed --units 100 [--officers-per-unit 3] --out users.json
 
-Writes `users.json`: each officer's login, password, assessment id and the ids of its items.
+Writes `users.json`: each officer's login, password, assessment id and the ids of its items. With several officers
+per commune (xa001, xa001b, xa001c…), each gets its own share of the commune's items (every k-th), as a commune splits
+the work by area: what one saves, no other overwrites, so the last acknowledged score of every item is well defined.
 """
 
 from __future__ import annotations
@@ -19,9 +21,21 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--units", type=int, default=100)
     parser.add_argument("--leaves", type=int, default=30)
+    parser.add_argument("--officers-per-unit", type=int, default=1)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
+    seeded = seed(args.units, args.leaves, args.officers_per_unit)
+    with open(args.out, "w", encoding="utf-8") as out:
+        json.dump(seeded, out)
+    print(
+        f"Seeded {args.units} communes × {args.leaves} items, {args.officers_per_unit} officer(s) each; "
+        f"campaign {seeded['campaign_id']} open."
+    )
 
+
+def seed(units: int, leaves: int, officers_per_unit: int = 1) -> dict:
+    """Seed the database of the environment's app (DATABASE_URL, STORAGE_URL); returns what users.json holds."""
+    args = argparse.Namespace(units=units, leaves=leaves, officers_per_unit=officers_per_unit)
     from flask_migrate import upgrade
     from sqlalchemy import select
 
@@ -42,13 +56,14 @@ def main() -> None:
             hashed = hash_password(PASSWORD)
             officers = [
                 User(
-                    login=f"xa{i:03d}",
-                    full_name=f"Cán bộ xã {i:03d}",
+                    login=f"xa{i:03d}" + ("" if k == 0 else chr(ord("a") + k)),
+                    full_name=f"Cán bộ xã {i:03d}" + ("" if k == 0 else f" ({k + 1})"),
                     role=Role.OFFICER,
                     unit_id=u.id,
                     password_hash=hashed,
                 )
                 for i, u in enumerate(units, start=1)
+                for k in range(args.officers_per_unit)
             ]
             secretariat = User(
                 login="thuongtruc.tai",
@@ -77,7 +92,7 @@ def main() -> None:
             stages.advance(actor, campaign.id, campaign.version)
         with scoped(SYSTEM):
             people = []
-            for officer in officers:
+            for n, officer in enumerate(officers):
                 assessment = db.session.execute(
                     select(Assessment).where(
                         Assessment.unit_id == officer.unit_id, Assessment.campaign_id == campaign.id
@@ -98,12 +113,11 @@ def main() -> None:
                         "password": PASSWORD,
                         "unit_id": officer.unit_id,
                         "assessment_id": assessment.id,
-                        "items": list(items),
+                        "items": list(items)[n % args.officers_per_unit :: args.officers_per_unit],
                     }
                 )
-    with open(args.out, "w", encoding="utf-8") as out:
-        json.dump({"campaign_id": campaign.id, "users": people}, out)
-    print(f"Seeded {len(people)} communes × {len(people[0]['items'])} items; campaign {campaign.id} open.")
+        db.session.remove()
+    return {"campaign_id": campaign.id, "users": people}
 
 
 if __name__ == "__main__":
