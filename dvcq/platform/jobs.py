@@ -97,6 +97,20 @@ class JobContext:
         db.session.commit()
 
 
+def job_for(user, job_id: str) -> JobRecord | None:
+    """A job `user` may follow, or None (answered as a missing job, byte for byte): through the tenancy guard (a
+    unit's users see their unit's jobs, the authority's staff its own and its units'), and for an appraiser only the
+    jobs they started themselves — their scope is the whole authority, yet they see only the units assigned to them,
+    and a job's title, progress and result (an export of the unpublished ranking, a draft decision's preview) belong to
+    whoever started it and to the secretariat, leadership and administrators."""
+    from dvcq.platform.auth.models import Role
+
+    record = db.session.execute(db.select(JobRecord).where(JobRecord.id == str(job_id))).scalar_one_or_none()
+    if record is None or (user.role == Role.APPRAISER and record.created_by_id != user.id):
+        return None
+    return record
+
+
 def enqueue(
     name: str,
     *,

@@ -150,12 +150,14 @@ def test_authority_staff_see_the_library_and_download(world, a_file, make_browse
 
 
 def test_an_appraiser_not_assigned_to_the_unit_may_not_read_its_evidence(world, a_file, make_browser):
+    """...and cannot tell an existing file of a unit not assigned to them from a missing one (issue 14, item 4)."""
     assign_to_a(world, "thamdinh")
     other = logged_in(make_browser, world.appraiser2)
-    for url in (f"/tai-lieu/don-vi/{world.a_id}", f"/tai-lieu/{a_file.id}/tai-ve", f"/tai-lieu/{a_file.id}/xem"):
-        response = other.get(url)
-        assert response.status_code == 403
-        assert "chưa được phân công thẩm định đơn vị này" in page(response)
+    for url in ("/tai-lieu/don-vi/{}", "/tai-lieu/{}/tai-ve", "/tai-lieu/{}/xem"):
+        foreign = other.get(url.format(world.a_id if "don-vi" in url else a_file.id))
+        assert_same_404(foreign, other.get(url.format(MISSING)))
+        assert NAME not in page(foreign)
+    assert "Xã An Bình" not in page(other.get("/tai-lieu/"))  # not even in the list of libraries
 
 
 def test_the_administrator_may_not_read_evidence(world, a_file, make_browser):

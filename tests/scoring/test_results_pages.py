@@ -78,7 +78,7 @@ def _set_status(assessment_id, status):
         db.session.commit()
 
 
-@pytest.mark.parametrize("login", ["thuongtruc", "lanhdao", "thamdinh", "quantri"])
+@pytest.mark.parametrize("login", ["thuongtruc", "lanhdao", "quantri"])
 def test_authority_staff_see_each_group_in_rank_order(results, browser, login):
     browser.login(login)
     response = browser.get("/ket-qua/2023")
@@ -274,8 +274,25 @@ def test_the_scores_are_numbers_with_two_decimals_in_the_xlsx(results, browser):
     assert sheet["G3"].value == 2 and sheet["I3"].value == 11.5
 
 
-def test_the_item_by_item_export_has_a_row_per_unit_and_leaf_with_the_reasons(results, browser):
+def test_before_publication_an_appraiser_gets_neither_the_ranking_nor_its_exports(results, browser, world):
+    """The unpublished ranking is the secretariat's, leadership's and administrators' (issue 14, item 1): to an
+    appraiser the year is as missing as a year without results; once published it is everybody's."""
+    campaign_id, _, _ = results
     browser.login("thamdinh")
+    missing = browser.get("/ket-qua/2099")
+    year = browser.get("/ket-qua/2023")
+    assert year.status_code == missing.status_code == 404 and year.data == missing.data
+    assert browser.post("/ket-qua/2023/xuat/results").status_code == 404
+    assert browser.post("/ket-qua/2023/xuat/items").status_code == 404
+    assert browser.get(f"/ket-qua/2023/don-vi/{world.a_id}").status_code == 404  # not assigned to A
+    set_campaign_status(campaign_id, CampaignStatus.PUBLISHED)
+    assert browser.get("/ket-qua/2023").status_code == 200
+    assert browser.post("/ket-qua/2023/xuat/results").status_code == 200
+    assert browser.get(f"/ket-qua/2023/don-vi/{world.a_id}").status_code == 200
+
+
+def test_the_item_by_item_export_has_a_row_per_unit_and_leaf_with_the_reasons(results, browser):
+    browser.login("thuongtruc")
     frame = _xlsx(browser.post("/ket-qua/2023/xuat/items"))
     assert list(frame.columns) == list(exports.ITEM_HEADERS)
     assert len(frame) == 20 * 15

@@ -413,6 +413,11 @@ def test_the_secretariat_reads_a_units_assessment_but_cannot_change_it(world, ca
     _save(officer, world, campaign, "2.1", "1,75", note="Đủ biên bản")
     secretariat = make_browser()
     secretariat.login(world.secretariat)
+    draft = secretariat.get(_url(world, campaign))  # a draft is the unit's own until it submits (issue 14, item 2)
+    assert draft.status_code == 404 and "1,75" not in draft.get_data(as_text=True)
+    with scoped(SYSTEM):
+        assessment_of(world.a_id, campaign).status = AssessmentStatus.SUBMITTED
+        db.session.commit()
     page = secretariat.get(_url(world, campaign)).get_data(as_text=True)
     assert "Điểm tự chấm: <strong>1,75</strong>" in page and "Đủ biên bản" in page
     assert 'name="score"' not in page

@@ -2,7 +2,11 @@
 
 The expected answers live in tests/security/authz_matrix.py (one entry per "METHOD /rule", one status per role). The
 test fails when a route is missing from the matrix (or the matrix names a route that is gone), when any answer
-differs, and when unit B's officer sees anything but the byte-identical answer for a missing id.
+differs, and when a role's refusal (403 or 404) of a real object is anything but the byte-identical answer for a
+missing id — for every role: a refusal that depends on the object existing tells who owns or is assigned to what.
+
+The assignment dimension (ASSIGNMENT_MATRIX): the appraiser assigned to unit A only asks every route for unit B's
+objects, those of the running year (before publication) and those of the published year (after it).
 
 Regenerate after a deliberate change, then READ the diff: `DVCQ_WRITE_AUTHZ_MATRIX=1 pytest tests/security -k matrix`.
 """
@@ -23,13 +27,24 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from dvcq.insights import tokens
+from dvcq.platform import jobs
 from dvcq.platform.auth.models import Role, User
 from dvcq.platform.extensions import db
 from dvcq.platform.jobs import JobRecord
 from dvcq.platform.tenancy import SYSTEM, Scope, scoped
-from dvcq.scoring.decisions import drafting, issuing
+from dvcq.scoring.decisions import drafting, generation, issuing
 from dvcq.scoring.evidence import uploads
-from dvcq.scoring.models import AppraisalAssignment, Decision, EvidenceLink, Explanation
+from dvcq.scoring.models import (
+    AppraisalAssignment,
+    Assessment,
+    Campaign,
+    Decision,
+    EvidenceLink,
+    Explanation,
+    ItemScore,
+)
+from dvcq.scoring.results import compute as results_compute
+from dvcq.scoring.results import exports
 from dvcq.tenants.models import Unit
 from tests import factories
 from tests.factories import PASSWORD
@@ -41,6 +56,7 @@ MATRIX_FILE = Path(__file__).with_name("authz_matrix.py")
 ROLES = authz_matrix.ROLES  # role name → login key in the world (None: anonymous)
 MISSING = 987654
 KEEP = ("year", "kind", "filename", "version", "period")  # not an object of A: the same in the missing-id URL
+RULES = "per endpoint"  # values[RULES]: {endpoint: {argument: value}} where one route needs its own value
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -98,6 +114,8 @@ def build(world) -> dict[str, object]:
         db.session.add_all([link, explanation, job])
         db.session.commit()
         ids = {"link_id": link.id, "explanation_id": explanation.id, "job_id": job.id}
+    with scoped(SYSTEM):  # B's explanation of 2025, made before publication freezes the year's rows
+        b_explanation = _explanation(world.b_id, past.items[("B", "1.1")])
     with scoped(Scope(world.district_id)):
         secretariat = _user(world.secretariat)
         draft = drafting.draft(secretariat, past.campaign_id)
@@ -113,7 +131,7 @@ def build(world) -> dict[str, object]:
             pass
         else:
             made = editing.draft_plan(_user(world.officer_a), world.a_id)
-            plan = {"plan_id": made.id, "task_id": made.tasks[0].id if made.tasks else MISSING, "period": "q1"}
+            plan = {"plan_id": made.id, "task_id": made.tasks[0].id if made.tasks else MISSING, "period": "quy-1"}
     with scoped(SYSTEM):
         decision_id = db.session.execute(
             select(Decision.id).where(Decision.campaign_id == past.campaign_id)
@@ -136,12 +154,127 @@ def build(world) -> dict[str, object]:
         "filename": "missing.js",
         "version": "0",
         "api_token": api_token,
+        "b_explanation_2025": b_explanation,
         **ids,
         **plan,
     }
 
 
+def _explanation(unit_id: int, item_id: int) -> int:
+    row = Explanation(unit_id=unit_id, item_id=item_id, text="Đơn vị đã có kế hoạch đầy đủ", created_at=_now())
+    db.session.add(row)
+    db.session.commit()
+    return row.id
+
+
+def _export(secretariat, authority_id: int, year: int) -> str:
+    """The secretariat's export of a year's results table, finished (jobs run inline in the tests)."""
+    record = jobs.enqueue(
+        exports.JOB_NAME,
+        scope=Scope(authority_id),
+        unit_id=authority_id,
+        actor=secretariat,
+        title=f"Xuất kết quả năm {year}",
+        authority_id=authority_id,
+        year=year,
+        kind=exports.KIND_RESULTS,
+    )
+    assert record.status == "finished", record.error
+    return record.id
+
+
+def build_b(world, values: dict[str, object]) -> dict[str, dict[str, object]]:
+    """Unit B's objects for the assignment dimension, as the values of two columns: B's library file (cited), job and
+    plan; before publication B's 2026 assessment, item and explanation, the 2026 result pages and ranking with the
+    secretariat's export of it, and a draft decision of the unpublished year 2024 with its preview; after publication
+    B's 2025 assessment, item and explanation, the 2025 results, decision and export. The appraiser is assigned to A
+    only, in 2026."""
+    with scoped(SYSTEM):
+        years = dict(db.session.execute(select(Campaign.year, Campaign.id)).all())
+        assessments = dict(
+            db.session.execute(
+                select(Assessment.campaign_id, Assessment.id).where(Assessment.unit_id == world.b_id)
+            ).all()
+        )
+
+        def first_item(assessment_id: int) -> int:
+            stmt = select(ItemScore.id).where(ItemScore.assessment_id == assessment_id)
+            return db.session.execute(stmt.order_by(ItemScore.node_position).limit(1)).scalar_one()
+
+        now_item, past_item = first_item(assessments[years[2026]]), first_item(assessments[years[2025]])
+    with scoped(Scope.for_unit(_user(world.officer_b).unit)):
+        officer = _user(world.officer_b)
+        upload = FileStorage(io.BytesIO(PDF), filename="Báo cáo xã Bình Đông.pdf", content_type="application/pdf")
+        evidence_id = uploads.upload(officer, world.b_id, upload, {"title": "Báo cáo"}).id
+        from dvcq.plans import editing
+
+        made = editing.draft_plan(officer, world.b_id)
+        plan = {"plan_id": made.id, "task_id": made.tasks[0].id if made.tasks else MISSING}
+    with scoped(SYSTEM):
+        link = EvidenceLink(unit_id=world.b_id, item_id=now_item, evidence_id=evidence_id, added_at=_now())
+        job = JobRecord(
+            id=uuid.uuid4().hex,
+            unit_id=world.b_id,
+            name="results.export",
+            queue="default",
+            title="Xuất kết quả",
+            status="finished",
+            scope_authority_id=world.district_id,
+            scope_unit_id=world.b_id,
+            created_by_id=world.ids["officer_b"],
+            created_at=_now(),
+        )
+        db.session.add_all([link, job])
+        db.session.commit()
+        common = {"unit_id": world.b_id, "code": "B", "evidence_id": evidence_id, "link_id": link.id, "job_id": job.id}
+        now_explanation = _explanation(world.b_id, now_item)
+    older = decision_campaign(world, year=2024)  # in final review: its decision is a draft
+    with scoped(Scope(world.district_id)):
+        secretariat = _user(world.secretariat)
+        results_compute.compute(older.campaign_id)  # its results: the draft's annex
+        draft = drafting.draft(secretariat, older.campaign_id)
+        draft = drafting.update(secretariat, draft.id, draft.version, number="01/QĐ-UBND")
+        preview = generation.preview(secretariat, draft.id)
+        results_compute.compute(years[2026])
+        export_now = _export(secretariat, world.district_id, 2026)
+        export_past = _export(secretariat, world.district_id, 2025)
+        draft_id, preview_id = draft.id, preview.id
+    db.session.remove()
+    kinds = {"results.export": {"kind": exports.KIND_RESULTS}, "decisions.download": {"kind": "docx"}}
+    before = {
+        **values,
+        **common,
+        **plan,
+        "year": 2026,
+        "campaign_id": years[2026],
+        "assessment_id": assessments[years[2026]],
+        "item_id": now_item,
+        "explanation_id": now_explanation,
+        "decision_id": draft_id,
+        RULES: {
+            **kinds,
+            "decisions.preview_download": {"job_id": preview_id},
+            "decisions.campaign": {"campaign_id": older.campaign_id},
+            "results.download": {"job_id": export_now},
+        },
+    }
+    after = {
+        **values,
+        **common,
+        **plan,
+        "year": 2025,
+        "campaign_id": years[2025],
+        "assessment_id": assessments[years[2025]],
+        "item_id": past_item,
+        "explanation_id": values["b_explanation_2025"],
+        RULES: {**kinds, "results.download": {"job_id": export_past}},
+    }
+    return dict(zip(authz_matrix.ASSIGNMENT, (before, after), strict=True))
+
+
 def _url(rule, values: dict[str, object], missing: bool = False) -> str:
+    values = {**values, **values.get(RULES, {}).get(rule.endpoint, {})}
+
     def sub(match):
         name = match.group(2)
         if missing and name not in KEEP:
@@ -164,7 +297,11 @@ def _token(client) -> str:
 
 
 def _ask(client, method: str, url: str, csrf: str, api_token: str | None):
-    """Every signed-in role calls the API with the authority's token; anonymous calls it without one."""
+    """Every signed-in role calls the API with the authority's token; anonymous calls it without one. A message an
+    earlier request flashed (and whose redirect was not followed) is dropped first: it would show on whichever page
+    comes next and make two otherwise identical answers differ."""
+    with client.session_transaction() as session:
+        session.pop("_flashes", None)
     headers = {"Authorization": f"Bearer {api_token}"} if api_token and url.startswith("/api/") else {}
     if method == "GET":
         return client.get(url, headers=headers)
@@ -174,38 +311,71 @@ def _ask(client, method: str, url: str, csrf: str, api_token: str | None):
 def test_every_route_answers_every_role_as_the_matrix_says(app, world, make_browser):
     app.config["DECISIONS_PDF"] = False
     values = build(world)
+    worlds = build_b(world, values)
     clients = {}
     for role, key in ROLES.items():
         browser = make_browser()
         if key:
             assert browser.login(getattr(world, key), PASSWORD).status_code == 302, role
         clients[role] = (browser.client, _token(browser.client))
+    # column → (the role asking, the objects it asks for)
+    columns = {role: (role, values) for role in ROLES} | {
+        c: ("appraiser_a", worlds[c]) for c in authz_matrix.ASSIGNMENT
+    }
     routes = list(_routes(app))
     # GETs first and the logout/login forms last, so that a POST that changes something cannot hide a GET's answer
     routes.sort(key=lambda r: (r[1] != "GET", r[2].rule in ("/dang-xuat", "/dang-nhap"), r[0]))
     seen: dict[str, dict[str, int]] = {}
     leaks = []
     for name, method, rule in routes:
-        url = _url(rule, values)
         row = {}
-        for role, (client, csrf) in clients.items():
+        for column, (role, objects) in columns.items():
+            client, csrf = clients[role]
             api_token = values["api_token"] if ROLES[role] else None
-            response = _ask(client, method, url, csrf, api_token)
-            row[role] = response.status_code
-            if role == "officer_b" and rule.arguments - set(KEEP):
-                other = _ask(client, method, _url(rule, values, missing=True), csrf, api_token)
-                if response.status_code == 404 and other.get_data() != response.get_data():
-                    leaks.append(name)
+            response = _ask(client, method, _url(rule, objects), csrf, api_token)
+            row[column] = response.status_code
+            if response.status_code in (403, 404) and rule.arguments - set(KEEP):
+                other = _ask(client, method, _url(rule, objects, missing=True), csrf, api_token)
+                if (other.status_code, _body(other)) != (response.status_code, _body(response)):
+                    leaks.append(
+                        f"{name} — {column}: {response.status_code} for a real object, {other.status_code} missing"
+                    )
         seen[name] = row
     if os.environ.get("DVCQ_WRITE_AUTHZ_MATRIX"):
         _write(seen)
     expected = {name: dict(zip(ROLES, statuses, strict=True)) for name, statuses in authz_matrix.MATRIX.items()}
-    assert sorted(set(seen) - set(expected)) == [], "routes missing from tests/security/authz_matrix.py"
-    assert sorted(set(expected) - set(seen)) == [], "the matrix names routes that no longer exist"
-    wrong = {name: (expected[name], row) for name, row in seen.items() if expected[name] != row}
-    assert wrong == {}, "answers differ from the matrix (expected, got):\n" + pprint.pformat(wrong, width=200)
-    assert leaks == [], "unit B's answer on A's objects differs from the answer for a missing id"
-    assert not any(status >= 500 for row in seen.values() for status in row.values())
+    for name, statuses in authz_matrix.ASSIGNMENT_MATRIX.items():
+        expected.setdefault(name, {}).update(zip(authz_matrix.ASSIGNMENT, statuses, strict=True))
+    problems = []
+    if missing := sorted(name for name, row in seen.items() if set(expected.get(name, {})) != set(row)):
+        problems.append(
+            "routes missing from tests/security/authz_matrix.py (MATRIX or ASSIGNMENT_MATRIX): " + str(missing)
+        )
+    if gone := sorted(set(expected) - set(seen)):
+        problems.append("the matrix names routes that no longer exist: " + str(gone))
+    wrong = {
+        name: {
+            column: (expected[name].get(column), status)
+            for column, status in row.items()
+            if expected[name].get(column) != status
+        }
+        for name, row in seen.items()
+        if name in expected
+    }
+    if wrong := {name: diff for name, diff in wrong.items() if diff}:
+        problems.append(
+            "answers differ from the matrix ({column: (expected, got)}):\n" + pprint.pformat(wrong, width=200)
+        )
+    if leaks:
+        problems.append("a refusal of a real object differs from the answer for a missing id:\n" + "\n".join(leaks))
+    if errors := sorted(name for name, row in seen.items() if any(status >= 500 for status in row.values())):
+        problems.append("server errors: " + str(errors))
+    assert not problems, "\n\n".join(problems)
+
+
+def _body(response) -> bytes:
+    """The answer byte for byte, but for the CSRF token in a page's <meta>, which is signed anew with each request."""
+    return re.sub(rb'name="csrf-token" content="[^"]+"', b"", response.get_data())
 
 
 def _write(seen: dict[str, dict[str, int]]) -> None:
@@ -214,6 +384,14 @@ def _write(seen: dict[str, dict[str, int]]) -> None:
     lines = ["MATRIX = {"]
     for name in sorted(seen):
         lines.append(f'    "{name}": ({", ".join(str(seen[name][role]) for role in ROLES)}),')
+    lines += [
+        "}",
+        "",
+        "# For each route, as ASSIGNMENT: the answers to the appraiser assigned to A only, on B's objects.",
+    ]
+    lines.append("ASSIGNMENT_MATRIX = {")
+    for name in sorted(seen):
+        lines.append(f'    "{name}": ({", ".join(str(seen[name][c]) for c in authz_matrix.ASSIGNMENT)}),')
     lines.append("}")
     MATRIX_FILE.write_text(head + "\n".join(lines) + "\n", encoding="utf-8")
     subprocess.run([sys.executable, "-m", "ruff", "format", str(MATRIX_FILE)], check=False)

@@ -19,6 +19,7 @@ from dvcq.platform.extensions import db
 from dvcq.platform.formatting import parse_vn_date
 from dvcq.platform.tenancy import Scope
 from dvcq.scoring.models import Assessment, Campaign, Decision, DecisionStatus
+from dvcq.scoring.results.access import sees_unpublished
 
 NOT_FOUND = MESSAGES[404][1]  # a foreign decision answers exactly like a missing one
 STALE = "Quyết định vừa được người khác sửa nên thay đổi của bạn chưa được lưu. Vui lòng tải lại trang và làm lại."
@@ -73,19 +74,20 @@ def campaign_for(actor, campaign_id: int) -> Campaign:
 
 
 def decision_for(actor, decision_id: int) -> Decision:
-    """A decision of the actor's authority. A unit's user sees only issued decisions: a draft is as missing as a
-    decision that never was."""
+    """A decision of the actor's authority. A draft is for the secretariat, leadership and administrators
+    (`access.sees_unpublished`); to a unit's user or an appraiser it is as missing as a decision that never was."""
     stmt = select(Decision).where(Decision.id == decision_id, Decision.authority_id == authority_of(actor))
     decision = db.session.execute(stmt).scalar_one_or_none()
-    if decision is None or (not actor.role.in_authority and decision.status != DecisionStatus.ISSUED):
+    if decision is None or (decision.status != DecisionStatus.ISSUED and not sees_unpublished(actor)):
         raise NotFound(NOT_FOUND)
     return decision
 
 
 def decisions_of(actor, campaign: Campaign) -> list[Decision]:
-    """The campaign's decisions, the original first, then its amendments in order; drafts only for staff."""
+    """The campaign's decisions, the original first, then its amendments in order; drafts only for the secretariat,
+    leadership and administrators (`access.sees_unpublished`)."""
     stmt = select(Decision).where(Decision.campaign_id == campaign.id, Decision.authority_id == authority_of(actor))
-    if not actor.role.in_authority:
+    if not sees_unpublished(actor):
         stmt = stmt.where(Decision.status == DecisionStatus.ISSUED)
     return list(db.session.execute(stmt.order_by(Decision.amends_id.is_not(None), Decision.id)).scalars())
 

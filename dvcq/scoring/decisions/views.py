@@ -22,6 +22,7 @@ from dvcq.scoring.decisions import amendments, drafting, generation, issuing, se
 from dvcq.scoring.decisions import jobs as decision_jobs
 from dvcq.scoring.decisions.forms import AmendmentForm, DecisionForm, VersionForm
 from dvcq.scoring.models import CampaignStatus, DecisionStatus
+from dvcq.scoring.results.access import sees_unpublished
 
 bp = Blueprint("decisions", __name__, url_prefix="/quyet-dinh", template_folder="templates")
 # The area's links in the top navigation: (label, endpoint, roles that see it).
@@ -92,7 +93,7 @@ def _page(campaign, *, status: int = 200, form=None, amend_form=None, problems=N
         can_edit=services.can_edit(current_user),
         staff=staff,
         jobs=jobs,
-        annex=generation.annex_groups(campaign) if staff or campaign.published else (),
+        annex=generation.annex_groups(campaign) if campaign.published or sees_unpublished(current_user) else (),
         articles=services.articles_of(main) if main else [],
         problems=problems or [],
         message=message,

@@ -21,6 +21,7 @@ from dvcq.platform.storage import Storage, get_storage
 from dvcq.scoring.evidence.file_checks import META_LABELS, clean_meta
 from dvcq.scoring.evidence.services import READER_ROLES, _summary, _unit_staff_of, get_evidence, visible_unit
 from dvcq.scoring.models import Assessment, Evidence, EvidenceLink, ItemScore
+from dvcq.scoring.results.access import readable_units
 from dvcq.tenants.models import Unit
 
 log = logging.getLogger(__name__)
@@ -70,8 +71,10 @@ def uploader_names(files: list[Evidence]) -> dict[int, str]:
 
 
 def library_counts(actor) -> list[tuple[Unit, int]]:
-    """For authority staff: each member unit of the authority with the number of files in its library."""
+    """For authority staff: each member unit of the authority whose library they may read (an appraiser: the units
+    assigned to them) with the number of files in its library."""
     require(actor, *READER_ROLES)
+    shown = readable_units(actor)
     authority_id = actor.unit.authority_id
     counts = dict(
         db.session.execute(
@@ -81,7 +84,7 @@ def library_counts(actor) -> list[tuple[Unit, int]]:
     units = db.session.execute(
         select(Unit).where(Unit.authority_id == authority_id, Unit.id != authority_id).order_by(Unit.code)
     ).scalars()
-    return [(unit, counts.get(unit.id, 0)) for unit in units]
+    return [(unit, counts.get(unit.id, 0)) for unit in units if shown is None or unit.id in shown]
 
 
 # ---- changes ------------------------------------------------------------------------------------------------------

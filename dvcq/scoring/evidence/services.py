@@ -3,14 +3,15 @@ the library, uploads and citations share."""
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from dvcq.platform.auth.models import Role
-from dvcq.platform.errors import MESSAGES, Forbidden, NotFound
+from dvcq.platform.errors import MESSAGES, NotFound
 from dvcq.platform.extensions import db
 from dvcq.platform.permissions import require
 from dvcq.scoring.evidence.file_checks import META_LABELS
-from dvcq.scoring.models import AppraisalAssignment, Evidence
+from dvcq.scoring.models import Evidence
+from dvcq.scoring.results.access import reads_unit
 from dvcq.tenants.models import Unit
 
 UNIT_ROLES = (Role.OFFICER, Role.LEADER)
@@ -30,29 +31,15 @@ def _unit_staff_of(actor, unit_id: int) -> None:
 
 
 def visible_unit(actor, unit_id: int) -> Unit:
-    """A unit whose library `actor` may read: their own (officer/leader), or a member unit of their authority
-    (secretariat, leadership; an appraiser only a unit they are assigned to, in some campaign: "appraisers see the
-    units they are assigned to")."""
+    """A unit whose library `actor` may read (the one rule, `results.access.reads_unit`): their own (officer/leader),
+    or a member unit of their authority (secretariat, leadership; an appraiser only a unit assigned to them in a
+    campaign not yet published). Any other is as missing as a unit that never was — an appraiser not assigned to it
+    included, so that who is assigned to what cannot be learnt from a difference in the answer."""
     require(actor, *READER_ROLES)
     unit = db.session.get(Unit, unit_id)
-    if unit is None:
+    if unit is None or not reads_unit(actor, unit.id):
         raise NotFound(NOT_FOUND)
-    if actor.role in UNIT_ROLES:
-        if unit.id != actor.unit_id:
-            raise NotFound(NOT_FOUND)
-    elif unit.is_authority or unit.authority_id != actor.unit.authority_id:
-        raise NotFound(NOT_FOUND)
-    elif actor.role == Role.APPRAISER and not _assigned_to(actor, unit.id):
-        raise Forbidden("Bạn chưa được phân công thẩm định đơn vị này nên không xem được tài liệu của đơn vị.")
     return unit
-
-
-def _assigned_to(actor, unit_id: int) -> bool:
-    stmt = select(AppraisalAssignment.id).where(
-        AppraisalAssignment.appraiser_id == actor.id,
-        or_(AppraisalAssignment.unit_id == unit_id, AppraisalAssignment.unit_id.is_(None)),
-    )
-    return db.session.execute(stmt.limit(1)).first() is not None
 
 
 def get_evidence(actor, evidence_id: int) -> Evidence:

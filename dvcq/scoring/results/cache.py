@@ -173,12 +173,14 @@ def build_page(table, staff: bool) -> YearPage:
     )
 
 
-def year_page(authority_id: int, year: int, *, staff: bool, load: Callable) -> YearPage | None:
-    """The year's page for staff or for a unit's user, None when they may not see it (as `queries.year_table`).
-    `load()` builds the `queries.YearTable` (or None) on a miss; a year not yet published is never cached."""
+def year_page(authority_id: int, year: int, *, staff: bool, unpublished: bool, load: Callable) -> YearPage | None:
+    """The year's page for staff or for a unit's user, None when they may not see it: a year not yet published only
+    if `unpublished` (`access.sees_unpublished`: the secretariat, leadership and administrators — not an appraiser,
+    not a unit's user). `load()` builds the `queries.YearTable` (or None) on a miss; a year not yet published is never
+    cached."""
     key = data_key(authority_id, year)
-    if not staff and not key.published:
-        return None  # decided before the cache is asked: a unit's user never sees an unpublished year
+    if not unpublished and not key.published:
+        return None  # decided before the cache is asked: the unpublished ranking is the board's only
     if not key.published:
         table = load()
         return build_page(table, staff) if table is not None else None

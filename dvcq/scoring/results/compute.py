@@ -20,7 +20,7 @@ from dvcq.platform.permissions import require
 from dvcq.platform.tenancy import current_scope
 from dvcq.scoring import engine
 from dvcq.scoring.models import Assessment, Campaign, CriteriaNode, ItemScore, UnitResult
-from dvcq.scoring.results.access import authority_of, year_state
+from dvcq.scoring.results.access import authority_of, private_drafts, year_state
 from dvcq.scoring.results.inputs import EngineInputs, engine_inputs, points, raw
 from dvcq.tenants.models import Unit, UnitGroup
 
@@ -175,7 +175,8 @@ class _AreaJson:
 def compute(campaign_id: int, *, actor=None, commit: bool = True) -> Computed:
     """Total, classify and rank every unit of the campaign into `UnitResult` (one row per unit and year).
 
-    Each unit is totalled on its group's criteria version. Self totals come from self scores; appraised totals from
+    Each unit is totalled on its group's criteria version. Self totals come from self scores (none while the dossier
+    is still the unit's private draft: `access.self_scores_private`); appraised totals from
     each leaf's result score (final if fixed, else appraised) and only when every normal leaf has one (otherwise None,
     unranked). The level comes from the group's version's inclusive thresholds and the assessment's conditions; ranks
     are per group (one group, one version: units on different sets never share a rank), ties shared unless the
@@ -211,6 +212,7 @@ def compute(campaign_id: int, *, actor=None, commit: bool = True) -> Computed:
         shape = collapse(inputs)
         sets[version_id] = (inputs, shape, campaign_scores(campaign.id, shape))
 
+    drafts = private_drafts(campaign)  # their self-scores are the unit's own until it submits: no self total
     values: dict[int, dict] = {}
     code_of: dict[int, str] = {}
     by_group: dict[str, dict[str, tuple]] = defaultdict(dict)
@@ -227,7 +229,7 @@ def compute(campaign_id: int, *, actor=None, commit: bool = True) -> Computed:
         inputs, shape, scores = sets[version_id]
         shape_of_group[group_name], rules_of_group[group_name] = shape, inputs.rules
         conditions = inputs.conditions_met(conditions_text, unit_name) if conditions_text else ()
-        own_selfs = scores.selfs.get(assessment_id)
+        own_selfs = scores.selfs.get(assessment_id) if assessment_id not in drafts else None
         try:
             self_total = engine.unit_result(shape.tree, own_selfs).total if own_selfs else None
         except ValueError as exc:

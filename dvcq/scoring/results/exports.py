@@ -20,7 +20,7 @@ from dvcq.platform.jobs import JobContext
 from dvcq.platform.storage import get_storage, new_key
 from dvcq.platform.workbooks import StreamingSheet
 from dvcq.scoring.models import Assessment, ItemScore, UnitResult
-from dvcq.scoring.results.access import year_state
+from dvcq.scoring.results.access import private_drafts, year_state
 from dvcq.scoring.results.inputs import engine_inputs
 from dvcq.scoring.results.queries import TableRow, year_table
 from dvcq.tenants.models import Unit
@@ -160,7 +160,10 @@ def items_workbook(authority_id: int, year: int, progress: Callable[[int, str], 
         .join(Assessment, Assessment.id == ItemScore.assessment_id)
         .where(Assessment.campaign_id == campaign.id)
     )
+    drafts = private_drafts(campaign)  # a unit's draft is its own until it submits: no self-score leaves with it
     for assessment_id, node_id, self_score, appraised, final, reasons, note, final_note in db.session.execute(stmt):
+        if assessment_id in drafts:
+            self_score = None
         inputs = inputs_of.get(assessments[assessment_id].group_id)
         code = inputs.code_of_leaf.get(node_id) if inputs else None
         if code is not None:

@@ -12,7 +12,17 @@ from sqlalchemy import select
 from dvcq.platform.extensions import db
 from dvcq.scoring import engine
 from dvcq.scoring.models import Assessment, Campaign, UnitResult
-from dvcq.scoring.results.access import RELEASED, authority_of, is_staff, readable, year_state
+from dvcq.scoring.results.access import (
+    RELEASED,
+    authority_of,
+    is_staff,
+    private_drafts,
+    readable,
+    reads_result,
+    sees_unpublished,
+    self_scores_private,
+    year_state,
+)
 from dvcq.scoring.results.compute import group_positions, sort_rows
 from dvcq.scoring.results.inputs import engine_inputs
 from dvcq.scoring.results.whatif import Breakdown, WhatIfAnswer, unit_breakdown, what_if
@@ -107,15 +117,17 @@ def gap(self_total: Decimal | None, appraised_total: Decimal | None) -> Decimal 
     return self_total - appraised_total
 
 
-def _table_row(row: UnitResult, unit: Unit, previous: UnitResult | None) -> TableRow:
+def _table_row(row: UnitResult, unit: Unit, previous: UnitResult | None, *, draft: bool = False) -> TableRow:
+    """`draft`: the unit's self-assessment is still its private draft — its self total is not shown."""
+    self_total = None if draft else row.self_total
     return TableRow(
         unit_id=unit.id,
         unit_code=unit.code,
         unit_name=unit.name,
         group_name=row.group_name,
-        self_total=row.self_total,
+        self_total=self_total,
         appraised_total=row.appraised_total,
-        gap=gap(row.self_total, row.appraised_total),
+        gap=gap(self_total, row.appraised_total),
         level_name=row.level_name,
         level_order=row.level_order,
         disqualified=row.disqualified,
@@ -130,7 +142,8 @@ def _table_row(row: UnitResult, unit: Unit, previous: UnitResult | None) -> Tabl
 
 def year_table(authority_id: int, year: int, *, staff: bool) -> YearTable | None:
     """The year's table per group in rank order, with the change since last year. None when the viewer may not see
-    it (a unit's user before publication) or the year has no results at all."""
+    it (a unit's user before publication) or the year has no results at all. The caller decides who may see a year
+    before publication (`access.reads_year`). A unit whose dossier is still its private draft shows no self total."""
     campaign, published = year_state(authority_id, year)
     if not staff and not published:
         return None
@@ -141,9 +154,11 @@ def year_table(authority_id: int, year: int, *, staff: bool) -> YearTable | None
     previous: dict[int, UnitResult] = {}
     if staff or previous_published:
         previous = {r.unit_id: r for r, _ in _year_rows(authority_id, year - 1, previous_published)}
+    drafts = set(private_drafts(campaign).values())
     groups: dict[str, list[TableRow]] = {}
     for row, unit in rows:
-        groups.setdefault(row.group_name, []).append(_table_row(row, unit, previous.get(unit.id)))
+        draft = unit.id in drafts
+        groups.setdefault(row.group_name, []).append(_table_row(row, unit, previous.get(unit.id), draft=draft))
     computed = max((r.computed_at for r, _ in rows), default=None)
     captions = tuple(campaign.captions.items()) if campaign is not None else ()
     return YearTable(
@@ -191,8 +206,8 @@ def years(user) -> list[YearEntry]:
         campaign = campaigns.get(year)
         published = campaign.published if campaign else True
         label = campaign.status.label if campaign else "Số liệu nhập từ các năm trước"
-        if staff:
-            entries.append(YearEntry(year, label, True, None))
+        if staff:  # the table of a year not yet published: the board's only (access.reads_year)
+            entries.append(YearEntry(year, label, published or sees_unpublished(user), None))
         elif published or year in released:
             entries.append(YearEntry(year, label, published, own.get(year), year in own or year in released))
     return entries
@@ -211,6 +226,7 @@ class UnitPage:
     breakdown: Breakdown | None
     answer: WhatIfAnswer | None
     self_level: str
+    self_hidden: bool = False  # the unit's self-assessment is still its private draft
 
     @property
     def rank_display(self) -> str:
@@ -220,6 +236,8 @@ class UnitPage:
     @property
     def self_total(self) -> Decimal | None:
         """Live from the scores for a campaign year (the stored row may predate the last change), else stored."""
+        if self.self_hidden:
+            return None
         if self.breakdown is not None:
             return self.breakdown.self_total
         return self.result.self_total if self.result else None
@@ -244,8 +262,10 @@ class UnitPage:
 
 
 def unit_page(user, year: int, unit_id: int) -> UnitPage | None:
-    """A unit's result for a year. Authority staff: any unit of the authority. A unit's user: its own unit only,
-    once its assessment is released (or the year is published). None — answered as 404 — otherwise."""
+    """A unit's result for a year. Authority staff: as `access.reads_result` says (before publication the board, and
+    an appraiser the units assigned to them in every area). A unit's user: its own unit only, once its assessment is
+    released (or the year is published). None — answered as 404, like a missing page — otherwise. A dossier that is
+    still the unit's private draft shows the district neither its self-scores nor their total."""
     authority_id = authority_of(user)
     staff = is_staff(user)
     unit = db.session.get(Unit, unit_id)
@@ -254,6 +274,8 @@ def unit_page(user, year: int, unit_id: int) -> UnitPage | None:
     if not staff and unit.id != user.unit_id:
         return None
     campaign, published = year_state(authority_id, year)
+    if staff and not reads_result(user, unit.id, campaign):
+        return None
     assessment = None
     if campaign is not None:
         assessment = db.session.execute(
@@ -261,6 +283,9 @@ def unit_page(user, year: int, unit_id: int) -> UnitPage | None:
         ).scalar_one_or_none()
         if not staff and not published and (assessment is None or assessment.status not in RELEASED):
             return None
+    self_hidden = staff and assessment is not None and self_scores_private(assessment)
+    if self_hidden:
+        assessment = None  # a draft's breakdown is nothing but its self-scores
     result = db.session.execute(
         select(UnitResult).where(
             UnitResult.authority_id == authority_id, UnitResult.year == year, UnitResult.unit_id == unit.id
@@ -273,7 +298,7 @@ def unit_page(user, year: int, unit_id: int) -> UnitPage | None:
             UnitResult.authority_id == authority_id, UnitResult.year == year - 1, UnitResult.unit_id == unit.id
         )
     ).scalar_one_or_none()
-    show_rank = staff or published
+    show_rank = published or sees_unpublished(user)
     breakdown = answer = None
     self_level = ""
     if assessment is not None:
@@ -283,5 +308,16 @@ def unit_page(user, year: int, unit_id: int) -> UnitPage | None:
             inputs = engine_inputs(assessment.criteria_version_id)
             self_level = engine.classify(breakdown.self_total, inputs.rules).label
     return UnitPage(
-        unit, year, campaign, published, show_rank, result, previous, assessment, breakdown, answer, self_level
+        unit,
+        year,
+        campaign,
+        published,
+        show_rank,
+        result,
+        previous,
+        assessment,
+        breakdown,
+        answer,
+        self_level,
+        self_hidden=self_hidden,
     )

@@ -12,11 +12,11 @@ from dvcq.platform import jobs
 from dvcq.platform.auth.models import Role
 from dvcq.platform.permissions import AUTHORITY_STAFF, roles_required
 from dvcq.platform.storage import get_storage
-from dvcq.platform.tenancy import current_scope, get_or_404
+from dvcq.platform.tenancy import current_scope
 from dvcq.scoring import engine
 from dvcq.scoring.results import cache as results_cache
 from dvcq.scoring.results import exports
-from dvcq.scoring.results.access import authority_of, is_staff
+from dvcq.scoring.results.access import authority_of, is_staff, reads_year, sees_unpublished
 from dvcq.scoring.results.compute import COMPUTE_ROLES, compute_year
 from dvcq.scoring.results.queries import unit_page, year_table, years
 from dvcq.scoring.results.whatif import describe_what_if
@@ -73,7 +73,11 @@ def year(year: int):
     staff = is_staff(user)
     authority_id = authority_of(user)
     page = results_cache.year_page(
-        authority_id, year, staff=staff, load=lambda: year_table(authority_id, year, staff=staff)
+        authority_id,
+        year,
+        staff=staff,
+        unpublished=sees_unpublished(user),
+        load=lambda: year_table(authority_id, year, staff=staff),
     )
     if page is None:
         abort(404)
@@ -115,6 +119,8 @@ def export(year: int, kind: str):
         abort(404)
     user = _user()
     authority_id = authority_of(user)
+    if not reads_year(user, authority_id, year):
+        abort(404)  # the unpublished ranking is the board's only: as missing as a year without results
     count = exports.unit_count(authority_id, year, kind)
     if count == 0:
         abort(404)
@@ -138,7 +144,9 @@ def export(year: int, kind: str):
 @bp.route("/tai-ve/<job_id>")
 @roles_required(*AUTHORITY_STAFF)
 def download(job_id: str):
-    record = get_or_404(jobs.JobRecord, job_id)
+    record = jobs.job_for(_user(), job_id)
+    if record is None:
+        abort(404)
     result = record.result_data or {}
     if record.name != exports.JOB_NAME or record.status != jobs.JobStatus.FINISHED or "key" not in result:
         abort(404)
