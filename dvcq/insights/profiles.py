@@ -17,6 +17,7 @@ from dvcq.platform.extensions import db
 from dvcq.platform.permissions import AUTHORITY_STAFF
 from dvcq.platform.tenancy import current_scope
 from dvcq.scoring.models import UnitResult
+from dvcq.scoring.results.access import reads_unit
 from dvcq.tenants.models import Unit
 
 
@@ -78,12 +79,19 @@ class Profile:
     successors: list[tuple[Unit, date]]
     area_year: int | None
     areas: Table | None
-    plans: list[PlanSummary]
+    plans: list[PlanSummary] | None  # None: the viewer may not read this unit's plans, so the profile says nothing
 
 
-def unit_profile(unit: Unit) -> Profile:
+def may_read_plans(viewer, unit: Unit) -> bool:
+    """A unit's plans are its own and its authority's business: another commune opening its profile sees its
+    published results, not its plans (the tenancy guard would hide them, and "no plan" would be false); an appraiser
+    reads those of the units assigned to them only. The one rule: `access.reads_unit`."""
+    return reads_unit(viewer, unit.id)
+
+
+def unit_profile(unit: Unit, with_plans: bool = True) -> Profile:
     """A unit's history across years (its predecessors' marked as such), its areas in the last published year with
-    points per area, and its plans."""
+    points per area, and its plans (unless `with_plans` is false: see `may_read_plans`)."""
     lineage = predecessors_map([unit.id]).get(unit.id, [])
     frame = unit_results_frame([unit.id, *[p.unit_id for p in lineage]])
     marks = {p.unit_id: p.mark for p in lineage}
@@ -152,5 +160,5 @@ def unit_profile(unit: Unit) -> Profile:
         successors=successors_of(unit.id),
         area_year=area_year,
         areas=areas_table,
-        plans=unit_plans(unit.id),
+        plans=unit_plans(unit.id) if with_plans else None,
     )

@@ -171,7 +171,7 @@ def profile(unit_id: int):
     unit = profiles.visible_unit(current_user, unit_id)
     if unit is None:
         abort(404)
-    data = profiles.unit_profile(unit)
+    data = profiles.unit_profile(unit, with_plans=profiles.may_read_plans(current_user, unit))
     figure = None
     if data.history["appraised_total"].notna().any():
         figure = boards.Figure(

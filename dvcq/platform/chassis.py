@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, redirect, request, session, url_for
+from flask import Flask, g, redirect, url_for
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -85,8 +85,6 @@ def _init_scope(app: Flask) -> None:
         if current_user.is_authenticated:
             scope = Scope.for_unit(current_user.unit)
         g._scope_token = set_scope(scope)
-        if "lang" in request.args and request.args["lang"] in ("vi", "en"):
-            session["lang"] = request.args["lang"]
 
     @app.teardown_request
     def _reset_scope(exc=None):
