@@ -21,7 +21,7 @@ from dvcq.platform.storage import Storage, get_storage
 from dvcq.scoring.evidence.file_checks import META_LABELS, clean_meta
 from dvcq.scoring.evidence.services import READER_ROLES, _summary, _unit_staff_of, get_evidence, visible_unit
 from dvcq.scoring.models import Assessment, Evidence, EvidenceLink, ItemScore
-from dvcq.scoring.results.access import readable_units
+from dvcq.scoring.results.access import readable_units, self_scores_private
 from dvcq.tenants.models import Unit
 
 log = logging.getLogger(__name__)
@@ -100,12 +100,38 @@ def _column_is(column, value):
     return column.is_(None) if value is None else column == value
 
 
+def frozen_reason(evidence: Evidence) -> str:
+    """Why the file's details (number, date, issuer, description) may no longer change, or "": a dossier that cites it
+    has been submitted (its self-scores are no longer the unit's private draft), so they are frozen like its scores.
+    Withdrawing the dossier opens them again; a correction after that goes through the explanation round."""
+    cited_in = db.session.execute(
+        select(Assessment)
+        .join(ItemScore, ItemScore.assessment_id == Assessment.id)
+        .join(EvidenceLink, EvidenceLink.item_id == ItemScore.id)
+        .where(EvidenceLink.evidence_id == evidence.id)
+        .distinct()
+    ).scalars()
+    submitted = [a for a in cited_in if not self_scores_private(a)]
+    if not submitted:
+        return ""
+    campaigns = ", ".join(sorted({a.campaign.name for a in submitted}))
+    return (
+        f"Tài liệu «{evidence.original_name}» được dẫn chứng trong hồ sơ tự đánh giá đã nộp ({campaigns}) nên số, "
+        "ngày, cơ quan ban hành và mô tả của tài liệu đã được khoá như điểm tự chấm. Nếu cần đính chính, đơn vị nêu "
+        "trong nội dung giải trình (kèm tài liệu đúng) khi có kết quả thẩm định sơ bộ."
+    )
+
+
 def update_meta(actor, evidence_id: int, meta: dict | None, seen: str) -> Evidence:
-    """Change a file's document number, date, issuer and description. `seen` is the fingerprint of what the user
-    edited; if somebody saved in between, nothing is overwritten (Conflict). The write itself is a compare-and-set,
-    so two saves racing each other cannot both win."""
+    """Change a file's document number, date, issuer and description — refused (Conflict) once a submitted dossier
+    cites it (`frozen_reason`). `seen` is the fingerprint of what the user edited; if somebody saved in between,
+    nothing is overwritten (Conflict). The write itself is a compare-and-set, so two saves racing each other cannot
+    both win."""
     evidence = get_evidence(actor, evidence_id)
     _unit_staff_of(actor, evidence.unit_id)
+    frozen = frozen_reason(evidence)
+    if frozen:
+        raise Conflict(frozen)
     clean = clean_meta(meta)
     conflict = Conflict(
         "Thông tin tài liệu vừa được người khác sửa trong lúc bạn đang sửa, nên thay đổi của bạn chưa được lưu. "
