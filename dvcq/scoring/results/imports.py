@@ -5,6 +5,13 @@ Empty ranks and levels are computed with the levels of each group's criteria ver
 shared): communes and agencies may be on different sets, with different maxima and thresholds.
 All or nothing: every bad row is listed (row, column, what is wrong) and nothing is written. Re-importing a year
 replaces that year's imported rows.
+
+Read as officials write it (platform/spreadsheets.py, like every importer): the header under title rows, with notes
+or other names; a row of column numbers; points as text with a decimal comma («85,50», «85,5 điểm»); a year «2023»
+or «Năm 2023»; a rank «2», «02/19» or «2/19» (its «/19» must be the group's size in the file); a level by its name
+in any case or accents, its short name («Hoàn thành tốt») or initials («HTT», «HTXSNV»); a code with stray spaces or
+in other capitals; a unit's name instead of its code when it names one unit. Refused as ambiguous: a level text two
+levels could mean, a unit name two units bear, a rank the points contradict (more points, no better rank).
 """
 
 from __future__ import annotations
@@ -21,7 +28,16 @@ from dvcq.platform import audit, clock
 from dvcq.platform.errors import NotFound, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import points
-from dvcq.platform.spreadsheets import Problems, normalise, read_tables, sheet_from_table
+from dvcq.platform.spreadsheets import (
+    Choices,
+    Layout,
+    Problems,
+    normalise,
+    read_code,
+    read_points,
+    read_tables,
+    sheet_from_table,
+)
 from dvcq.scoring import engine
 from dvcq.scoring.models import Campaign, CriteriaVersion, UnitResult
 from dvcq.scoring.results.compute import NO_GROUP, SOURCE_IMPORT
@@ -36,8 +52,28 @@ OPTIONAL = {
     "rank": "Xếp hạng",
     "level": "Xếp loại",
 }
+# Other headers officials write for the same columns; a unit's name may stand in for its code.
+ALIASES = {
+    "Năm đánh giá": "year",
+    "Mã ĐV": "code",
+    "Tên ĐV": "name",
+    "Đơn vị": "name",
+    "Khối thi đua": "group",
+    "Tự chấm": "self",
+    "Điểm tự đánh giá": "self",
+    "Đơn vị tự chấm": "self",
+    "Thẩm định": "appraised",
+    "Điểm sau thẩm định": "appraised",
+    "Thứ hạng": "rank",
+    "Hạng": "rank",
+    "Kết quả xếp loại": "level",
+    "Mức xếp loại": "level",
+}
+STAND_INS = {"code": "name"}
 WHAT = "kết quả các năm trước"
-_RANK = re.compile(r"0*([0-9]+)(?:\s*/\s*0*([0-9]+))?")
+_RANK = re.compile(r"(?:hạng|hang|thứ|thu)?\s*0*([0-9]+)(?:\s*/\s*0*([0-9]+))?", re.IGNORECASE)
+_YEAR = re.compile(r"(?:năm|nam)?\s*([0-9]{4})", re.IGNORECASE)
+_KIND_WORDS = re.compile(r"(?:xã|phường|thị trấn|đặc khu|xa|phuong|thi tran|dac khu)\s+", re.IGNORECASE)
 
 
 @dataclass
@@ -50,6 +86,7 @@ class _Row:
     appraised_total: Decimal
     rank: int | None
     level: tuple[int | None, str, bool] | None  # (order, name, disqualified) when given
+    rank_of: int | None = None  # the «19» of «02/19» when written
 
 
 @dataclass
@@ -146,19 +183,23 @@ def _pick_sheet(tables: dict[str, list[list[str]]], problems: Problems):
     """The first sheet with the required columns; else the first sheet's missing columns are the problems."""
     for name, table in tables.items():
         scratch = Problems()
-        sheet = sheet_from_table(name, table, REQUIRED, OPTIONAL, scratch)
+        sheet = sheet_from_table(name, table, _layout(), problems=scratch)
         if sheet is not None:
             return sheet
     first = next(iter(tables.items()), None)
     if first is None:
         problems.add(None, None, "Tệp không có trang dữ liệu nào.")
         return None
-    return sheet_from_table(first[0], first[1], REQUIRED, OPTIONAL, problems)
+    return sheet_from_table(first[0], first[1], _layout(), problems=problems)
+
+
+def _layout() -> Layout:
+    return Layout(REQUIRED, OPTIONAL, ALIASES, STAND_INS)
 
 
 def _score(text: str, column: str, line: int, limit: Decimal, problems: Problems) -> Decimal | None:
     try:
-        value = engine.parse_points(text)
+        value = read_points(text)
     except ValueError as exc:
         problems.add(line, column, str(exc))
         return None
@@ -178,16 +219,18 @@ class _Set:
     version: CriteriaVersion
     rules: engine.Rules
     limit: Decimal
-    level_by_name: dict[str, tuple[int | None, str, bool]]
+    levels: Choices  # → (order, name, disqualified)
 
 
 def _set_of(version: CriteriaVersion) -> _Set:
     inputs = engine_inputs(version.id)
     rules = engine.Rules(inputs.rules.levels)  # past years carry no area totals: ties share their rank
-    level_by_name = {normalise(lv.name): (lv.order, lv.name, False) for lv in rules.levels}
-    level_by_name[normalise(engine.LABEL_DISQUALIFIED)] = (None, engine.LABEL_DISQUALIFIED, True)
-    level_by_name[normalise(engine.LABEL_UNCLASSIFIED)] = (None, engine.LABEL_UNCLASSIFIED, False)
-    return _Set(version, rules, inputs.tree.max_total, level_by_name)
+    levels = Choices()  # by name, short name («Hoàn thành tốt»), initials («HTT», «HTXSNV») or a telling word
+    for lv in rules.levels:
+        levels.add((lv.order, lv.name, False), lv.name, re.sub(r"(?i)\s+nhiệm vụ$", "", lv.name))
+    levels.add((None, engine.LABEL_DISQUALIFIED, True), engine.LABEL_DISQUALIFIED)
+    levels.add((None, engine.LABEL_UNCLASSIFIED, False), engine.LABEL_UNCLASSIFIED)
+    return _Set(version, rules, inputs.tree.max_total, levels)
 
 
 def import_tables(
@@ -220,6 +263,12 @@ def import_tables(
         return sets[v.id]
 
     units = {u.code: u for u in db.session.execute(select(Unit)).scalars()}
+    members = [u for u in units.values() if u.authority_id == authority.id and u.id != authority.id]
+    by_name = Choices(readings=1, accents=True)  # «Xã Ba Động» or «Ba Động»; never «Xa Ba Dong» if «Ba Đông» exists
+    folded: dict[str, list[Unit]] = defaultdict(list)  # a member's code in lower case → the members
+    for u in members:
+        by_name.add(u, u.name, _KIND_WORDS.sub("", u.name, count=1) if _KIND_WORDS.match(u.name) else "")
+        folded[u.code.casefold()].append(u)
     groups = {
         normalise(g.name): g.name
         for g in db.session.execute(select(UnitGroup).where(UnitGroup.authority_id == authority.id)).scalars()
@@ -229,19 +278,21 @@ def import_tables(
     }
 
     rows: list[_Row] = []
+    incomplete: set[tuple[int, str] | None] = set()  # (year, group) with a bad row; None: a bad row of no year
     seen: dict[tuple[int, int], int] = {}
     for line, values in sheet.rows:
         ok = True
         year = None
         text = values["year"].strip()
+        written_year = _YEAR.fullmatch(text)  # «2023», «Năm 2023»
         if not text:
             problems.add(line, col["year"], "thiếu năm")
             ok = False
-        elif not text.isdigit() or not 1990 <= int(text) <= 2100:
+        elif written_year is None or not 1990 <= int(written_year.group(1)) <= 2100:
             problems.add(line, col["year"], f"«{text}» không phải là năm hợp lệ")
             ok = False
         else:
-            year = int(text)
+            year = int(written_year.group(1))
             campaign = campaigns.get(year)
             if campaign is not None:
                 what = "đã công bố kết quả" if campaign.published else f"đang ở giai đoạn «{campaign.status.label}»"
@@ -251,9 +302,27 @@ def import_tables(
                     f"năm {year} đã có kỳ đánh giá trên hệ thống ({what}); không nhập kết quả cũ cho năm này",
                 )
                 ok = False
-        code = values["code"].strip()
+        code = read_code(values.get("code", ""))
+        name = " ".join(values.get("name", "").split())
         unit = units.get(code)
-        if not code:
+        if unit is None and len(folded.get(code.casefold(), [])) == 1:  # «bato-bdo» for «BATO-BDO»
+            unit = folded[code.casefold()][0]
+        if not code and name:  # a unit's name for its code, if it names one unit of the authority
+            named = by_name.find(name)
+            unit = named[0] if len(named) == 1 else None
+            code = unit.code if unit is not None else ""
+            if len(named) > 1:
+                problems.add(
+                    line,
+                    col["name"],
+                    f"tên «{name}» là tên của {len(named)} đơn vị "
+                    f"({', '.join(f'{u.name} – mã {u.code}' for u in named)}): ghi mã đơn vị",
+                )
+                ok = False
+            elif not named:
+                problems.add(line, col["name"], f"không có đơn vị tên «{name}» thuộc {authority.name}: ghi mã đơn vị")
+                ok = False
+        elif not code:
             problems.add(line, col["code"], "thiếu mã đơn vị")
             ok = False
         elif unit is None:
@@ -288,7 +357,7 @@ def import_tables(
         else:
             appraised = _score(values["appraised"], col["appraised"], line, limit, problems)
             ok = ok and appraised is not None
-        rank = None
+        rank = rank_of = None
         rank_text = values.get("rank", "").strip()
         if rank_text:
             match = _RANK.fullmatch(rank_text)
@@ -297,11 +366,13 @@ def import_tables(
                 ok = False
             else:
                 rank = int(match.group(1))
+                rank_of = int(match.group(2)) if match.group(2) else None
         level = None
         level_text = values.get("level", "").strip()
         if level_text:
-            level = own.level_by_name.get(normalise(level_text))
-            if level is None:
+            found = own.levels.find(level_text)
+            level = found[0] if len(found) == 1 else None
+            if not found:
                 names = "; ".join(lv.name for lv in rules.levels)
                 problems.add(
                     line,
@@ -309,25 +380,58 @@ def import_tables(
                     f"không có mức xếp loại «{level_text}» trong bộ tiêu chí «{own.version.name}» (các mức: {names})",
                 )
                 ok = False
+            elif level is None:
+                problems.add(
+                    line,
+                    col["level"],
+                    f"«{level_text}» có thể là {len(found)} mức ({'; '.join(f[1] for f in found)}): ghi đủ tên mức",
+                )
+                ok = False
         if ok:
-            rows.append(_Row(line, year, unit, group_name, self_total, appraised, rank, level))
+            rows.append(_Row(line, year, unit, group_name, self_total, appraised, rank, level, rank_of))
+        else:  # the group's size in the file is unknown now: its ranks are not counted against it
+            incomplete.add((year, normalise(group_name)) if year is not None else None)
 
-    _check_ranks(rows, col["rank"], problems)
+    _check_ranks(rows, col["rank"], problems, incomplete)
     problems.raise_if_any(WHAT)
     return _write(rows, authority, version, set_for, actor, source)
 
 
-def _check_ranks(rows: list[_Row], column: str, problems: Problems) -> None:
-    """Within a year and group, ranks are given for every unit or for none (then computed)."""
-    for members in _by_year_and_group(rows).values():
+def _check_ranks(
+    rows: list[_Row], column: str, problems: Problems, incomplete: set[tuple[int, str] | None] = frozenset()
+) -> None:
+    """Within a year and group, ranks are given for every unit or for none (then computed). A given rank must agree
+    with the points (more points, a better rank; equal points may share a rank or be parted by a tie-break) and its
+    «/19» with the number of the group's units in the file — unless a row of the group is bad itself (`incomplete`),
+    then the group's size is not known."""
+    for key, members in _by_year_and_group(rows).items():
         given = [r for r in members if r.rank is not None]
         if given and len(given) != len(members):
             for r in members:
                 if r.rank is None:
                     problems.add(r.line, column, "thiếu xếp hạng trong khi các đơn vị khác cùng năm, cùng khối đã có")
-        for r in given:
+        sized = key not in incomplete and None not in incomplete
+        for r in given if sized else ():
             if r.rank > len(members):
                 problems.add(r.line, column, f"xếp hạng {r.rank} lớn hơn số đơn vị của khối trong năm ({len(members)})")
+            elif r.rank_of is not None and r.rank_of != len(members):
+                problems.add(
+                    r.line,
+                    column,
+                    f"xếp hạng {r.rank:02d}/{r.rank_of} tính trên {r.rank_of} đơn vị nhưng tệp có {len(members)} "
+                    f"đơn vị của «{r.group_name}» năm {r.year}: thiếu dòng, thừa dòng hay ghi nhầm?",
+                )
+        for r in given:
+            beaten = [o for o in given if o.appraised_total < r.appraised_total and o.rank <= r.rank]
+            if beaten and (r.rank <= len(members) or not sized):
+                o = min(beaten, key=lambda o: (o.rank, o.line))
+                problems.add(
+                    r.line,
+                    column,
+                    f"xếp hạng {r.rank} nhưng điểm thẩm định {points(r.appraised_total)} cao hơn của đơn vị "
+                    f"«{o.unit.code}» ở dòng {o.line} ({points(o.appraised_total)}, hạng {o.rank}): không rõ hạng hay "
+                    "điểm đúng",
+                )
 
 
 def _by_year_and_group(rows: list[_Row]) -> dict[tuple[int, str], list[_Row]]:
