@@ -22,7 +22,6 @@ import http.client
 import os
 import ssl
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -34,7 +33,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from figures import record, verdict  # noqa: E402
 from load import seed as seeding  # noqa: E402
-from stack import Client, Stack, admin_url, fresh_database, redis_url, vm  # noqa: E402
+from stack import Client, Stack, admin_url, fresh_database, redis_url, scratch, vm  # noqa: E402
 
 BENCH = "concurrent_uploads"
 MB = 1024 * 1024
@@ -147,8 +146,12 @@ def main() -> None:
     parser.add_argument("--mb", type=float, default=20, help="size of each file in MiB (MAX_UPLOAD_MB is 20)")
     parser.add_argument("--web-concurrency", type=int, help="gunicorn workers (default: deploy/gunicorn.conf.py's)")
     args = parser.parse_args()
+    with scratch("dvcq-uploads-", keep=False) as workdir:
+        run(args, workdir)
+
+
+def run(args: argparse.Namespace, workdir: Path) -> None:
     admin_url(), redis_url()
-    workdir = Path(tempfile.mkdtemp(prefix="dvcq-uploads-"))
     database_url = fresh_database("dvcq_bench_uploads")
     # seeding and checking run here, with the app of this environment (jobs in-process); the stack has its own
     os.environ.update(DATABASE_URL=database_url, STORAGE_URL=f"file://{workdir / 'evidence'}")
@@ -231,9 +234,6 @@ def main() -> None:
     ]
     record(BENCH, "seconds", f"all {label} stored", round(elapsed, 2), "s", issue="19.4")
     print("verdict: " + ", ".join(verdict(m) or "—" for m in figures))
-    import shutil
-
-    shutil.rmtree(workdir, ignore_errors=True)
     if stored or problems or ok < len(people):
         sys.exit(1)  # a refused upload, a wrong hash or an orphan is a fault, not a missed figure
 

@@ -31,7 +31,6 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -44,7 +43,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from figures import record, verdict  # noqa: E402
 from generate import BENCH_PASSWORD, bench_config, pg_database  # noqa: E402
-from stack import Client, Stack, admin_url, percentile, redis_url  # noqa: E402
+from stack import Client, Stack, admin_url, percentile, redis_url, scratch  # noqa: E402
 
 BENCH = "country_scale"
 DATABASE = "dvcq_bench_country34"
@@ -53,7 +52,7 @@ ROLES = ("officer", "officer", "appraiser", "secretariat", "leadership")
 
 
 # -- the data ---------------------------------------------------------------------------------------------------------
-def build(url: str, provinces: int, communes: int, years: int) -> float:
+def build(url: str, provinces: int, communes: int, years: int, instance: Path) -> float:
     from flask_migrate import upgrade
     from generate import populate
     from sqlalchemy import text
@@ -62,7 +61,7 @@ def build(url: str, provinces: int, communes: int, years: int) -> float:
     from dvcq.platform.extensions import db
 
     started = time.perf_counter()
-    app = create_app(bench_config(url, Path(tempfile.mkdtemp(prefix="dvcq-country-instance-"))))
+    app = create_app(bench_config(url, instance))
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         base, extra = divmod(communes, provinces)
@@ -422,6 +421,11 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep the database if it is already built")
     parser.add_argument("--web-concurrency", type=int, help="gunicorn workers (default: deploy/gunicorn.conf.py's)")
     args = parser.parse_args()
+    with scratch("dvcq-country-", keep=False) as workdir:
+        run(args, workdir)
+
+
+def run(args: argparse.Namespace, workdir: Path) -> None:
     admin = admin_url()
     redis_url()
     url = admin.rsplit("/", 1)[0] + "/" + DATABASE
@@ -434,14 +438,13 @@ def main() -> None:
     if not provinces:
         pg_database(admin, DATABASE)
         print(f"building {args.provinces} provinces, {args.communes} communes, {args.years} published years + running")
-        print(f"built in {build(url, args.provinces, args.communes, args.years):.0f} s")
+        print(f"built in {build(url, args.provinces, args.communes, args.years, workdir / 'instance'):.0f} s")
         provinces = read_provinces(url)
     communes = sum(len(p.assessments) for p in provinces)
 
     # 1. pages
     people = roster(provinces, args.users)
-    workdir = Path(tempfile.mkdtemp(prefix="dvcq-country-"))
-    with Stack(url, redis_url(), workdir, web_concurrency=args.web_concurrency) as stack:
+    with Stack(url, redis_url(), workdir / "stack", web_concurrency=args.web_concurrency) as stack:
         print(stack.describe())
         load_before = os.getloadavg()[0]
         result = load_pages(stack.base_url, people, args.warmup, args.seconds, args.think)
@@ -484,14 +487,11 @@ def main() -> None:
             issue="19.2",
         )
     )
-    import shutil
-
-    shutil.rmtree(workdir, ignore_errors=True)
 
     # 2. compute, 3. the guard's profile
     from dvcq.app import create_app
 
-    app = create_app(bench_config(url, Path(tempfile.mkdtemp(prefix="dvcq-country-instance-"))))
+    app = create_app(bench_config(url, workdir / "instance"))
     profile = GuardProfile()
     province = provinces[0]
     c = compute_modes(app, province, args.repeat, profile)

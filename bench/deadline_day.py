@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -35,7 +34,7 @@ from figures import record, verdict  # noqa: E402
 from load import client as rush  # noqa: E402
 from load import seed as seeding  # noqa: E402
 from load import verify  # noqa: E402
-from stack import LIFTED_LIMITS, Stack, admin_url, fresh_database, redis_url  # noqa: E402
+from stack import LIFTED_LIMITS, Stack, admin_url, fresh_database, redis_url, scratch  # noqa: E402
 
 BENCH = "deadline_day"
 
@@ -50,8 +49,12 @@ def main() -> None:
     parser.add_argument("--web-concurrency", type=int, help="gunicorn workers (default: deploy/gunicorn.conf.py's)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, users.json, sent.json)")
     args = parser.parse_args()
+    with scratch("dvcq-deadline-", keep=args.keep) as workdir:
+        run(args, workdir)
+
+
+def run(args: argparse.Namespace, workdir: Path) -> None:
     admin_url(), redis_url()  # both must be there before anything is built
-    workdir = Path(tempfile.mkdtemp(prefix="dvcq-deadline-"))
     database_url = fresh_database("dvcq_bench_deadline")
     # seeding and verifying run here, with the app of this environment (jobs in-process); the stack has its own
     os.environ.update(DATABASE_URL=database_url, STORAGE_URL=f"file://{workdir / 'evidence'}")
@@ -114,12 +117,6 @@ def main() -> None:
         (by.get(rush.LOGIN, {}).get("p95") or 99) <= 1,
     ]
     print("verdict (errors, lost, save, page, login): " + ", ".join(verdict(m) for m in figures))
-    if not args.keep:
-        import shutil
-
-        shutil.rmtree(workdir, ignore_errors=True)
-    else:
-        print(f"work folder kept: {workdir}")
     if summary["errors"] or lost:
         sys.exit(1)  # a failed request or something lost is a fault, not a missed timing
 

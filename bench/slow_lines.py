@@ -27,7 +27,6 @@ import os
 import re
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -37,7 +36,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from figures import record, verdict  # noqa: E402
 from generate import BENCH_PASSWORD  # noqa: E402
-from stack import Stack, admin_url, fresh_database, redis_url  # noqa: E402
+from stack import Stack, admin_url, fresh_database, redis_url, scratch  # noqa: E402
 
 BENCH = "slow_lines"
 CHROMIUM = "/usr/bin/chromium"
@@ -48,7 +47,7 @@ SLOW_LINE = {"offline": False, "latency": 150, "downloadThroughput": 1_600_000 /
 FIRST_ITEM = "form.sa-form input[name=score]"
 
 
-def prepare(communes: int, years: int) -> tuple[str, int]:
+def prepare(communes: int, years: int, instance: Path) -> tuple[str, int]:
     """The database: generate.py's province with its current campaign in self-assessment. Returns (URL, assessment
     id of canbo.0001)."""
     from flask_migrate import upgrade
@@ -59,7 +58,7 @@ def prepare(communes: int, years: int) -> tuple[str, int]:
     from dvcq.platform.extensions import db
 
     url = fresh_database("dvcq_bench_slow")
-    app = create_app(bench_config(url, Path(tempfile.mkdtemp(prefix="dvcq-slow-instance-"))))
+    app = create_app(bench_config(url, instance))
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         summary = populate(communes=communes, groups=1, years=years, unit_users=2, current_status="self_assessment")
@@ -148,13 +147,18 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--web-concurrency", type=int, help="gunicorn workers (default: deploy/gunicorn.conf.py's)")
     args = parser.parse_args()
+    with scratch("dvcq-slow-", keep=False) as workdir:
+        run(args, workdir)
+
+
+def run(args: argparse.Namespace, workdir: Path) -> None:
     admin_url(), redis_url()
     if not os.path.exists(CHROMIUM):
         raise SystemExit(f"{CHROMIUM} is missing (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     started = time.perf_counter()
-    database_url, assessment_id = prepare(args.communes, args.years)
+    database_url, assessment_id = prepare(args.communes, args.years, workdir / "instance")
     print(
         f"province of {args.communes} communes, {args.years} published years, "
         f"built in {time.perf_counter() - started:.0f} s"
@@ -163,9 +167,8 @@ def main() -> None:
     runs: dict[str, list[float]] = {k: [] for k in ("cold", "warm", "save", "chart", "charts")}
     sizes: dict[str, list[int]] = {"page": [], "dashboard": []}
     errors: list[str] = []
-    workdir = Path(tempfile.mkdtemp(prefix="dvcq-slow-"))
     with (
-        Stack(database_url, redis_url(), workdir, web_concurrency=args.web_concurrency) as stack,
+        Stack(database_url, redis_url(), workdir / "stack", web_concurrency=args.web_concurrency) as stack,
         sync_playwright() as playwright,
     ):
         print(stack.describe())
@@ -274,9 +277,6 @@ def main() -> None:
     for key, label in (("cold", "page cold"), ("warm", "page warm"), ("save", "save"), ("chart", "first chart")):
         print(f"  {label:<12} {median[key]:.2f} s   (runs: {', '.join(f'{v:.2f}' for v in runs[key])})")
     print("verdict: " + ", ".join(verdict(m) or "—" for m in figures))
-    import shutil
-
-    shutil.rmtree(workdir, ignore_errors=True)
     if errors or problems:
         sys.exit(1)  # a console error or a server fault, not a missed timing
 

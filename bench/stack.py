@@ -26,6 +26,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -37,6 +38,20 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 EXAMPLE = ROOT / "deploy" / "nginx.conf.example"
 TOKEN = re.compile(rb'name="csrf-token" content="([^"]+)"')
 LIFTED_LIMITS = {"LOGIN_LIMIT_PER_ADDRESS": "1000000 per minute"}
+
+
+@contextlib.contextmanager
+def scratch(prefix: str, keep: bool = False):
+    """A work folder under /tmp for one benchmark (logs, evidence, nginx's files), removed afterwards however the
+    benchmark ends, unless `keep`."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield path
+    finally:
+        if keep:
+            print(f"work folder kept: {path}")
+        else:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def free_port() -> int:
