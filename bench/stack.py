@@ -118,11 +118,8 @@ def nginx_site(app_port: int, https_port: int, http_port: int, cert: Path, key: 
         f"    listen 127.0.0.1:{https_port} ssl http2;\n",
     )
     site = _replace(site, "/etc/letsencrypt/live/dvcq.example.gov.vn/fullchain.pem", str(cert))
-    site = _replace(site, "/etc/letsencrypt/live/dvcq.example.gov.vn/privkey.pem", str(key))
-    # The port too: on 443 nginx's $host names the origin the browser sees; on another port it drops the port, and
-    # Flask-WTF's referrer check of HTTPS posts (Referer must be https://<Host>/…) then refuses every form and save.
-    site = _replace(site, "proxy_set_header Host $host;", "proxy_set_header Host $http_host;")
-    return _replace(site, "proxy_set_header X-Forwarded-Host $host;", "proxy_set_header X-Forwarded-Host $http_host;")
+    # The example passes $http_host (the port included), so HTTPS posts on this port pass Flask-WTF's Referer check.
+    return _replace(site, "/etc/letsencrypt/live/dvcq.example.gov.vn/privkey.pem", str(key))
 
 
 class Stack:
