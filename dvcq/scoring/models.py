@@ -480,6 +480,9 @@ class UnitResult(TenantScoped, db.Model):
     source: Mapped[str] = mapped_column(String(16), default="campaign")  # "campaign" | "import"
     published: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     computed_at: Mapped[datetime] = mapped_column(DateTime)
+    # An imported year's decision (Số quyết định, Ngày quyết định), as the past-results file gives it.
+    decision_number: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    decision_date: Mapped[date | None] = mapped_column(Date)
 
     unit = relationship("Unit", foreign_keys="UnitResult.unit_id")
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from dvcq.platform.spreadsheets import (
     Problems,
     normalise,
     read_code,
+    read_date,
     read_points,
     read_tables,
     sheet_from_table,
@@ -51,6 +53,8 @@ OPTIONAL = {
     "self": "Điểm tự chấm",
     "rank": "Xếp hạng",
     "level": "Xếp loại",
+    "decision_number": "Số quyết định",
+    "decision_date": "Ngày quyết định",
 }
 # Other headers officials write for the same columns; a unit's name may stand in for its code.
 ALIASES = {
@@ -68,6 +72,10 @@ ALIASES = {
     "Hạng": "rank",
     "Kết quả xếp loại": "level",
     "Mức xếp loại": "level",
+    "Số QĐ": "decision_number",
+    "Quyết định số": "decision_number",
+    "Ngày QĐ": "decision_date",
+    "Ngày ký quyết định": "decision_date",
 }
 STAND_INS = {"code": "name"}
 WHAT = "kết quả các năm trước"
@@ -87,6 +95,8 @@ class _Row:
     rank: int | None
     level: tuple[int | None, str, bool] | None  # (order, name, disqualified) when given
     rank_of: int | None = None  # the «19» of «02/19» when written
+    decision_number: str = ""  # the year's decision (Số quyết định, Ngày quyết định) when written
+    decision_date: date | None = None
 
 
 @dataclass
@@ -387,12 +397,35 @@ def import_tables(
                     f"«{level_text}» có thể là {len(found)} mức ({'; '.join(f[1] for f in found)}): ghi đủ tên mức",
                 )
                 ok = False
+        decision_number = " ".join(values.get("decision_number", "").split())
+        decision_date = None
+        if values.get("decision_date", "").strip():
+            try:
+                decision_date = read_date(values["decision_date"])
+            except ValueError as exc:
+                problems.add(line, col["decision_date"], str(exc))
+                ok = False
         if ok:
-            rows.append(_Row(line, year, unit, group_name, self_total, appraised, rank, level, rank_of))
+            rows.append(
+                _Row(
+                    line,
+                    year,
+                    unit,
+                    group_name,
+                    self_total,
+                    appraised,
+                    rank,
+                    level,
+                    rank_of,
+                    decision_number,
+                    decision_date,
+                )
+            )
         else:  # the group's size in the file is unknown now: its ranks are not counted against it
             incomplete.add((year, normalise(group_name)) if year is not None else None)
 
     _check_ranks(rows, col["rank"], problems, incomplete)
+    _check_decisions(rows, col["decision_number"], col["decision_date"], problems)
     problems.raise_if_any(WHAT)
     return _write(rows, authority, version, set_for, actor, source)
 
@@ -434,6 +467,35 @@ def _check_ranks(
                 )
 
 
+def _check_decisions(rows: list[_Row], number_column: str, date_column: str, problems: Problems) -> None:
+    """One decision approves an authority's year: every row of a year that gives a decision number (or date) gives the
+    same one as the year's first row that gives it."""
+    firsts: dict[tuple[int, str], _Row] = {}
+    for r in rows:
+        for what, column, value in (
+            ("số quyết định", number_column, r.decision_number),
+            ("ngày quyết định", date_column, r.decision_date),
+        ):
+            if not value:
+                continue
+            first = firsts.setdefault((r.year, what), r)
+            other = first.decision_number if what == "số quyết định" else first.decision_date
+            if other != value:
+                shown = value.strftime("%d/%m/%Y") if isinstance(value, date) else value
+                was = other.strftime("%d/%m/%Y") if isinstance(other, date) else other
+                problems.add(
+                    r.line,
+                    column,
+                    f"{what} «{shown}» khác với «{was}» ở dòng {first.line} cùng năm {r.year}: một năm chỉ có một "
+                    "quyết định phê duyệt kết quả",
+                )
+
+
+def _year_decision(members: list[_Row]) -> tuple[str, date | None]:
+    number = next((r.decision_number for r in members if r.decision_number), "")
+    return number, next((r.decision_date for r in members if r.decision_date), None)
+
+
 def _by_year_and_group(rows: list[_Row]) -> dict[tuple[int, str], list[_Row]]:
     grouped: dict[tuple[int, str], list[_Row]] = defaultdict(list)
     for r in rows:
@@ -464,6 +526,7 @@ def _write(rows: list[_Row], authority: Unit, version: CriteriaVersion, set_for,
         for row in old:
             db.session.delete(row)
         db.session.flush()
+        decision_number, decision_date = _year_decision(members)
         for r in members:
             own = set_for(r.group_name)
             report.versions[r.group_name] = own.version
@@ -492,6 +555,8 @@ def _write(rows: list[_Row], authority: Unit, version: CriteriaVersion, set_for,
                     source=SOURCE_IMPORT,
                     published=True,
                     computed_at=now,
+                    decision_number=decision_number,
+                    decision_date=decision_date,
                 )
             )
         report.imported[year] = len(members)

@@ -96,6 +96,7 @@ class YearTable:
     computed_at: datetime | None
     groups: tuple[tuple[str, tuple[TableRow, ...]], ...]
     captions: tuple[tuple[str, str], ...] = ()  # (group name, its criteria set and maximum): campaign years
+    decision: str = ""  # an imported year: «Quyết định số 3807/QĐ-UBND ngày 29/12/2023» when the file gave it
 
     def caption(self, group_name: str) -> str:
         return dict(self.captions).get(group_name, "")
@@ -107,7 +108,8 @@ class YearTable:
     @property
     def source_label(self) -> str:
         if self.campaign is None:
-            return "Số liệu các năm trước (nhập từ tệp)"
+            label = "Số liệu các năm trước (nhập từ tệp)"
+            return f"{label} · {self.decision}" if self.decision else label
         return self.campaign.status.label
 
 
@@ -162,8 +164,29 @@ def year_table(authority_id: int, year: int, *, staff: bool) -> YearTable | None
     computed = max((r.computed_at for r, _ in rows), default=None)
     captions = tuple(campaign.captions.items()) if campaign is not None else ()
     return YearTable(
-        authority_id, year, campaign, published, computed, tuple((n, tuple(rs)) for n, rs in groups.items()), captions
+        authority_id,
+        year,
+        campaign,
+        published,
+        computed,
+        tuple((n, tuple(rs)) for n, rs in groups.items()),
+        captions,
+        imported_decision(r for r, _ in rows) if campaign is None else "",
     )
+
+
+def imported_decision(rows) -> str:
+    """«Quyết định số 3807/QĐ-UBND ngày 29/12/2023» from an imported year's rows (the file's Số quyết định and Ngày
+    quyết định, one per year), or "" when the file gave neither."""
+    for row in rows:
+        if row.decision_number or row.decision_date:
+            text = "Quyết định"
+            if row.decision_number:
+                text += f" số {row.decision_number}"
+            if row.decision_date:
+                text += f" ngày {row.decision_date.strftime('%d/%m/%Y')}"
+            return text
+    return ""
 
 
 @dataclass(frozen=True)
