@@ -16,6 +16,7 @@ levels could mean, a unit name two units bear, a rank the points contradict (mor
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from dvcq.platform.spreadsheets import (
     read_points,
     read_tables,
     sheet_from_table,
+    sheets_named,
 )
 from dvcq.scoring import engine
 from dvcq.scoring.models import Campaign, CriteriaVersion, UnitResult
@@ -78,6 +80,11 @@ ALIASES = {
     "Ngày ký quyết định": "decision_date",
 }
 STAND_INS = {"code": "name"}
+# The optional second sheet: each unit's points per area (lĩnh vực), for the years of the first sheet.
+AREA_SHEET = "TheoLinhVuc"
+AREA_REQUIRED = {"year": "Năm", "code": "Mã đơn vị", "area": "Mã lĩnh vực"}
+AREA_OPTIONAL = {"self": "Điểm tự chấm", "appraised": "Điểm thẩm định"}
+AREA_ALIASES = {"Năm đánh giá": "year", "Mã ĐV": "code", "Lĩnh vực": "area", "Mã LV": "area", "Tự chấm": "self"}
 WHAT = "kết quả các năm trước"
 _RANK = re.compile(r"(?:hạng|hang|thứ|thu)?\s*0*([0-9]+)(?:\s*/\s*0*([0-9]+))?", re.IGNORECASE)
 _YEAR = re.compile(r"(?:năm|nam)?\s*([0-9]{4})", re.IGNORECASE)
@@ -97,6 +104,8 @@ class _Row:
     rank_of: int | None = None  # the «19» of «02/19» when written
     decision_number: str = ""  # the year's decision (Số quyết định, Ngày quyết định) when written
     decision_date: date | None = None
+    self_by_area: dict[str, Decimal] = field(default_factory=dict)  # the TheoLinhVuc sheet, area code → points
+    by_area: dict[str, Decimal] = field(default_factory=dict)
 
 
 @dataclass
@@ -192,6 +201,8 @@ def import_file(
 def _pick_sheet(tables: dict[str, list[list[str]]], problems: Problems):
     """The first sheet with the required columns; else the first sheet's missing columns are the problems."""
     for name, table in tables.items():
+        if len(tables) > 1 and name in sheets_named(tables, AREA_SHEET):
+            continue
         scratch = Problems()
         sheet = sheet_from_table(name, table, _layout(), problems=scratch)
         if sheet is not None:
@@ -230,6 +241,7 @@ class _Set:
     rules: engine.Rules
     limit: Decimal
     levels: Choices  # → (order, name, disqualified)
+    areas: dict[str, Decimal] = field(default_factory=dict)  # area code → its maximum
 
 
 def _set_of(version: CriteriaVersion) -> _Set:
@@ -240,7 +252,8 @@ def _set_of(version: CriteriaVersion) -> _Set:
         levels.add((lv.order, lv.name, False), lv.name, re.sub(r"(?i)\s+nhiệm vụ$", "", lv.name))
     levels.add((None, engine.LABEL_DISQUALIFIED, True), engine.LABEL_DISQUALIFIED)
     levels.add((None, engine.LABEL_UNCLASSIFIED, False), engine.LABEL_UNCLASSIFIED)
-    return _Set(version, rules, inputs.tree.max_total, levels)
+    areas = {a: inputs.tree.max_of[a] for a in inputs.tree.areas}
+    return _Set(version, rules, inputs.tree.max_total, levels, areas)
 
 
 def import_tables(
@@ -426,6 +439,7 @@ def import_tables(
 
     _check_ranks(rows, col["rank"], problems, incomplete)
     _check_decisions(rows, col["decision_number"], col["decision_date"], problems)
+    _read_areas(tables, rows, set_for, problems)
     problems.raise_if_any(WHAT)
     return _write(rows, authority, version, set_for, actor, source)
 
@@ -491,6 +505,67 @@ def _check_decisions(rows: list[_Row], number_column: str, date_column: str, pro
                 )
 
 
+def _read_areas(tables: dict[str, list[list[str]]], rows: list[_Row], set_for, problems: Problems) -> None:
+    """The optional TheoLinhVuc sheet onto the rows of the first sheet: each line a unit's points in one area of its
+    group's criteria, for a year and unit the first sheet has."""
+    if list(tables) == [""]:  # a CSV holds the first sheet only
+        return
+    titles = sheets_named(tables, AREA_SHEET)
+    if not titles:
+        return
+    if len(titles) > 1:
+        problems.add(None, None, f"tệp có {len(titles)} trang «{AREA_SHEET}»: chỉ giữ một")
+        return
+    where = f"trang «{titles[0]}»"
+    layout = Layout(AREA_REQUIRED, AREA_OPTIONAL, AREA_ALIASES)
+    scratch = Problems()
+    sheet = sheet_from_table(titles[0], tables[titles[0]], layout, problems=scratch)
+    for p in scratch.items:
+        problems.add(p.row, p.column, f"{where}: {p.message}")
+    if sheet is None:
+        return
+    col = {key: sheet.columns.get(key, header) for key, header in {**AREA_REQUIRED, **AREA_OPTIONAL}.items()}
+    by_key = {(r.year, r.unit.code.casefold()): r for r in rows}
+    seen: dict[tuple[int, str, str], int] = {}
+    for line, values in sheet.rows:
+        year_text = values["year"].strip()
+        written_year = _YEAR.fullmatch(year_text)
+        code = read_code(values["code"])
+        row = by_key.get((int(written_year.group(1)), code.casefold())) if written_year else None
+        if row is None:
+            problems.add(
+                line, col["code"], f"{where}: năm «{year_text}», đơn vị «{code}» không có ở trang kết quả của tệp"
+            )
+            continue
+        own = set_for(row.group_name)
+        area_text = read_code(values["area"])
+        area = next((a for a in own.areas if a.casefold() == area_text.casefold()), None)
+        if area is None:
+            problems.add(
+                line,
+                col["area"],
+                f"{where}: không có lĩnh vực mã «{area_text}» trong bộ tiêu chí «{own.version.name}» "
+                f"(các lĩnh vực: {', '.join(own.areas)})",
+            )
+            continue
+        first = seen.setdefault((row.year, row.unit.code, area), line)
+        if first != line:
+            problems.add(line, col["area"], f"{where}: lĩnh vực «{area}» của «{row.unit.code}» đã có ở dòng {first}")
+            continue
+        for key, target in (("self", row.self_by_area), ("appraised", row.by_area)):
+            if values.get(key, "").strip():
+                before = len(problems.items)
+                value = _score(values[key], col[key], line, own.areas[area], problems)
+                for p in problems.items[before:]:
+                    p.message = f"{where}: {p.message.replace('của bộ tiêu chí', f'của lĩnh vực «{area}»')}"
+                if value is not None:
+                    target[area] = value
+
+
+def _area_json(values: dict[str, Decimal]) -> str:
+    return json.dumps({code: f"{v:.2f}" for code, v in values.items()})
+
+
 def _year_decision(members: list[_Row]) -> tuple[str, date | None]:
     number = next((r.decision_number for r in members if r.decision_number), "")
     return number, next((r.decision_date for r in members if r.decision_date), None)
@@ -551,7 +626,8 @@ def _write(rows: list[_Row], authority: Unit, version: CriteriaVersion, set_for,
                     disqualified=disqualified,
                     rank=rank,
                     rank_of=of,
-                    by_area="{}",
+                    by_area=_area_json(r.by_area),
+                    self_by_area=_area_json(r.self_by_area),
                     source=SOURCE_IMPORT,
                     published=True,
                     computed_at=now,
