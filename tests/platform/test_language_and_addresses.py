@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 
 from dvcq.plans.models import Period
 from dvcq.platform.cli import PlainRequestLog
+from dvcq.scoring.results.views import EXPORT_KINDS
 
 # English words a Vietnamese address should not contain. Ops and machine addresses are left as they are: the JSON API
 # (/api/v1, an interface for programs, documented in OpenAPI), /healthz, /favicon.ico and static files.
@@ -40,6 +41,9 @@ def test_no_address_of_a_page_has_english_words(app):
     assert offending == []
     assert {p.slug for p in Period} == {"quy-1", "6-thang", "9-thang", "ca-nam"}  # what fills /bao-cao/<period>
     assert not {p.slug for p in Period} & ENGLISH
+    exports = Path(__file__).parents[2] / "dvcq/scoring/results/templates/results/year.html"
+    kinds = set(re.findall(r"url_for\('results.export', year=page.year, kind='([^']+)'\)", exports.read_text()))
+    assert kinds == {"bang-ket-qua", "diem-tung-tieu-chi"} and kinds <= set(EXPORT_KINDS)  # /ket-qua/<year>/xuat/<kind>
 
 
 def test_the_footer_offers_no_language_the_pages_do_not_have(app):

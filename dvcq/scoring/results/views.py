@@ -112,10 +112,21 @@ def compute(year: int):
     return redirect(url_for("results.year", year=year))
 
 
+# Each export's name in its address, in Vietnamese (/xuat/bang-ket-qua); the English names of the first version are
+# still read, for a page opened before the change.
+EXPORT_KINDS = {
+    "bang-ket-qua": exports.KIND_RESULTS,
+    "diem-tung-tieu-chi": exports.KIND_ITEMS,
+    exports.KIND_RESULTS: exports.KIND_RESULTS,
+    exports.KIND_ITEMS: exports.KIND_ITEMS,
+}
+
+
 @bp.route("/<int:year>/xuat/<kind>", methods=["POST"])
 @roles_required(*AUTHORITY_STAFF)
 def export(year: int, kind: str):
-    if kind not in (exports.KIND_RESULTS, exports.KIND_ITEMS):
+    kind = EXPORT_KINDS.get(kind)
+    if kind is None:
         abort(404)
     user = _user()
     authority_id = authority_of(user)
