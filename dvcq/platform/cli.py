@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -31,6 +32,21 @@ def fail(message: str, problems: list[str] | None = None) -> None:
     for problem in problems or []:
         click.echo(f"  - {problem}", err=True)
     sys.exit(1)
+
+
+def document_extension(path: str) -> str:
+    """ "docx" or "pdf" from a `dvcq documents …` file name; a Vietnamese refusal for anything else."""
+    extension = Path(path).suffix.lower().lstrip(".")
+    if extension not in ("docx", "pdf"):
+        fail(f"Tệp «{path}» phải có đuôi .docx hoặc .pdf.")
+    return extension
+
+
+def write_file(path: str, data: bytes) -> None:
+    try:
+        Path(path).write_bytes(data)
+    except OSError as err:
+        fail(f"Không ghi được tệp «{path}»: {err.strerror or err}.")
 
 
 def echo_table(header: list[str], rows: list[list[str]]) -> None:
@@ -256,10 +272,25 @@ def tick_command():
         click.echo(f"{name}: {result}")
 
 
+@dvcq.group("documents")
+def documents_group():
+    """Văn bản để ký: quyết định phê duyệt kết quả, kế hoạch cải thiện, báo cáo định kỳ (.docx, hoặc .pdf theo đuôi
+    tệp)."""
+
+
+# The groups of the ground floor that areas fill through the registry (`areas.command(cmd, group="documents")`): one
+# group, defined once here, so no area owns a name that another area's commands live under.
+GROUPS = {"documents": documents_group}
+
+
 def attach(app) -> None:
     """Give the `dvcq` group every command the areas registered, and hang it on `app.cli` (called by the factory)."""
     from dvcq.platform import registry
 
-    for command in registry.of(app).commands:
+    areas = registry.of(app)
+    for command in areas.commands:
         dvcq.add_command(command)
+    for group, commands in areas.subcommands.items():
+        for command in commands:
+            GROUPS[group].add_command(command)
     app.cli.add_command(dvcq)

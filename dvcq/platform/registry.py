@@ -30,6 +30,8 @@ class Registry:
     nav: list[NavItem] = field(default_factory=list)
     home_cards: list[Callable] = field(default_factory=list)
     commands: list[click.Command] = field(default_factory=list)
+    # group name → the commands areas add under one of the ground floor's groups (`dvcq documents …`)
+    subcommands: dict[str, list[click.Command]] = field(default_factory=dict)
     # (role, script root) → that role's navigation links: the same for every request, so built once per app.
     nav_links: dict[tuple, list[dict[str, str]]] = field(default_factory=dict)
 
@@ -62,9 +64,13 @@ class Registry:
         if hasattr(views, "home_cards"):
             self.home(views.home_cards)
 
-    def command(self, command: click.Command) -> None:
-        """A command or group of the `dvcq` command line."""
-        self.commands.append(command)
+    def command(self, command: click.Command, group: str | None = None) -> None:
+        """A command or group of the `dvcq` command line; with `group`, a command under one of the ground floor's
+        groups that several areas fill (`documents`: the decision from scoring, the plan and reports from plans)."""
+        if group is None:
+            self.commands.append(command)
+        else:
+            self.subcommands.setdefault(group, []).append(command)
 
     @staticmethod
     def _add(table: dict, name: str, fn: Callable) -> None:

@@ -24,6 +24,7 @@ def register(app: Flask) -> None:
     from dvcq.scoring.criteria import cli as criteria_cli
     from dvcq.scoring.criteria import demo as criteria_demo
     from dvcq.scoring.criteria import views as criteria
+    from dvcq.scoring.decisions import cli as decisions_cli
     from dvcq.scoring.decisions import demo as decisions_demo
     from dvcq.scoring.decisions import jobs as decision_jobs
     from dvcq.scoring.decisions import services as decision_services
@@ -51,3 +52,4 @@ def register(app: Flask) -> None:
     areas.command(criteria_cli.criteria_group)
     areas.command(campaigns_cli.campaigns_group)
     areas.command(results_cli.results_group)
+    areas.command(decisions_cli.decision_command, group="documents")

@@ -8,7 +8,7 @@ from dvcq.platform.auth.models import User
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import Scope, scoped
 from dvcq.scoring.decisions import drafting, issuing
-from tests.scoring.decision_factories import decision_campaign
+from tests.scoring.decision_factories import ISSUABLE, decision_campaign
 
 
 def user(login: str) -> User:
@@ -20,7 +20,7 @@ def published_2025(world):
     with scoped(Scope(world.district_id)):
         secretariat = user(world.secretariat)
         decision = drafting.draft(secretariat, c.campaign_id)
-        decision = drafting.update(secretariat, decision.id, decision.version, number="05/QĐ-UBND")
+        decision = drafting.update(secretariat, decision.id, decision.version, **ISSUABLE)
         issuing.issue(secretariat, decision.id, decision.version)
     db.session.remove()
     return c

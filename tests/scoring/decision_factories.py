@@ -121,3 +121,17 @@ def campaign(campaign_id: int) -> Campaign:
     db.session.expire_all()
     with scoped(SYSTEM):
         return db.session.get(Campaign, campaign_id)
+
+
+# What issuing a decision needs beyond its prefilled draft: a number, a date the test district may still sign on
+# (before 01/7/2025, when districts ended), the province's regulation it cites and the Tờ trình it answers.
+ISSUABLE = {
+    "number": "05/QĐ-UBND",
+    "signed_on": "15/01/2025",
+    "regulation": (
+        "Quyết định số 12/2023/QĐ-UBND ngày 05/5/2023 của Ủy ban nhân dân tỉnh Thử Nghiệm ban hành Quy định đánh giá, "
+        "phân loại công tác dân vận chính quyền"
+    ),
+    "proposal_number": "15/TTr-PNV",
+    "proposal_date": "10/01/2025",
+}

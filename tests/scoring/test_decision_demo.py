@@ -1,4 +1,4 @@
-"""The demo: Huyện Ba Tơ's 2025 campaign is published by Quyết định số 05/QĐ-UBND ngày 15/01/2026, issued through
+"""The demo: Huyện Ba Tơ's 2025 campaign is published by Quyết định số 05/QĐ-UBND ngày 30/6/2025, issued through
 the real services, with its .docx; Xã Ba Động is again appraised 85,50 and ranked 02/19; seeding twice changes
 nothing."""
 
@@ -36,7 +36,7 @@ def test_the_demo_publishes_2025_with_its_issued_decision_and_is_idempotent(app,
         decision = db.session.execute(select(Decision).where(Decision.campaign_id == campaign.id)).scalar_one()
         assert (decision.number, decision.signed_on, decision.status) == (
             "05/QĐ-UBND",
-            date(2026, 1, 15),
+            date(2025, 6, 30),
             DecisionStatus.ISSUED,
         )
         assert decision.signer_name == "Đinh Văn Lãnh"

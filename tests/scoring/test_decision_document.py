@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 from datetime import date
 from decimal import Decimal as D
 
@@ -22,9 +21,11 @@ from dvcq.scoring.decisions.document import (
     DecisionDocument,
     build_docx,
     docx_to_pdf,
+    header_lines,
     place_and_date,
     punctuated,
 )
+from tests.documents import require_soffice
 
 COMMUNES = (
     AnnexRow(1, "Thị trấn Ba Tơ", D("94.00"), D("88.75"), "Hoàn thành tốt nhiệm vụ", "01/19"),
@@ -36,18 +37,18 @@ AGENCIES = (AnnexRow(1, "Phòng Nội vụ", D("95.00"), D("91.50"), "Hoàn thà
 
 def sample(**changes) -> DecisionDocument:
     data = {
-        "issuer_parent": "UBND TỈNH QUẢNG NGÃI",
+        "issuer_parent": "",
         "issuer": "ỦY BAN NHÂN DÂN HUYỆN BA TƠ",
         "issuer_in_text": "Ủy ban nhân dân huyện Ba Tơ",
         "number": "05/QĐ-UBND",
         "place": "Ba Tơ",
         "date": date(2026, 1, 15),
-        "summary": "Về việc phê duyệt kết quả đánh giá, phân loại Chỉ số Dân vận chính quyền năm 2025",
-        "authority_line": "CHỦ TỊCH ỦY BAN NHÂN DÂN HUYỆN BA TƠ",
+        "summary": "Về việc phê duyệt kết quả đánh giá, phân loại công tác dân vận chính quyền năm 2024",
+        "authority_line": "ỦY BAN NHÂN DÂN HUYỆN BA TƠ",
         "legal_bases": (
-            "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025",
-            "Căn cứ Kết luận số 114-KL/TW ngày 14 tháng 7 năm 2015 của Ban Bí thư;",
-            "Theo đề nghị của Trưởng phòng Nội vụ huyện.",
+            "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015",
+            "Thực hiện Kết luận số 114-KL/TW ngày 14/7/2015 của Ban Bí thư;",
+            "Theo đề nghị của Trưởng phòng Nội vụ huyện tại Tờ trình số 15/TTr-PNV ngày 10/01/2026.",
         ),
         "articles": (
             "Phê duyệt kết quả đánh giá, phân loại Chỉ số Dân vận chính quyền năm 2025 "
@@ -99,12 +100,10 @@ def header_cells(document):
 def test_the_header_has_the_issuer_left_and_the_national_title_right(docx):
     left, right = header_cells(docx)
     assert [p.text for p in left.paragraphs if p.text] == [
-        "UBND TỈNH QUẢNG NGÃI",
-        "ỦY BAN NHÂN DÂN HUYỆN BA TƠ",
+        "ỦY BAN NHÂN DÂN\nHUYỆN BA\u00a0TƠ",
         "Số: 05/QĐ-UBND",
     ]
-    assert runs_are(find(left.paragraphs, "ỦY BAN NHÂN DÂN HUYỆN BA TƠ"), bold=True)
-    assert runs_are(find(left.paragraphs, "UBND TỈNH QUẢNG NGÃI"), bold=False)
+    assert runs_are(left.paragraphs[0], bold=True)
     assert [p.text for p in right.paragraphs if p.text] == [
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         "Độc lập - Tự do - Hạnh phúc",
@@ -129,10 +128,10 @@ def test_the_body_has_the_title_summary_bases_and_articles(docx):
     texts = [p.text for p in paragraphs]
     title = find(paragraphs, "QUYẾT ĐỊNH")
     assert title.alignment == WD_ALIGN_PARAGRAPH.CENTER and runs_are(title, bold=True)
-    summary = find(paragraphs, sample().summary)
+    summary = find(paragraphs, sample().summary.replace("năm 2024", "năm\u00a02024"))  # the year never starts a line
     assert runs_are(summary, bold=True) and summary.alignment == WD_ALIGN_PARAGRAPH.CENTER
-    assert runs_are(find(paragraphs, "CHỦ TỊCH ỦY BAN NHÂN DÂN HUYỆN BA TƠ"), bold=True)
-    bases = [p for p in paragraphs if p.text.startswith(("Căn cứ", "Theo đề nghị"))]
+    assert runs_are(find(paragraphs, "ỦY BAN NHÂN DÂN HUYỆN BA TƠ"), bold=True)
+    bases = [p for p in paragraphs if p.text.startswith(("Căn cứ", "Thực hiện", "Theo đề nghị"))]
     assert [p.text[-1] for p in bases] == [";", ";", "."], "each basis ends with ';', the last with '.'"
     assert all(runs_are(p, italic=True) for p in bases)
     decide = find(paragraphs, "QUYẾT ĐỊNH:")
@@ -184,7 +183,9 @@ def test_the_annex_is_a_landscape_section_with_its_reference(docx):
     start = texts.index("PHỤ LỤC")
     assert texts[start + 1] == "KẾT QUẢ ĐÁNH GIÁ, PHÂN LOẠI CHỈ SỐ DÂN VẬN CHÍNH QUYỀN NĂM 2025"
     reference = docx.paragraphs[start + 2]
-    assert reference.text == "(Kèm theo Quyết định số 05/QĐ-UBND ngày 15/01/2026 của Ủy ban nhân dân huyện Ba Tơ)"
+    assert reference.text == (
+        "(Kèm theo Quyết định số 05/QĐ-UBND ngày 15 tháng 01 năm 2026 của Ủy ban nhân dân huyện Ba Tơ)"
+    )
     assert runs_are(reference, italic=True)
     assert "I. Khối xã" in texts and "II. Khối cơ quan" in texts
     # The section break sits after the signature: the decision itself is entirely portrait.
@@ -218,10 +219,48 @@ def test_the_annex_header_row_repeats_on_every_page_and_the_table_has_borders(do
     assert sum(table.columns[i].width for i in range(6)) <= Cm(25.2) + Cm(0.05)
 
 
-def test_no_parent_line_when_the_authority_is_a_province():
-    document = Document(io.BytesIO(build_docx(sample(issuer_parent="", issuer="ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI"))))
+def test_a_province_committee_has_no_parent_line_and_an_agency_keeps_its_own():
+    document = Document(io.BytesIO(build_docx(sample(issuer="ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI"))))
     left, _ = header_cells(document)
-    assert [p.text for p in left.paragraphs if p.text] == ["ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI", "Số: 05/QĐ-UBND"]
+    assert [p.text for p in left.paragraphs if p.text] == ["ỦY BAN NHÂN DÂN\nTỈNH QUẢNG\u00a0NGÃI", "Số: 05/QĐ-UBND"]
+    agency = Document(io.BytesIO(build_docx(sample(issuer_parent="UBND HUYỆN BA TƠ", issuer="PHÒNG NỘI VỤ"))))
+    left, _ = header_cells(agency)
+    assert [p.text for p in left.paragraphs if p.text] == ["UBND HUYỆN BA TƠ", "PHÒNG NỘI VỤ", "Số: 05/QĐ-UBND"]
+
+
+@pytest.mark.parametrize(
+    ("issuer", "lines"),
+    [
+        ("ỦY BAN NHÂN DÂN HUYỆN BA TƠ", ["ỦY BAN NHÂN DÂN", "HUYỆN BA\u00a0TƠ"]),
+        ("Ủy ban nhân dân xã Ba Nam", ["ỦY BAN NHÂN DÂN", "XÃ BA\u00a0NAM"]),
+        ("ỦY BAN NHÂN DÂN THÀNH PHỐ THỦ DẦU MỘT", ["ỦY BAN NHÂN DÂN", "THÀNH\u00a0PHỐ THỦ\u00a0DẦU\u00a0MỘT"]),
+        ("ỦY BAN NHÂN DÂN THỊ TRẤN BA TƠ", ["ỦY BAN NHÂN DÂN", "THỊ\u00a0TRẤN BA\u00a0TƠ"]),
+        ("PHÒNG NỘI VỤ", ["PHÒNG NỘI VỤ"]),
+    ],
+)
+def test_the_issuer_breaks_after_the_committee_and_never_inside_a_place_name(issuer, lines):
+    assert header_lines(issuer) == lines
+
+
+def test_the_annex_is_numbered_on_its_own():
+    annex = docx_of_sample().sections[1]
+    numbering = annex._sectPr.find(qn("w:pgNumType"))
+    assert numbering is not None and numbering.get(qn("w:start")) == "1"
+    assert annex.different_first_page_header_footer, "no number on the annex's first page"
+
+
+def docx_of_sample(**changes):
+    return Document(io.BytesIO(build_docx(sample(**changes))))
+
+
+def test_the_annex_names_each_group_with_its_members_and_its_criteria_set():
+    groups = (
+        AnnexGroup("Khối xã", COMMUNES, "Bộ tiêu chí xã, tối đa 100,00 điểm", "19 xã, thị trấn"),
+        AnnexGroup("Khối cơ quan", AGENCIES, "Bộ tiêu chí cơ quan, tối đa 90,00 điểm", "05 cơ quan, đơn vị"),
+    )
+    texts = [p.text for p in docx_of_sample(annex_groups=groups).paragraphs]
+    assert "I. Khối xã (19 xã, thị trấn)" in texts and "II. Khối cơ quan (05 cơ quan, đơn vị)" in texts
+    assert "Chấm theo Bộ tiêu chí cơ quan, tối đa 90,00 điểm" in texts
 
 
 def test_a_preview_is_marked_draft_and_blank_number_and_date_leave_room():
@@ -254,8 +293,8 @@ def test_list_items_get_the_decree_punctuation_whatever_the_user_typed():
     ]
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 def test_libreoffice_renders_the_decision_to_a_pdf_of_two_or_more_pages():
+    require_soffice()
     pdf = docx_to_pdf(build_docx(sample()))
     assert pdf.startswith(b"%PDF")
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))

@@ -38,8 +38,22 @@ def form_values(page: str) -> dict:
         values[name] = value
     for name, value in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>\r?\n?(.*?)</textarea>', form, re.S):
         values[name] = value
+    for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
+        chosen = re.search(r'<option(?=[^>]*\bselected\b)[^>]*value="([^"]*)"', options)
+        values[name] = chosen.group(1) if chosen else ""
     values.pop("csrf_token", None)  # each browser posts its own token
     return {k: html.unescape(v) for k, v in values.items()}
+
+
+# What issuing needs beyond the prefilled draft: a number, a signing date a district may still sign on (before
+# 01/7/2025), the province's regulation and the Tờ trình.
+ISSUABLE = {
+    "number": "05/QĐ-UBND",
+    "signed_on": "15/01/2025",
+    "regulation": "Quyết định số 12/2023/QĐ-UBND ngày 05/5/2023 của Ủy ban nhân dân tỉnh Thử Nghiệm",
+    "proposal_number": "15/TTr-PNV",
+    "proposal_date": "10/01/2025",
+}
 
 
 def without_token(body: bytes) -> bytes:
@@ -50,7 +64,7 @@ def without_token(body: bytes) -> bytes:
 def start_draft(browser, campaign_id: int) -> str:
     browser.login("thuongtruc")
     response = browser.post(f"{page_url(campaign_id)}/du-thao")
-    assert response.status_code == 302
+    assert response.status_code == 302, re.findall(r"<li>(.*?)</li>", response.get_data(as_text=True))
     return browser.get(page_url(campaign_id)).get_data(as_text=True)
 
 
@@ -81,20 +95,26 @@ def test_the_draft_form_shows_every_field_prefilled_and_saves_edits(world, brows
         "issuer",
         "summary",
         "legal_bases",
+        "regulation",
+        "guidance",
+        "party_bases",
+        "proposal_by",
+        "proposal_number",
+        "proposal_date",
         "article_1",
         "article_2",
         "article_3",
-        "signer_authority",
-        "signer_title",
+        "signer_mode",
         "signer_name",
         "recipients",
         "version",
     ):
         assert name in values, name
     assert values["issuer"] == "ỦY BAN NHÂN DÂN HUYỆN THỬ NGHIỆM"
-    assert "Kết luận số 114-KL/TW" in values["legal_bases"]
+    assert values["signer_mode"] == "committee"
+    assert "Kết luận số 114-KL/TW" in values["party_bases"]
     decision = decision_of(c.campaign_id)
-    values.update(number="05/QĐ-UBND", signed_on="15/01/2026", signer_name="Đinh Văn Lãnh")
+    values.update(number="05/QĐ-UBND", signed_on="15/01/2025", signer_name="Đinh Văn Lãnh")
     response = save(browser, decision.id, values)
     assert response.status_code == 302
     page = browser.get(page_url(c.campaign_id)).get_data(as_text=True)
@@ -134,7 +154,7 @@ def test_preview_then_issue_then_download_the_docx(world, browser):
     c = decision_campaign(world)
     values = form_values(start_draft(browser, c.campaign_id))
     decision = decision_of(c.campaign_id)
-    save(browser, decision.id, {**values, "number": "05/QĐ-UBND", "signed_on": "15/01/2026"})
+    save(browser, decision.id, {**values, **ISSUABLE})
     assert browser.post(f"/quyet-dinh/{decision.id}/xem-truoc").status_code == 302
     page = browser.get(page_url(c.campaign_id)).get_data(as_text=True)
     preview_link = re.search(r'href="(/quyet-dinh/\d+/xem-truoc/[0-9a-f]+)"', page).group(1)
@@ -145,7 +165,7 @@ def test_preview_then_issue_then_download_the_docx(world, browser):
     assert browser.post(f"/quyet-dinh/{decision.id}/ban-hanh", {"version": version}).status_code == 302
     page = browser.get(page_url(c.campaign_id)).get_data(as_text=True)
     assert "Đã ban hành Quyết định số 05/QĐ-UBND" in page
-    assert "Quyết định số 05/QĐ-UBND ngày 15/01/2026" in page
+    assert "Quyết định số 05/QĐ-UBND ngày 15/01/2025" in page
     assert f"/quyet-dinh/{decision.id}/tai-ve/docx" in page
     download = browser.get(f"/quyet-dinh/{decision.id}/tai-ve/docx")
     assert download.status_code == 200
@@ -162,7 +182,7 @@ def test_issuing_twice_or_incomplete_is_refused_on_the_page_with_409(world, brow
     c = decision_campaign(world, incomplete=("B",))
     values = form_values(start_draft(browser, c.campaign_id))
     decision = decision_of(c.campaign_id)
-    save(browser, decision.id, {**values, "number": "05/QĐ-UBND"})
+    save(browser, decision.id, {**values, **ISSUABLE})
     version = decision_of(c.campaign_id).version
     response = browser.post(f"/quyet-dinh/{decision.id}/ban-hanh", {"version": version})
     page = response.get_data(as_text=True)
@@ -187,7 +207,7 @@ def test_an_officer_may_not_act_and_sees_only_the_issued_decision(world, browser
     secretary = make_browser()
     values = form_values(start_draft(secretary, c.campaign_id))
     decision = decision_of(c.campaign_id)
-    save(secretary, decision.id, {**values, "number": "05/QĐ-UBND"})
+    save(secretary, decision.id, {**values, **ISSUABLE})
 
     browser.login("canbo.a")
     for action in ("luu", "xem-truoc", "ban-hanh", "tao-lai", "dieu-chinh"):
@@ -210,7 +230,7 @@ def test_another_district_gets_the_same_404_as_a_missing_decision(world, make_br
     secretary = make_browser()
     values = form_values(start_draft(secretary, c.campaign_id))
     decision = decision_of(c.campaign_id)
-    save(secretary, decision.id, {**values, "number": "05/QĐ-UBND"})
+    save(secretary, decision.id, {**values, **ISSUABLE})
     with scoped(SYSTEM):
         far_district = db.session.get(Unit, world.far_id).parent_id
         factories.user("thuongtruc.khac", Role.SECRETARIAT, db.session.get(Unit, far_district))
@@ -237,7 +257,7 @@ def test_an_amendment_from_the_page_keeps_the_original(world, browser):
     c = decision_campaign(world)
     values = form_values(start_draft(browser, c.campaign_id))
     decision = decision_of(c.campaign_id)
-    save(browser, decision.id, {**values, "number": "05/QĐ-UBND", "signed_on": "15/01/2026"})
+    save(browser, decision.id, {**values, **ISSUABLE})
     browser.post(f"/quyet-dinh/{decision.id}/ban-hanh", {"version": decision_of(c.campaign_id).version})
     bad = browser.post(
         f"/quyet-dinh/{decision.id}/dieu-chinh", {"number": "12/QĐ-UBND", "changes": "A; 2.1; 36", "reason": ""}
@@ -247,15 +267,15 @@ def test_an_amendment_from_the_page_keeps_the_original(world, browser):
         f"/quyet-dinh/{decision.id}/dieu-chinh",
         {
             "number": "12/QĐ-UBND",
-            "signed_on": "20/02/2026",
+            "signed_on": "20/02/2025",
             "changes": "A; 2.1; 36",
             "reason": "Bổ sung tài liệu kiểm chứng",
         },
     )
     assert response.status_code == 302
     page = browser.get(page_url(c.campaign_id)).get_data(as_text=True)
-    assert "Quyết định số 05/QĐ-UBND ngày 15/01/2026" in page
-    assert "Quyết định số 12/QĐ-UBND ngày 20/02/2026" in page
+    assert "Quyết định số 05/QĐ-UBND ngày 15/01/2025" in page
+    assert "Quyết định số 12/QĐ-UBND ngày 20/02/2025" in page
     assert "Lý do điều chỉnh:</strong> Bổ sung tài liệu kiểm chứng" in page
     with scoped(SYSTEM):
         numbers = db.session.execute(select(Decision.number).order_by(Decision.id)).scalars().all()

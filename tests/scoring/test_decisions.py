@@ -49,16 +49,26 @@ def as_authority(world):
     return scoped(Scope(world.district_id))
 
 
+REGULATION = (
+    "Quyết định số 12/2023/QĐ-UBND ngày 05/5/2023 của Ủy ban nhân dân tỉnh Thử Nghiệm ban hành Quy định đánh giá, "
+    "phân loại công tác dân vận chính quyền"
+)
+
+
 def drafted(world, campaign_id: int, **fields) -> Decision:
+    """The draft with what issuing needs: a district signs before 01/7/2025, so 15/01/2025 unless told."""
     with as_authority(world):
         decision = drafting.draft(user(world.secretariat), campaign_id)
         fields.setdefault("number", "05/QĐ-UBND")
-        fields.setdefault("signed_on", "15/01/2026")
+        fields.setdefault("signed_on", "15/01/2025")
+        fields.setdefault("regulation", REGULATION)
+        fields.setdefault("proposal_number", "15/TTr-PNV")
+        fields.setdefault("proposal_date", "10/01/2025")
         return drafting.update(user(world.secretariat), decision.id, decision.version, **fields)
 
 
-def issued(world, campaign_id: int) -> Decision:
-    decision = drafted(world, campaign_id)
+def issued(world, campaign_id: int, **fields) -> Decision:
+    decision = drafted(world, campaign_id, **fields)
     with as_authority(world):
         return issuing.issue(user(world.secretariat), decision.id, decision.version)
 
@@ -83,25 +93,34 @@ def docx_of(decision: Decision) -> Document:
 # ---- draft and edit -----------------------------------------------------------------------------------------------
 
 
-def test_the_draft_is_prefilled_from_the_campaign_and_the_unit_tree(world):
+def test_the_draft_is_prefilled_from_the_campaign_and_the_unit_tree(world, monkeypatch):
+    monkeypatch.setattr(clock, "today_in_vietnam", lambda: date(2025, 6, 20))
     c = decision_campaign(world)
     with as_authority(world):
         decision = drafting.draft(user(world.secretariat), c.campaign_id)
     assert decision.status == DecisionStatus.DRAFT
     assert decision.number == ""
-    assert decision.signed_on == clock.today_in_vietnam()
+    assert decision.signed_on == date(2025, 6, 20)
     assert decision.place == "Thử Nghiệm"
-    assert decision.issuer_parent == "UBND TỈNH THỬ NGHIỆM"
+    assert decision.issuer_parent == "", "a People's Committee names no parent body above itself"
     assert decision.issuer == "ỦY BAN NHÂN DÂN HUYỆN THỬ NGHIỆM"
-    assert decision.summary == "Về việc phê duyệt kết quả đánh giá, phân loại Chỉ số Dân vận chính quyền năm 2025"
-    bases = decision.legal_bases.splitlines()
-    assert bases[0].startswith("Căn cứ Luật Tổ chức chính quyền địa phương")
-    assert any("Kết luận số 114-KL/TW" in b for b in bases)
-    assert any(b.startswith("Căn cứ Hướng dẫn số …") for b in bases), "the province's guidance, to complete"
+    assert decision.summary == (
+        "Về việc phê duyệt kết quả đánh giá, phân loại công tác dân vận chính quyền các cơ quan nhà nước, đơn vị sự "
+        "nghiệp và UBND các xã năm 2025"
+    )
+    assert decision.legal_bases == "", "the law follows the signing date; nothing else to cite by default"
+    assert decision.regulation == decision.guidance == "", "the province's regulation: the secretariat types it once"
+    assert decision.party_bases.startswith("Kết luận số 114-KL/TW ngày 14/7/2015 của Ban Bí thư")
+    assert decision.proposal_by == "Trưởng phòng Nội vụ huyện"
     articles = services.articles_of(decision)
     assert len(articles) == 3 and "(chi tiết tại Phụ lục kèm theo)" in articles[0]
-    assert "2 đơn vị khối xã và 1 đơn vị khối cơ quan" in articles[0]
-    assert decision.recipients.splitlines()[0] == "Như Điều 3;"
+    assert "đối với 02 xã và 01 cơ quan, đơn vị (chi tiết" in articles[0]
+    assert "định kỳ báo cáo kết quả thực hiện quý, 6 tháng, 9 tháng và năm" in articles[1]
+    recipients = decision.recipients.splitlines()
+    assert recipients[0] == "Như Điều 3" and recipients[-1] == "Lưu: VT, NV"
+    assert "UBND tỉnh Thử Nghiệm (b/c)" in recipients and "Ủy ban MTTQ Việt Nam huyện" in recipients
+    assert "Cổng thông tin điện tử huyện" in recipients
+    assert decision.signer_mode == "committee"
     assert (decision.signer_authority, decision.signer_title) == ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH")
     assert decision.signer_name == "lanhdao"  # the authority's leadership user
     with scoped(SYSTEM):
@@ -124,23 +143,28 @@ def test_every_field_is_editable_and_the_change_is_audited(world):
         world,
         c.campaign_id,
         number="05/QĐ-UBND",
-        signed_on="15/01/2026",
+        signed_on="15/01/2025",
         place="Ba Tơ",
         issuer_parent="UBND TỈNH QUẢNG NGÃI",
         issuer="ỦY BAN NHÂN DÂN HUYỆN BA TƠ",
         summary="Về việc phê duyệt kết quả năm 2025",
         legal_bases="Căn cứ A;\n\n  Căn cứ B.  ",
+        party_bases="Thực hiện Kết luận C;\nChỉ thị D",
+        guidance="Căn cứ Hướng dẫn số 02/HD-UBND ngày 10/3/2024 của Ủy ban nhân dân huyện Ba Tơ.",
         articles=["Điều một", "Điều\nhai", ""],
-        signer_authority="KT. CHỦ TỊCH",
-        signer_title="PHÓ CHỦ TỊCH",
+        signer_mode="vice_chairman",
         signer_name="Nguyễn Văn Ký",
         recipients="Như Điều 3;\nLưu: VT.",
     )
     saved = fresh(Decision, decision.id)
-    assert (saved.number, saved.signed_on, saved.place) == ("05/QĐ-UBND", date(2026, 1, 15), "Ba Tơ")
+    assert (saved.number, saved.signed_on, saved.place) == ("05/QĐ-UBND", date(2025, 1, 15), "Ba Tơ")
     assert saved.legal_bases == "Căn cứ A;\nCăn cứ B."
+    assert saved.party_bases == "Kết luận C\nChỉ thị D", "kept without the verb the document adds"
+    assert saved.guidance == "Hướng dẫn số 02/HD-UBND ngày 10/3/2024 của Ủy ban nhân dân huyện Ba Tơ"
+    assert (saved.proposal_number, saved.proposal_date) == ("15/TTr-PNV", date(2025, 1, 10))
     assert services.articles_of(saved) == ["Điều một", "Điều hai"]
-    assert (saved.signer_authority, saved.signer_title, saved.signer_name) == (
+    assert (saved.signer_mode, saved.signer_authority, saved.signer_title, saved.signer_name) == (
+        "vice_chairman",
         "KT. CHỦ TỊCH",
         "PHÓ CHỦ TỊCH",
         "Nguyễn Văn Ký",
@@ -267,7 +291,7 @@ def test_the_issued_docx_has_one_annex_row_per_unit_in_rank_order(world):
     assert "Số: 05/QĐ-UBND" in [p.text for p in left.paragraphs]
     texts = [p.text for p in doc.paragraphs]
     assert "DỰ THẢO" not in texts
-    assert "(Kèm theo Quyết định số 05/QĐ-UBND ngày 15/01/2026 của Ủy ban nhân dân huyện Thử Nghiệm)" in texts
+    assert "(Kèm theo Quyết định số 05/QĐ-UBND ngày 15 tháng 01 năm 2025 của Ủy ban nhân dân huyện Thử Nghiệm)" in texts
     communes = [[cell.text for cell in row.cells] for row in doc.tables[2].rows[1:]]
     assert communes == [
         ["1", "Xã Bình Đông", "92,00", "90,00", "Hoàn thành xuất sắc nhiệm vụ", "01/02"],
@@ -300,7 +324,7 @@ def test_issuing_twice_is_refused_and_changes_nothing(world):
     with as_authority(world), pytest.raises(Conflict) as err:
         issuing.issue(user(world.secretariat), decision.id, decision.version)
     assert err.value.status == 409
-    assert err.value.message == "Quyết định số 05/QĐ-UBND đã được ban hành ngày 15/01/2026; không thể ban hành lại."
+    assert err.value.message == "Quyết định số 05/QĐ-UBND đã được ban hành ngày 15/01/2025; không thể ban hành lại."
     assert fresh(Decision, decision.id).version == decision.version
     with scoped(SYSTEM):
         assert db.session.execute(select(func.count(AuditRecord.id))).scalar_one() == audit_count
@@ -353,25 +377,27 @@ def test_a_number_used_by_another_decision_is_refused(world):
     with as_authority(world):
         decision = drafting.draft(user(world.secretariat), second.campaign_id)
         with pytest.raises(ServiceError) as err:
-            drafting.update(user(world.secretariat), decision.id, decision.version, number="05/QĐ-UBND")
-    assert err.value.problems == ["Số quyết định 05/QĐ-UBND đã được dùng cho một quyết định khác trong năm 2026."]
+            drafting.update(
+                user(world.secretariat), decision.id, decision.version, number="05/QĐ-UBND", signed_on="20/01/2025"
+            )
+    assert err.value.problems == ["Số quyết định 05/QĐ-UBND đã được dùng cho một quyết định khác trong năm 2025."]
 
 
 def test_numbering_restarts_each_year_so_next_januarys_05_is_accepted(world):
-    """Decree 30: numbers restart on 1 January. The same «05/QĐ-UBND» signed in 2027 is a different decision; moved
-    back into 2026 it collides again, and the database refuses a same-year duplicate however it is written."""
-    first = decision_campaign(world, year=2024)
-    issued(world, first.campaign_id)  # 05/QĐ-UBND signed 15/01/2026
-    second = decision_campaign(world, year=2025)
-    decision = drafted(world, second.campaign_id, number="05/QĐ-UBND", signed_on="10/01/2027")
-    assert (fresh(Decision, decision.id).number, fresh(Decision, decision.id).number_year) == ("05/QĐ-UBND", 2027)
+    """Decree 30: numbers restart on 1 January. The same «05/QĐ-UBND» signed in 2025 is a different decision; moved
+    back into 2024 it collides again, and the database refuses a same-year duplicate however it is written."""
+    first = decision_campaign(world, year=2023)
+    issued(world, first.campaign_id, signed_on="15/01/2024")  # 05/QĐ-UBND signed 15/01/2024
+    second = decision_campaign(world, year=2024)
+    decision = drafted(world, second.campaign_id, number="05/QĐ-UBND", signed_on="10/01/2025")
+    assert (fresh(Decision, decision.id).number, fresh(Decision, decision.id).number_year) == ("05/QĐ-UBND", 2025)
     with as_authority(world), pytest.raises(ServiceError) as err:
-        drafting.update(user(world.secretariat), decision.id, decision.version, signed_on="31/12/2026")
-    assert err.value.problems == ["Số quyết định 05/QĐ-UBND đã được dùng cho một quyết định khác trong năm 2026."]
-    assert fresh(Decision, decision.id).signed_on == date(2027, 1, 10)
+        drafting.update(user(world.secretariat), decision.id, decision.version, signed_on="31/12/2024")
+    assert err.value.problems == ["Số quyết định 05/QĐ-UBND đã được dùng cho một quyết định khác trong năm 2024."]
+    assert fresh(Decision, decision.id).signed_on == date(2025, 1, 10)
     with scoped(SYSTEM):
         row = db.session.get(Decision, decision.id)
-        row.signed_on = date(2026, 3, 1)  # past the service: the unique key itself holds
+        row.signed_on = date(2024, 3, 1)  # past the service: the unique key itself holds
         with pytest.raises(IntegrityError):
             db.session.commit()
         db.session.rollback()
@@ -432,13 +458,13 @@ def test_an_amendment_keeps_the_original_records_the_reason_and_recomputes(world
             changes="A; 2.1; 36\nC; 1.1; 35",
             reason="Bổ sung tài liệu kiểm chứng bị thất lạc khi thẩm định",
             number="12/QĐ-UBND",
-            signed_on="20/02/2026",
+            signed_on="20/02/2025",
         )
     saved = fresh(Decision, amendment.id)
     assert (saved.status, saved.amends_id, saved.number) == (DecisionStatus.ISSUED, original.id, "12/QĐ-UBND")
     assert saved.amendment_reason == "Bổ sung tài liệu kiểm chứng bị thất lạc khi thẩm định"
-    assert saved.signed_on == date(2026, 2, 20)
-    assert saved.summary.startswith("Về việc điều chỉnh kết quả") and "05/QĐ-UBND ngày 15/01/2026" in saved.summary
+    assert saved.signed_on == date(2025, 2, 20)
+    assert saved.summary.startswith("Về việc điều chỉnh kết quả") and "05/QĐ-UBND ngày 15/01/2025" in saved.summary
     kept = fresh(Decision, original.id)
     assert (kept.status, kept.number, kept.docx_key) == (DecisionStatus.ISSUED, "05/QĐ-UBND", original_key)
 
@@ -471,6 +497,7 @@ def test_a_bad_amendment_lists_every_problem_and_changes_nothing(world):
             changes="A; 2.1; 36,1\nZZ; 1.1; 5\nA; 9.9; 1\nB; 1.2; 4\nchỉ hai; phần",
             reason="",
             number="05/QĐ-UBND",
+            signed_on="20/02/2025",
         )
     problems = " | ".join(err.value.problems)
     assert "Dòng 5" in problems and "Chưa nêu lý do" in problems

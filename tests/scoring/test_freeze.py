@@ -28,7 +28,7 @@ from dvcq.scoring.models import (
     ItemScore,
     UnitResult,
 )
-from tests.scoring.decision_factories import decision_campaign
+from tests.scoring.decision_factories import ISSUABLE, decision_campaign
 
 
 @pytest.fixture(autouse=True)
@@ -69,7 +69,7 @@ def published(world):
         c.evidence_id, c.link_id, c.explanation_id = evidence.id, link.id, explanation.id
     with scoped(Scope(world.district_id)):
         decision = drafting.draft(user(world.secretariat), c.campaign_id)
-        decision = drafting.update(user(world.secretariat), decision.id, decision.version, number="05/QĐ-UBND")
+        decision = drafting.update(user(world.secretariat), decision.id, decision.version, **ISSUABLE)
         issuing.issue(user(world.secretariat), decision.id, decision.version)
     db.session.remove()
     return c

@@ -17,7 +17,7 @@ from dvcq.scoring.decisions import amendments, drafting, issuing, services
 from dvcq.scoring.decisions.freeze import FROZEN_MESSAGE, amending
 from dvcq.scoring.models import ItemScore
 from tests.conftest import PG_URL
-from tests.scoring.decision_factories import decision_campaign
+from tests.scoring.decision_factories import ISSUABLE, decision_campaign
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (DVCQ_TEST_DATABASE_URL)")
 
@@ -33,7 +33,7 @@ def publish(world) -> object:
     with scoped(Scope(world.district_id)):
         secretariat = db.session.execute(select(User).where(User.login == world.secretariat)).scalar_one()
         decision = drafting.draft(secretariat, c.campaign_id)
-        decision = drafting.update(secretariat, decision.id, decision.version, number="05/QĐ-UBND")
+        decision = drafting.update(secretariat, decision.id, decision.version, **ISSUABLE)
         issuing.issue(secretariat, decision.id, decision.version)
     db.session.remove()
     return c
@@ -103,7 +103,12 @@ def test_an_amendment_through_the_service_passes_the_triggers(world):
             services.decisions_of(secretariat, services.campaign_for(secretariat, c.campaign_id))
         )
         amendment = amendments.amend(
-            secretariat, original.id, changes="A; 2.1; 36", reason="Bổ sung kiểm chứng", number="12/QĐ-UBND"
+            secretariat,
+            original.id,
+            changes="A; 2.1; 36",
+            reason="Bổ sung kiểm chứng",
+            number="12/QĐ-UBND",
+            signed_on="20/02/2025",
         )
     assert amendment.amends_id == original.id
     assert (
@@ -124,7 +129,7 @@ def test_two_secretaries_issuing_at_once_get_one_decision_and_one_conflict(world
     with scoped(Scope(world.district_id)):
         secretariat = db.session.execute(select(User).where(User.login == world.secretariat)).scalar_one()
         decision = drafting.draft(secretariat, c.campaign_id)
-        decision = drafting.update(secretariat, decision.id, decision.version, number="05/QĐ-UBND")
+        decision = drafting.update(secretariat, decision.id, decision.version, **ISSUABLE)
         decision_id, version = decision.id, decision.version
     db.session.remove()
     outcomes: list[str] = []

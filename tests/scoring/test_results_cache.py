@@ -20,7 +20,7 @@ from dvcq.scoring.results.cache import cache_of
 from dvcq.scoring.results.compute import compute
 from dvcq.tenants.models import Unit
 from tests import factories
-from tests.scoring.decision_factories import decision_campaign
+from tests.scoring.decision_factories import ISSUABLE, decision_campaign
 from tests.scoring.results_factories import real_case_group, set_campaign_status
 
 
@@ -56,9 +56,7 @@ def test_an_amendment_shows_at_once_on_a_table_already_cached(app, world, make_b
     c = decision_campaign(world)
     with scoped(Scope(world.district_id)):
         draft = drafting.draft(_user(world.secretariat), c.campaign_id)
-        draft = drafting.update(
-            _user(world.secretariat), draft.id, draft.version, number="05/QĐ-UBND", signed_on="15/01/2026"
-        )
+        draft = drafting.update(_user(world.secretariat), draft.id, draft.version, **ISSUABLE)
         original = issuing.issue(_user(world.secretariat), draft.id, draft.version)
     staff, commune = make_browser(), make_browser()
     staff.login(world.leadership)
@@ -76,7 +74,7 @@ def test_an_amendment_shows_at_once_on_a_table_already_cached(app, world, make_b
             changes="A; 2.1; 36",
             reason="Bổ sung tài liệu kiểm chứng bị thất lạc khi thẩm định",
             number="12/QĐ-UBND",
-            signed_on="20/02/2026",
+            signed_on="20/02/2025",
         )
     for viewer in (staff, commune):
         rows = _rows(_page(viewer, 2025))

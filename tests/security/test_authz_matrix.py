@@ -49,7 +49,7 @@ from dvcq.tenants.models import Unit
 from tests import factories
 from tests.factories import PASSWORD
 from tests.scoring.appraisal_factories import build_campaign
-from tests.scoring.decision_factories import decision_campaign
+from tests.scoring.decision_factories import ISSUABLE, decision_campaign
 from tests.security import authz_matrix
 
 MATRIX_FILE = Path(__file__).with_name("authz_matrix.py")
@@ -119,7 +119,7 @@ def build(world) -> dict[str, object]:
     with scoped(Scope(world.district_id)):
         secretariat = _user(world.secretariat)
         draft = drafting.draft(secretariat, past.campaign_id)
-        draft = drafting.update(secretariat, draft.id, draft.version, number="05/QĐ-UBND")
+        draft = drafting.update(secretariat, draft.id, draft.version, **ISSUABLE)
         issuing.issue(secretariat, draft.id, draft.version)
         _, api_token = tokens.issue(_user(world.admin), "Cổng thông tin tỉnh")
         token_id = db.session.execute(select(tokens.ApiToken.id)).scalar_one()
@@ -233,7 +233,7 @@ def build_b(world, values: dict[str, object]) -> dict[str, dict[str, object]]:
         secretariat = _user(world.secretariat)
         results_compute.compute(older.campaign_id)  # its results: the draft's annex
         draft = drafting.draft(secretariat, older.campaign_id)
-        draft = drafting.update(secretariat, draft.id, draft.version, number="01/QĐ-UBND")
+        draft = drafting.update(secretariat, draft.id, draft.version, **{**ISSUABLE, "number": "01/QĐ-UBND"})
         preview = generation.preview(secretariat, draft.id)
         results_compute.compute(years[2026])
         export_now = _export(secretariat, world.district_id, 2026)

@@ -25,7 +25,7 @@ from dvcq.platform.tenancy import SYSTEM, Scope, scoped
 from dvcq.scoring.decisions import drafting, issuing
 from dvcq.scoring.models import Explanation
 from tests.scoring.campaign_factories import assessment_of, item_of, open_campaign, user
-from tests.scoring.decision_factories import decision_campaign
+from tests.scoring.decision_factories import ISSUABLE, decision_campaign
 
 ROUNDS = 8
 
@@ -128,7 +128,7 @@ def published_with_explanation(world, app):
     with scoped(Scope(world.district_id)):
         secretariat = user(world.secretariat)
         draft = drafting.draft(secretariat, c.campaign_id)
-        draft = drafting.update(secretariat, draft.id, draft.version, number="05/QĐ-UBND")
+        draft = drafting.update(secretariat, draft.id, draft.version, **ISSUABLE)
         issuing.issue(secretariat, draft.id, draft.version)
     db.session.remove()
     return c, explanation_id

@@ -26,7 +26,7 @@ from dvcq.scoring.criteria.imports import import_criteria
 from dvcq.scoring.decisions import drafting, issuing
 from dvcq.scoring.models import ClassificationLevel, CriteriaNode, CriteriaVersion, DisqualifyingCondition, ItemScore
 from dvcq.tenants.models import Unit, UnitGroup
-from tests.scoring.decision_factories import decision_campaign
+from tests.scoring.decision_factories import ISSUABLE, decision_campaign
 
 DVCQ = Path(__file__).resolve().parents[2] / "dvcq"
 HOSTILE_UNITS = {"a": "=1+1", "b": "+SUM(A1)", "agency": "-2+3", "district": "@cmd"}
@@ -83,7 +83,7 @@ def hostile(world):
     with scoped(Scope(world.district_id)):
         secretariat = _user(world.secretariat)
         decision = drafting.draft(secretariat, campaign.campaign_id)
-        decision = drafting.update(secretariat, decision.id, decision.version, number="05/QĐ-UBND")
+        decision = drafting.update(secretariat, decision.id, decision.version, **ISSUABLE)
         issuing.issue(secretariat, decision.id, decision.version)
     with scoped(Scope(world.district_id, world.a_id)):
         editing.draft_plan(_user(world.officer_a), world.a_id)

@@ -18,7 +18,8 @@ from dvcq.platform.formatting import points, vn_date
 from dvcq.platform.notifications import notify
 from dvcq.platform.permissions import require
 from dvcq.scoring import engine
-from dvcq.scoring.decisions.defaults import _in_text, default_summary, issuer_in_text
+from dvcq.scoring.decisions.defaults import _in_text, issuer_in_text
+from dvcq.scoring.decisions.drafting import district_signing
 from dvcq.scoring.decisions.freeze import amending
 from dvcq.scoring.decisions.services import (
     GENERATE_JOB,
@@ -35,6 +36,7 @@ from dvcq.scoring.decisions.services import (
     decision_for,
     path_for,
 )
+from dvcq.scoring.decisions.signing import SignerMode
 from dvcq.scoring.models import (
     Assessment,
     Campaign,
@@ -185,6 +187,9 @@ def amend(
         problems.append("Lý do điều chỉnh dài quá 2000 ký tự.")
     day = _parse_date(signed_on, problems) or clock.today_in_vietnam()
     problems += _number_problems(original.authority_id, number, True, signed_on=day)
+    refused = district_signing(db.session.get(Unit, original.authority_id), day)
+    if refused:
+        problems.append(refused)
     if not changes and not problems:
         problems.append("Chưa nêu điểm nào cần điều chỉnh (mỗi dòng: mã đơn vị; mã tiêu chí; điểm mới).")
     resolved, change_problems = _resolve_changes(campaign, changes) if changes else ([], [])
@@ -244,21 +249,25 @@ def amend(
             issuer_parent=original.issuer_parent,
             issuer=original.issuer,
             summary=(
-                f"Về việc điều chỉnh kết quả đánh giá, phân loại Chỉ số Dân vận chính quyền năm {campaign.year} "
+                f"Về việc điều chỉnh kết quả đánh giá, phân loại công tác dân vận chính quyền năm {campaign.year} "
                 f"tại Quyết định số {root.number} ngày {vn_date(root.signed_on)}"
             ),
             legal_bases="\n".join(
                 [
-                    *_lines(root.legal_bases)[:-1],
+                    *_lines(root.legal_bases),
                     f"Căn cứ Quyết định số {root.number} ngày {vn_date(root.signed_on)} của "
-                    f"{issuer_in_text(authority)} {_in_text(default_summary(campaign.year))};",
-                    *_lines(root.legal_bases)[-1:],
+                    f"{SignerMode(root.signer_mode).decided_by(issuer_in_text(authority))} {_in_text(root.summary)}",
                 ]
             ),
             articles=json.dumps(_amendment_articles(campaign, root, lines, moved, reason), ensure_ascii=False),
+            signer_mode=original.signer_mode,
             signer_authority=original.signer_authority,
             signer_title=original.signer_title,
             signer_name=original.signer_name,
+            regulation=root.regulation,
+            guidance=root.guidance,
+            party_bases=root.party_bases,
+            proposal_by=root.proposal_by,
             recipients=original.recipients,
             amends_id=original.id,
             amendment_reason=reason,
@@ -303,7 +312,9 @@ def _amendment_articles(campaign: Campaign, root: Decision, lines, moved, reason
         for u, (_, after) in moved.items()
         if u in units
     )
-    first = f"Điều chỉnh kết quả đánh giá, phân loại Chỉ số Dân vận chính quyền năm {campaign.year} như sau: {changes}."
+    first = (
+        f"Điều chỉnh kết quả đánh giá, phân loại công tác dân vận chính quyền năm {campaign.year} như sau: {changes}."
+    )
     if results:
         first += f" Kết quả sau điều chỉnh: {results}"
     first += f" (chi tiết tại Phụ lục kèm theo). Lý do điều chỉnh: {reason.rstrip('.')}."

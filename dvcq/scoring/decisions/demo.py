@@ -1,9 +1,11 @@
 """The demo district's 2025 campaign, appraised and PUBLISHED by its issued decision (Quyết định số 05/QĐ-UBND ngày
-15/01/2026) with the generated .docx — so a newcomer sees a whole cycle finished. The scores are made up but
-plausible and deterministic; Xã Ba Động is again self-scored 97,00, appraised 85,50, rank 02/19. The communes are
-scored on the communes' sample set (100 points), the agencies on the agencies' (90 points), so the decision's annex
-has a table on each. The data is built straight from the models up to final review; the decision then goes through
-the real draft → update → issue path.
+30/6/2025) with the generated .docx — so a newcomer sees a whole cycle finished. A district signs nothing after
+30/6/2025 (the district level ended on 01/7/2025), so until the demo's 2025 cycle moves to the province (issue 18) the
+decision is dated on the district's last day. Its numbers — the decision, the province's regulation, the Tờ trình —
+are made up, as the scores are: plausible and deterministic; Xã Ba Động is again self-scored 97,00, appraised
+85,50, rank 02/19. The communes are scored on the communes' sample set (100 points), the agencies on the agencies'
+(90 points), so the decision's annex has a table on each. The data is built straight from the models up to final
+review; the decision then goes through the real draft → update → issue path.
 Re-runnable: a published 2025 campaign is left as it is (its files are generated again only if missing).
 """
 
@@ -39,7 +41,17 @@ from dvcq.tenants.models import Unit, UnitGroup
 
 YEAR = 2025
 NUMBER = "05/QĐ-UBND"
-SIGNED_ON = date(2026, 1, 15)
+SIGNED_ON = date(2025, 6, 30)
+# What the decision cites besides the law in force that day (invented numbers, like the rest of the demo).
+CITED = {
+    "regulation": (
+        "Quyết định số 25/2023/QĐ-UBND ngày 15/5/2023 của Ủy ban nhân dân tỉnh Quảng Ngãi ban hành Quy định đánh "
+        "giá, phân loại công tác dân vận chính quyền các cơ quan nhà nước, đơn vị sự nghiệp và UBND các xã, phường, "
+        "thị trấn trên địa bàn tỉnh"
+    ),
+    "proposal_number": "45/TTr-PNV",
+    "proposal_date": date(2025, 6, 25),
+}
 ZERO = Decimal("0.00")
 # (self, appraised) of the fixed points of the story; every other commune is appraised below Ba Động.
 FIXED = {"BATO-BDO": (Decimal("97.00"), Decimal("85.50")), "BATO-TT": (Decimal("94.00"), Decimal("88.75"))}
@@ -235,8 +247,10 @@ def _issue(campaign: Campaign) -> None:
     if secretariat is None:
         return
     decision = drafting.draft(secretariat, campaign.id)
-    if decision.number != NUMBER or decision.signed_on != SIGNED_ON:
-        decision = drafting.update(secretariat, decision.id, decision.version, number=NUMBER, signed_on=SIGNED_ON)
+    if decision.number != NUMBER or decision.signed_on != SIGNED_ON or not decision.regulation:
+        decision = drafting.update(
+            secretariat, decision.id, decision.version, number=NUMBER, signed_on=SIGNED_ON, **CITED
+        )
     inline = current_app.config.get("JOBS_INLINE")
     current_app.config["JOBS_INLINE"] = True  # the demo command exits right after seeding: make the files now
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import io
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -27,13 +28,19 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docx.table import _Cell
 
-from dvcq.platform.formatting import points, vn_date
+from dvcq.platform.formatting import points
+from dvcq.scoring.decisions.signing import long_date
 
 FONT = "Times New Roman"
 NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 ANNEX_COLUMNS = ("STT", "Tên đơn vị", "Điểm tự chấm", "Điểm thẩm định", "Xếp loại", "Xếp hạng")
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+COMMITTEE = "ỦY BAN NHÂN DÂN"
+# The kinds of administrative unit a committee's name starts with, longest first: the header breaks after one of
+# them, never inside it or inside the place name that follows.
+UNIT_WORDS = ("THÀNH PHỐ", "THỊ TRẤN", "ĐẶC KHU", "THỊ XÃ", "PHƯỜNG", "HUYỆN", "TỈNH", "QUẬN", "XÃ")
+NBSP = "\u00a0"
 
 # Portrait A4 text width: 21 − 3 (left) − 2 (right) = 16 cm; landscape: 29.7 − 2.5 − 2 = 25.2 cm.
 HEADER_WIDTHS = (Cm(6.2), Cm(9.8))
@@ -61,6 +68,7 @@ class AnnexGroup:
     title: str
     rows: tuple[AnnexRow, ...]
     criteria: str = ""
+    members: str = ""  # "19 xã, thị trấn"
 
 
 @dataclass(frozen=True)
@@ -85,14 +93,14 @@ class DecisionDocument:
     annex_title: str  # "KẾT QUẢ ĐÁNH GIÁ, PHÂN LOẠI CHỈ SỐ DÂN VẬN CHÍNH QUYỀN NĂM 2025"
     annex_groups: tuple[AnnexGroup, ...] = field(default_factory=tuple)
     draft: bool = False  # a preview: "DỰ THẢO" at the top, number and date may be blank
+    decided_by: str = ""  # who decided, for the annex's "(Kèm theo … của …)"; default: issuer_in_text
 
 
 def place_and_date(place: str, day: date | None) -> str:
     """ "Ba Tơ, ngày 15 tháng 01 năm 2026": days below 10 and the months 1 and 2 take a leading zero (Decree 30)."""
     if day is None:
         return f"{place}, ngày     tháng     năm     "
-    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
-    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
+    return f"{place}, {long_date(day)}"
 
 
 def punctuated(items: tuple[str, ...] | list[str], last: str = ".") -> list[str]:
@@ -107,8 +115,27 @@ def number_line(number: str) -> str:
 
 def annex_reference(doc: DecisionDocument) -> str:
     number = doc.number.strip() or "     /QĐ-UBND"
-    day = vn_date(doc.date) if doc.date else "   /   /     "
-    return f"(Kèm theo Quyết định số {number} ngày {day} của {doc.issuer_in_text})"
+    day = long_date(doc.date) if doc.date else "ngày     tháng     năm     "
+    return f"(Kèm theo Quyết định số {number} {day} của {doc.decided_by or doc.issuer_in_text})"
+
+
+def keep_years(text: str) -> str:
+    """ "năm 2025" never breaks between the word and the year: a title does not end on a line holding "2025" alone."""
+    return re.sub(r"(năm|tháng) (\d{1,4})\b", lambda m: f"{m.group(1)}{NBSP}{m.group(2)}", text)
+
+
+def header_lines(issuer: str) -> list[str]:
+    """The issuer as the header prints it: "ỦY BAN NHÂN DÂN" on its own line, then the unit, whose kind and place
+    name never break inside ("HUYỆN BA TƠ" → "HUYỆN" and "BA TƠ" joined by no-break spaces, a break allowed between
+    them only). Any other issuer ("PHÒNG NỘI VỤ") is printed as it is."""
+    text = " ".join(issuer.split()).upper()
+    if not text.startswith(COMMITTEE + " "):
+        return [text]
+    rest = text[len(COMMITTEE) + 1 :]
+    kind = next((w for w in UNIT_WORDS if rest == w or rest.startswith(w + " ")), "")
+    place = rest[len(kind) :].strip()
+    joined = " ".join(part.replace(" ", NBSP) for part in (kind, place) if part)
+    return [COMMITTEE, joined]
 
 
 # ---- low-level helpers ------------------------------------------------------------------------------------------
@@ -265,9 +292,15 @@ def _header_block(document, doc: DecisionDocument) -> None:
 
     if doc.issuer_parent.strip():
         _first_paragraph(left, doc.issuer_parent.strip().upper(), 12.5)
-        _paragraph(left, doc.issuer.upper(), 12.5, bold=True)
+        issuer = _paragraph(left, "", 12.5)
     else:
-        _first_paragraph(left, doc.issuer.upper(), 12.5, bold=True)
+        issuer = _first_paragraph(left, "", 12.5)
+    for i, line in enumerate(header_lines(doc.issuer)):
+        run = issuer.add_run()
+        if i:
+            run.add_break()
+        run.add_text(line)
+        _set_font(run, 12.5, bold=True)
     _rule(left, Cm(2.4), left_width, before=3, after=6)
     _paragraph(left, number_line(doc.number), 13)
 
@@ -281,8 +314,8 @@ def _body(document, doc: DecisionDocument) -> None:
     if doc.draft:
         _paragraph(document, "DỰ THẢO", 13, bold=True, align=WD_ALIGN_PARAGRAPH.LEFT, before=6)
     _paragraph(document, "QUYẾT ĐỊNH", 14, bold=True, before=18)
-    _paragraph(document, doc.summary, 14, bold=True)
-    _rule(document, Cm(4.5), Cm(16), before=4, after=12)
+    _paragraph(document, keep_years(doc.summary), 14, bold=True)
+    _rule(document, Cm(4.5), Cm(16), before=6, after=12)
     _paragraph(document, doc.authority_line.upper(), 14, bold=True, after=12)
 
     for basis in punctuated(doc.legal_bases):
@@ -293,6 +326,8 @@ def _body(document, doc: DecisionDocument) -> None:
         p = _paragraph(document, "", 14, align=WD_ALIGN_PARAGRAPH.JUSTIFY, after=6, first_line=Cm(1.27))
         _set_font(p.add_run(f"Điều {i}. "), 14, bold=True)
         _set_font(p.add_run(text.strip()), 14)
+        # The last article goes with the signature: a page never holds the signature block alone.
+        p.paragraph_format.keep_with_next = i == len(doc.articles)
 
 
 def _signature_block(document, doc: DecisionDocument) -> None:
@@ -317,9 +352,18 @@ def _signature_block(document, doc: DecisionDocument) -> None:
     _paragraph(right, doc.signer_name, 14, bold=True)
 
 
+def _restart_page_numbers(section) -> None:
+    """The annex is numbered on its own (Decree 30/2020/NĐ-CP): from 1, no number on its first page."""
+    section.different_first_page_header_footer = True
+    numbering = OxmlElement("w:pgNumType")
+    numbering.set(qn("w:start"), "1")
+    section._sectPr.find(qn("w:pgMar")).addnext(numbering)  # the schema's place: right after the margins
+
+
 def _annex(document, doc: DecisionDocument) -> None:
     section = document.add_section(WD_SECTION.NEW_PAGE)
     _page_setup(section, landscape=True)
+    _restart_page_numbers(section)
     _paragraph(document, "PHỤ LỤC", 14, bold=True)
     _paragraph(document, doc.annex_title.upper(), 14, bold=True)
     _paragraph(document, annex_reference(doc), 14, italic=True)
@@ -327,9 +371,8 @@ def _annex(document, doc: DecisionDocument) -> None:
 
     for index, group in enumerate(doc.annex_groups):
         numeral = ROMAN[index] if index < len(ROMAN) else str(index + 1)
-        _paragraph(
-            document, f"{numeral}. {group.title}", 14, bold=True, align=WD_ALIGN_PARAGRAPH.LEFT, before=6, after=6
-        )
+        title = f"{numeral}. {group.title}" + (f" ({group.members})" if group.members else "")
+        _paragraph(document, title, 14, bold=True, align=WD_ALIGN_PARAGRAPH.LEFT, before=6, after=6)
         if group.criteria:
             _paragraph(document, f"Chấm theo {group.criteria}", 14, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT, after=6)
         _annex_table(document, group)

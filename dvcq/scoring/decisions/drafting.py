@@ -13,13 +13,14 @@ from dvcq.platform.errors import Conflict, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.permissions import require
 from dvcq.scoring.decisions.defaults import (
-    _group_counts,
     _signer,
+    carried_over,
     default_articles,
-    default_legal_bases,
+    default_proposal_by,
     default_recipients,
     default_summary,
     issuer_lines,
+    participants,
     short_place,
 )
 from dvcq.scoring.decisions.freeze import FROZEN_MESSAGE, FrozenError
@@ -37,18 +38,33 @@ from dvcq.scoring.decisions.services import (
     decisions_of,
     main_decision,
 )
+from dvcq.scoring.decisions.signing import SignerMode, signing_problem
 from dvcq.scoring.models import CampaignStatus, Decision, DecisionStatus
-from dvcq.tenants.models import Unit
+from dvcq.tenants.models import Unit, UnitKind
 
 TEXT_LIMITS = {
     "number": ("Số quyết định", 60),
     "place": ("Địa danh", 120),
     "issuer_parent": ("Tên cơ quan chủ quản", 200),
     "issuer": ("Tên cơ quan ban hành", 200),
-    "signer_authority": ("Thẩm quyền ký", 120),
-    "signer_title": ("Chức vụ người ký", 120),
     "signer_name": ("Họ tên người ký", 120),
+    "proposal_by": ("Người đề nghị (theo đề nghị của …)", 200),
+    "proposal_number": ("Số Tờ trình", 60),
 }
+# A basis is stored without the verb the document puts before it; a user who typed it anyway is understood.
+VERBS = {"regulation": "Căn cứ", "guidance": "Căn cứ", "party_bases": "Thực hiện", "proposal_by": "Theo đề nghị của"}
+
+
+def _without_verb(text: str, verb: str) -> str:
+    text = text.strip()
+    if text.lower().startswith(verb.lower() + " "):
+        text = text[len(verb) + 1 :].strip()
+    return text.rstrip(";.").rstrip()
+
+
+def district_signing(authority: Unit, day) -> str | None:
+    """Why the authority may not sign on `day` (a district after 30/6/2025, any date before 2016), or None."""
+    return signing_problem(day, district=authority.kind == UnitKind.HUYEN)
 
 
 def draft(actor, campaign_id: int) -> Decision:
@@ -72,21 +88,32 @@ def draft(actor, campaign_id: int) -> Decision:
         )
     authority = db.session.get(Unit, campaign.authority_id)
     parent_line, issuer = issuer_lines(authority)
+    groups = participants(campaign)
+    today = clock.today_in_vietnam()
+    cited = carried_over(authority)
+    mode = SignerMode.COMMITTEE
     decision = Decision(
         authority_id=campaign.authority_id,
         campaign_id=campaign.id,
         status=DecisionStatus.DRAFT,
         number="",
-        signed_on=clock.today_in_vietnam(),
+        signed_on=None if district_signing(authority, today) else today,
         place=short_place(authority.name),
         issuer_parent=parent_line,
         issuer=issuer,
-        summary=default_summary(campaign.year),
-        legal_bases="\n".join(default_legal_bases(authority)),
-        articles=json.dumps(default_articles(authority, campaign, _group_counts(campaign)), ensure_ascii=False),
-        signer_authority="TM. ỦY BAN NHÂN DÂN",
-        signer_title="CHỦ TỊCH",
+        summary=default_summary(campaign.year, [k for kinds in groups.values() for k in kinds]),
+        legal_bases="",
+        articles=json.dumps(default_articles(authority, campaign, groups), ensure_ascii=False),
+        signer_mode=mode.value,
+        signer_authority=mode.signature[0],
+        signer_title=mode.signature[1],
         signer_name=_signer(authority),
+        regulation=cited["regulation"],
+        guidance=cited["guidance"],
+        party_bases=cited["party_bases"],
+        proposal_by=cited["proposal_by"] or default_proposal_by(authority),
+        proposal_number="",
+        proposal_date=None,
         recipients="\n".join(default_recipients(authority)),
         created_at=clock.now(),
     )
@@ -110,26 +137,37 @@ def _clean_fields(decision: Decision, fields: dict) -> tuple[dict, list[str]]:
         raw = fields[name]
         if name == "signed_on":
             values[name] = _parse_date(raw, problems)
+        elif name == "proposal_date":
+            values[name] = _parse_date(raw, problems, "Ngày Tờ trình")
+        elif name == "signer_mode":
+            try:
+                values[name] = SignerMode(_nfc(raw) or SignerMode.COMMITTEE).value
+            except ValueError:
+                problems.append("Hình thức ký không hợp lệ: chọn tập thể Ủy ban, Chủ tịch hoặc Phó Chủ tịch ký thay.")
         elif name == "articles":
             values[name] = [" ".join(a.split()) for a in _lines(raw if isinstance(raw, list | tuple) else [raw])]
         elif name in ("legal_bases", "recipients"):
             values[name] = "\n".join(_lines(raw))
+        elif name == "party_bases":
+            values[name] = "\n".join(_without_verb(line, VERBS[name]) for line in _lines(raw))
+        elif name in VERBS:
+            values[name] = _without_verb(_nfc(raw), VERBS[name])
         else:
             values[name] = _nfc(raw)
+    if values.get("signed_on") is not None:
+        refused = district_signing(db.session.get(Unit, decision.authority_id), values["signed_on"])
+        if refused:
+            problems.append(refused)
     for name, (label, limit) in TEXT_LIMITS.items():
         if len(values.get(name, "")) > limit:
             problems.append(f"{label} dài quá {limit} ký tự.")
     for name, label in (("issuer", "Tên cơ quan ban hành"), ("place", "Địa danh"), ("summary", "Trích yếu")):
         if name in values and not values[name]:
             problems.append(f"{label} không được để trống.")
-    if "legal_bases" in values and not values["legal_bases"]:
-        problems.append("Cần ít nhất một căn cứ ban hành.")
     if "recipients" in values and not values["recipients"]:
         problems.append("Cần ít nhất một nơi nhận.")
     if "articles" in values and not values["articles"]:
         problems.append("Quyết định cần có ít nhất Điều 1.")
-    if "signer_authority" in values and not values["signer_authority"]:
-        problems.append("Thẩm quyền ký (ví dụ: TM. ỦY BAN NHÂN DÂN) không được để trống.")
     if "number" in values or "signed_on" in values:
         signed_on = values.get("signed_on", decision.signed_on)
         number = values.get("number", decision.number)
@@ -153,6 +191,7 @@ def update(actor, decision_id: int, version, **fields) -> Decision:
     before = _state(decision)
     for name, value in values.items():
         setattr(decision, name, json.dumps(value, ensure_ascii=False) if name == "articles" else value)
+    decision.signer_authority, decision.signer_title = SignerMode(decision.signer_mode).signature
     after = _state(decision)
     changed = {k for k in after if after[k] != before[k]}
     if not changed:

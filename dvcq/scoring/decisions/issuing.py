@@ -14,6 +14,7 @@ from dvcq.platform.extensions import db
 from dvcq.platform.formatting import vn_date
 from dvcq.platform.notifications import notify
 from dvcq.platform.permissions import require
+from dvcq.scoring.decisions.drafting import district_signing
 from dvcq.scoring.decisions.freeze import FROZEN_MESSAGE, FrozenError
 from dvcq.scoring.decisions.services import (
     GENERATE_JOB,
@@ -80,6 +81,61 @@ def incomplete_units(campaign: Campaign) -> list[str]:
     return problems
 
 
+PLACEHOLDERS = ("…", "...")
+# What the decision prints, with the name the form gives it: nothing is issued with one of these empty (the first
+# group) or holding a placeholder left from a template ("Hướng dẫn số …/HD-…").
+REQUIRED = {
+    "place": "Địa danh",
+    "issuer": "Tên cơ quan ban hành",
+    "summary": "Trích yếu",
+    "regulation": "Căn cứ: Quy định đánh giá, phân loại công tác dân vận chính quyền của tỉnh",
+    "proposal_by": "Theo đề nghị của (chức danh người trình)",
+    "proposal_number": "Số Tờ trình",
+    "signer_name": "Họ tên người ký",
+    "recipients": "Nơi nhận",
+}
+OPTIONAL = {
+    "issuer_parent": "Tên cơ quan chủ quản",
+    "number": "Số quyết định",
+    "guidance": "Căn cứ: Hướng dẫn của cơ quan đánh giá",
+    "legal_bases": "Căn cứ khác",
+    "party_bases": "Văn bản của Đảng (Thực hiện …)",
+}
+
+
+def blanks(decision: Decision) -> list[str]:
+    """Every empty required field and every placeholder left in what the decision prints, each named as the form
+    names it (Vietnamese); the signing date checked for the authority's level. Empty: the text can be issued."""
+    problems = [f"Chưa nhập «{label}»." for name, label in REQUIRED.items() if not getattr(decision, name).strip()]
+    if decision.signed_on is None:
+        problems.append("Chưa nhập ngày ký.")
+    else:
+        refused = district_signing(db.session.get(Unit, decision.authority_id), decision.signed_on)
+        if refused:
+            problems.append(refused)
+    if decision.proposal_date is None:
+        problems.append("Chưa nhập «Ngày Tờ trình».")
+    articles = articles_of(decision)
+    if not articles:
+        problems.append("Quyết định chưa có nội dung các điều.")
+    texts = {name: getattr(decision, name) for name in (*REQUIRED, *OPTIONAL)}
+    labels = {**REQUIRED, **OPTIONAL}
+    texts.update({f"article_{i}": text for i, text in enumerate(articles, start=1)})
+    labels.update({f"article_{i}": f"Điều {i}" for i in range(1, len(articles) + 1)})
+    for name, text in texts.items():
+        if any(mark in text for mark in PLACEHOLDERS):
+            problems.append(f"«{labels[name]}» còn chỗ trống «…» chưa điền: {_around_placeholder(text)}")
+    return problems
+
+
+def _around_placeholder(text: str) -> str:
+    at = min(i for i in (text.find(m) for m in PLACEHOLDERS) if i >= 0)
+    line_start = text.rfind("\n", 0, at) + 1
+    line_end = text.find("\n", at)
+    line = text[line_start : line_end if line_end >= 0 else len(text)].strip()
+    return line if len(line) <= 120 else line[:117] + "…"
+
+
 def _code_key(code: str) -> tuple:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in code.split("."))
 
@@ -121,12 +177,7 @@ def issue(actor, decision_id: int, version) -> Decision:
     if incomplete:
         raise Conflict("Chưa ban hành được: còn đơn vị chưa được thẩm định đầy đủ.", incomplete)
     problems = _number_problems(decision.authority_id, decision.number, True, decision.id, decision.signed_on)
-    if decision.signed_on is None:
-        problems.append("Chưa nhập ngày ký.")
-    if not decision.signer_name.strip():
-        problems.append("Chưa nhập họ tên người ký.")
-    if not articles_of(decision):
-        problems.append("Quyết định chưa có nội dung các điều.")
+    problems += blanks(decision)
     if problems:
         raise ServiceError("Chưa ban hành được quyết định:", problems)
 

@@ -35,9 +35,14 @@ EDITABLE = (
     "summary",
     "legal_bases",
     "articles",
-    "signer_authority",
-    "signer_title",
+    "signer_mode",
     "signer_name",
+    "regulation",
+    "guidance",
+    "party_bases",
+    "proposal_by",
+    "proposal_number",
+    "proposal_date",
     "recipients",
 )
 
