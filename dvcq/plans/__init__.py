@@ -10,10 +10,12 @@ if TYPE_CHECKING:  # the package stays importable without Flask: the pure engine
 
 def register(app: Flask) -> None:
     """Plug the area into the app (called once by the composition root, `dvcq/app.py`)."""
-    from dvcq.plans import demo, models, reminders, views  # noqa: F401 — models: the tables must be known to Alembic
+    from dvcq.plans import cli, demo, models, reminders, views  # noqa: F401 — models: the tables must be known to Alembic
     from dvcq.platform import registry
 
     areas = registry.of(app)
     areas.pages(app, views)
     areas.task("plans.report_reminders", reminders.report_reminders)
     areas.demo_seeder(demo.seed_plans_2026)
+    areas.command(cli.plan_command, group="documents")
+    areas.command(cli.report_command, group="documents")

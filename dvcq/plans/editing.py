@@ -77,7 +77,8 @@ def _parse_points(text: str, what: str, field: str, problems: dict[str, str]) ->
 
 def update_plan(actor, plan_id: int, version, form: dict) -> ImprovementPlan:
     """Targets and the narrative sections. `form`: target_rank, target_level_order, target_total, goals,
-    organization, number, area:<code> → points. Every problem at once, each under its input's name (`Invalid`)."""
+    organization, number, signer_name, area:<code> → points. Every problem at once, each under its input's name
+    (`Invalid`)."""
     plan = get_plan(plan_id)
     _editable(actor, plan, version)
     problems: dict[str, str] = {}
@@ -114,6 +115,8 @@ def update_plan(actor, plan_id: int, version, form: dict) -> ImprovementPlan:
     plan.goals = (form.get("goals") or "").strip()
     plan.organization = (form.get("organization") or "").strip()
     plan.number = (form.get("number") or "").strip()[:60]
+    if "signer_name" in form:
+        plan.signer_name = " ".join((form.get("signer_name") or "").split())[:120]
     audit.record("plan.update", actor=actor, unit_id=plan.unit_id, target=plan, before=before, after=_plan_state(plan))
     _commit()
     return plan
@@ -129,6 +132,7 @@ def _plan_state(plan: ImprovementPlan) -> dict:
         "goals": plan.goals,
         "organization": plan.organization,
         "number": plan.number,
+        "signer_name": plan.signer_name,
     }
 
 

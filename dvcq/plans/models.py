@@ -72,6 +72,13 @@ class Period(enum.StrEnum):
         month = {"q1": 4, "h1": 7, "m9": 10, "year": 12}[self.value]
         return date(year, month, 15)
 
+    def span(self, year: int) -> str:
+        """The time a report covers, as its title says it: "Quý I năm 2026", "6 tháng đầu năm 2026", "9 tháng đầu
+        năm 2026", "năm 2026" (never "Cả năm năm 2026")."""
+        return {"q1": "Quý I năm {y}", "h1": "6 tháng đầu năm {y}", "m9": "9 tháng đầu năm {y}", "year": "năm {y}"}[
+            self.value
+        ].format(y=year)
+
     @property
     def slug(self) -> str:
         """The period in addresses, in the officials' words: /bao-cao/quy-1, /bao-cao/ca-nam."""

@@ -38,7 +38,7 @@ def report_reminders(now: datetime) -> int:
             due = period.due_on(plan.year)
             key = f"plan:{plan.id}:{period.value}"
             link = reports.report_link(plan, period)
-            what = f"báo cáo {period.label} năm {plan.year} (hạn {vn_date(due)})"
+            what = f"báo cáo {period.span(plan.year)} (hạn {vn_date(due)})"
             if state == "returned":
                 state = "missing" if on > due else "open"
             if state in reports.WAITING:
@@ -86,7 +86,7 @@ def _waiting(plan: ImprovementPlan, period: Period, now: datetime, key: str, lin
         notify(
             services.users_of(plan.unit.authority_id, Role.SECRETARIAT),
             "plan.report.waiting",
-            f"Báo cáo {period.label} năm {plan.year} của {plan.unit.name} đã gửi từ "
+            f"Báo cáo {period.span(plan.year)} của {plan.unit.name} đã gửi từ "
             f"{vn_date(services_day(report.submitted_at))}, đang chờ tiếp nhận hoặc trả lại.",
             link,
             dedupe_key=f"{key}:waiting:{report.submitted_at.isoformat()}",

@@ -23,6 +23,12 @@ OPENS_BEFORE_DUE = timedelta(days=30)
 ESCALATE_AFTER = timedelta(days=7)
 REMIND_BEFORE = timedelta(days=7)
 EDITABLE = (ReportStatus.DRAFT, ReportStatus.RETURNED)  # the unit may change and submit it
+# The report's sections after I. Kết quả thực hiện (the narrative), as the form and the document name them.
+SECTIONS = (
+    ("shortcomings", "Tồn tại, hạn chế và nguyên nhân"),
+    ("next_tasks", "Nhiệm vụ, giải pháp kỳ tới"),
+    ("proposals", "Kiến nghị, đề xuất"),
+)
 
 
 def opens_on(period: Period, year: int) -> date:
@@ -92,7 +98,7 @@ def _write(actor, plan: ImprovementPlan, period: Period, version, form: dict, ev
         raise Conflict("Kế hoạch chưa được Thường trực Ban Chỉ đạo tiếp nhận nên chưa báo cáo được.")
     if on < opens_on(period, plan.year):
         raise ServiceError(
-            f"Kỳ báo cáo {period.label} năm {plan.year} chưa mở: mở từ {vn_date(opens_on(period, plan.year))}, "
+            f"Kỳ báo cáo {period.span(plan.year)} chưa mở: mở từ {vn_date(opens_on(period, plan.year))}, "
             f"hạn nộp {vn_date(period.due_on(plan.year))}."
         )
     report = report_of(plan, period)
@@ -111,6 +117,9 @@ def _write(actor, plan: ImprovementPlan, period: Period, version, form: dict, ev
     if problems:
         raise Invalid("Chưa lưu được báo cáo: hãy sửa các ô được đánh dấu.", problems)
     report.narrative = (form.get("narrative") or "").strip()
+    for section, _ in SECTIONS:  # left empty, the document writes them from the tasks
+        if section in form:
+            setattr(report, section, (form.get(section) or "").strip())
     report.progress = json.dumps(progress, sort_keys=True)
     report.evidence_ids = evidence
     db.session.flush()
@@ -164,7 +173,7 @@ def submit_report(
     notify(
         _secretariat(plan.unit.authority_id),
         "plan.report",
-        f"{plan.unit.name} đã {'gửi lại' if again else 'gửi'} báo cáo {period.label} năm {plan.year}{late}.",
+        f"{plan.unit.name} đã {'gửi lại' if again else 'gửi'} báo cáo {period.span(plan.year)}{late}.",
         link=report_link(plan, period),
     )
     _commit()
@@ -198,7 +207,7 @@ def acknowledge_report(actor, plan_id: int, period: Period, version) -> Progress
     notify(
         users_of(plan.unit_id, *UNIT_STAFF),
         "plan.report.acknowledged",
-        f"Thường trực Ban Chỉ đạo đã tiếp nhận báo cáo {period.label} năm {plan.year}.",
+        f"Thường trực Ban Chỉ đạo đã tiếp nhận báo cáo {period.span(plan.year)}.",
         link=report_link(plan, period),
     )
     _commit()
@@ -224,7 +233,7 @@ def return_report(actor, plan_id: int, period: Period, version, reason: str) -> 
     notify(
         users_of(plan.unit_id, *UNIT_STAFF),
         "plan.report.returned",
-        f"Báo cáo {period.label} năm {plan.year} bị trả lại: {reason}"[:500],
+        f"Báo cáo {period.span(plan.year)} bị trả lại: {reason}"[:500],
         link=report_link(plan, period),
     )
     _commit()

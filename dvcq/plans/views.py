@@ -340,7 +340,7 @@ def _report_post(plan: ImprovementPlan, period: Period):
     except ServiceError as err:
         typed = _refused(err, "report")
         return _report_page(_plan(plan.id), period, typed, err.status)
-    what = f"báo cáo {period.label} năm {plan.year}"
+    what = f"báo cáo {period.span(plan.year)}"
     if submitting:
         flash(f"Đã gửi {what} lên Thường trực Ban Chỉ đạo lúc {vn_datetime(report.submitted_at)}.", "success")
     elif current_user.role == Role.LEADER:
@@ -360,7 +360,7 @@ def _decide_report(plan_id: int, period: str, call, done):
     except ServiceError as err:
         typed = _refused(err, "decide")
         return _report_page(_plan(plan_id), period_, typed, err.status)
-    flash(done.format(what=f"báo cáo {period_.label} năm {plan.year} của {plan.unit.name}"), "success")
+    flash(done.format(what=f"báo cáo {period_.span(plan.year)} của {plan.unit.name}"), "success")
     return redirect(url_for("plans.report", plan_id=plan_id, period=period_.slug))
 
 
@@ -406,6 +406,7 @@ def _report_page(plan: ImprovementPlan, period: Period, typed: Typed | None = No
         editable_statuses=reports.EDITABLE,
         opens=reports.opens_on(period, plan.year),
         progress=reports.progress_of(report),
+        sections=reports.SECTIONS,
         statuses=list(TaskStatus),
         evidence=evidence,
         chosen=chosen,
@@ -439,7 +440,7 @@ def report_docx(plan_id: int, period: str):
         return moved
     if reports.report_of(plan, period_) is None:
         abort(404)
-    name = f"Báo cáo {period_.label} {plan.year} - {plan.unit.name}.docx"
+    name = f"Báo cáo {period_.span(plan.year)} - {plan.unit.name}.docx"
     return _download(documents.report_docx(plan, period_), name, documents.DOCX_TYPE)
 
 

@@ -63,6 +63,15 @@ AUTHORITY_USERS = [
     ("thamdinh2", "Lê Thị Định", Role.APPRAISER, "BATO", "Thành viên tổ thẩm định"),
 ]
 SLUG = {code: code.split("-", 1)[1].lower() for code, _, _ in COMMUNES}
+# The communes' chairmen (invented names, as every person of the demo is): the name a plan or report is signed with.
+_FAMILY = ("Đinh", "Phạm", "Nguyễn", "Trần", "Lê", "Võ", "Huỳnh", "Bùi", "Đỗ", "Phan")
+_GIVEN = ("Văn Hùng", "Văn Sơn", "Thị Hoa", "Văn Tài", "Minh Đức", "Văn Năm", "Thị Lan", "Văn Bình", "Hữu Phước")
+
+
+def chairman_name(index: int) -> str:
+    return f"{_FAMILY[index % len(_FAMILY)]} {_GIVEN[index % len(_GIVEN)]}"
+
+
 AGENCY_SLUG = {code: code.split("-", 1)[1].lower() for code, _ in AGENCIES}
 # Each agency's officer (its focal point) and leader: (officer's title, leader's name, leader's title).
 AGENCY_PEOPLE = {
@@ -134,7 +143,7 @@ def seed() -> list[tuple[str, str, str]]:
     password_hash = hash_password(DEMO_PASSWORD)  # once, not once per account
     for login, name, role, code, title in AUTHORITY_USERS:
         _user(login, name, role, units[code], title, password_hash)
-    for code, name, _ in COMMUNES:
+    for index, (code, name, _) in enumerate(COMMUNES):
         short = name.removeprefix("Xã ").removeprefix("Thị trấn ")
         _user(
             f"canbo.{SLUG[code]}",
@@ -144,9 +153,7 @@ def seed() -> list[tuple[str, str, str]]:
             "Công chức Văn phòng - Thống kê",
             password_hash,
         )
-        _user(
-            f"lanhdao.{SLUG[code]}", f"Chủ tịch UBND {name}", Role.LEADER, units[code], "Chủ tịch UBND", password_hash
-        )
+        _user(f"lanhdao.{SLUG[code]}", chairman_name(index), Role.LEADER, units[code], "Chủ tịch UBND", password_hash)
     for code, name in AGENCIES:
         officer_title, leader_name, leader_title = AGENCY_PEOPLE[code]
         slug = AGENCY_SLUG[code]

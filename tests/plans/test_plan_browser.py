@@ -47,7 +47,8 @@ def test_commune_drafts_assigns_submits_reports_and_the_district_follows_up(page
     page.click("nav >> text=Kế hoạch cải thiện")
     with page.expect_navigation():
         page.click("[data-testid=draft-plan]")
-    tasks = page.locator("[data-testid=task]")
+    expect(page.locator("[data-testid=task][data-kind=focus]")).to_have_count(2)  # one per area that lost points
+    tasks = page.locator("[data-testid=task][data-kind=solution]")
     expect(tasks).to_have_count(3)
     expect(tasks.first).to_have_attribute("data-item", "2.1")  # the largest loss first
     expect(page.locator("[data-testid=baseline]")).to_contain_text("85,50")
@@ -57,7 +58,7 @@ def test_commune_drafts_assigns_submits_reports_and_the_district_follows_up(page
     first.locator("input[name=due_on]").fill("30/06/2026")
     with page.expect_navigation():
         first.locator("button", has_text="Lưu nhiệm vụ").click()
-    expect(page.locator("[data-testid=task]").first.locator("input[name=due_on]")).to_have_value("30/06/2026")
+    expect(tasks.first.locator("input[name=due_on]")).to_have_value("30/06/2026")
     with page.expect_navigation():
         page.click("[data-testid=submit-plan]")
     expect(page.locator("[data-testid=plan-status]")).to_have_text("Đã gửi, chờ tiếp nhận")
@@ -73,7 +74,7 @@ def test_commune_drafts_assigns_submits_reports_and_the_district_follows_up(page
 
     login(page, world.leader_a)
     page.goto(plan_url)
-    expect(page.locator("[data-testid=task]").first).to_contain_text("Nguyễn Văn An")
+    expect(page.locator("[data-testid=task][data-kind=solution]").first).to_contain_text("Nguyễn Văn An")
     page.click("[data-testid=reports] tr[data-period=q1] >> text=Mở báo cáo")
     page.fill("textarea[name=narrative]", "Đã tổ chức 02 hội nghị đối thoại với Nhân dân.")
     page.locator("[data-testid=task-progress]").first.locator("input").fill("40")

@@ -77,7 +77,7 @@ def test_a_task_without_a_responsible_person_and_due_31_02_keeps_what_was_typed(
     assert 'value="2.1, 2.3"' in form and 'value="31/02/2026"' in form
     assert '<option value="focus" selected>' in form
     assert 'aria-invalid="true"' in form
-    assert len(plan_row(world.a_id).tasks) == 3  # nothing saved
+    assert len(plan_row(world.a_id).tasks) == 5  # nothing saved: 2 focus tasks, 3 solutions
 
 
 def test_a_refused_task_edit_keeps_that_tasks_typing_and_leaves_the_others_as_saved(world, make_browser, drafted):
@@ -197,4 +197,4 @@ def test_another_units_plan_form_is_404_like_a_missing_one_and_authority_staff_m
     assert foreign.status_code == missing.status_code == 404
     assert foreign.get_data() == missing.get_data()
     assert secretariat.post(f"/ke-hoach/{drafted.id}/nhiem-vu", typed).status_code == 403
-    assert len(plan_row(world.a_id).tasks) == 3
+    assert len(plan_row(world.a_id).tasks) == 5

@@ -46,7 +46,9 @@ def test_the_commune_sees_its_result_and_one_task_per_lost_item(world, make_brow
     officer.login(world.officer_a)
     page = officer.get(f"/ke-hoach/{drafted.id}").get_data(as_text=True)
     assert "85,50" in page and "02/02" in page
-    assert page.index('data-item="2.1"') < page.index('data-item="1.1"') < page.index('data-item="2.2"')
+    solutions = page[page.index('data-kind="solution"') :]
+    assert solutions.index('data-item="2.1"') < solutions.index('data-item="1.1"') < solutions.index('data-item="2.2"')
+    assert page.index('data-item="2.1,2.2"') < page.index('data-item="1.1"'), "focus tasks first: area 2 lost most"
 
 
 def test_another_units_plan_answers_404_byte_for_byte_like_a_missing_one(world, make_browser, drafted):
@@ -86,20 +88,20 @@ def test_a_task_due_outside_the_plan_year_is_refused_with_a_message(world, make_
     )
     assert response.status_code == 400
     assert "ngoài năm kế hoạch 2026" in response.get_data(as_text=True)
-    assert len(plan_row(world.a_id).tasks) == 3
+    assert len(plan_row(world.a_id).tasks) == 5
 
 
 def test_submit_acknowledge_report_and_the_district_sees_it_and_the_docx_and_xlsx(world, make_browser, drafted):
     leader, secretariat = make_browser(), make_browser()
     leader.login(world.leader_a)
     secretariat.login(world.secretariat)
-    task = drafted.tasks[0]
+    task = next(t for t in drafted.tasks if t.kind.value == "solution")
     assert (
         leader.post(
             f"/ke-hoach/{drafted.id}/nhiem-vu/{task.id}",
             {
                 "version": drafted.version,
-                "kind": "focus",
+                "kind": "solution",
                 "text": task.text,
                 "item_codes": "2.1",
                 "responsible_user_id": str(world.ids["officer_a"]),
@@ -137,9 +139,10 @@ def test_submit_acknowledge_report_and_the_district_sees_it_and_the_docx_and_xls
     plan_doc = Document(io.BytesIO(secretariat.get(f"/ke-hoach/{drafted.id}/ke-hoach.docx").data))
     text = "\n".join(p.text for p in plan_doc.paragraphs)
     cells = "\n".join(c.text for t in plan_doc.tables for row in t.rows for c in row.cells)
-    assert "KẾ HOẠCH" in text and "Khắc phục, cải thiện và nâng cao Chỉ số Dân vận chính quyền năm 2026" in text
+    text = text.replace("\u00a0", " ")
+    assert "KẾ HOẠCH" in text and "Khắc phục, cải thiện và nâng cao Chỉ số Dân vận chính quyền của xã năm 2026" in text
     assert "I. MỤC TIÊU, CHỈ TIÊU" in text and "II. NHIỆM VỤ, GIẢI PHÁP" in text and "III. TỔ CHỨC THỰC HIỆN" in text
-    assert "ỦY BAN NHÂN DÂN XÃ AN BÌNH" in cells and "/KH-UBND" in cells
+    assert "ỦY BAN NHÂN DÂN\nXÃ AN\u00a0BÌNH" in cells and "/KH-UBND" in cells
     assert "TM. ỦY BAN NHÂN DÂN" in cells and "CHỦ TỊCH" in cells and "Nơi nhận:" in cells
     assert "Nguyễn Văn An" in cells and "30/06/2026" in cells
 

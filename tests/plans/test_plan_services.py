@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from dvcq.plans import editing, handovers, outcomes, reports, services
-from dvcq.plans.models import ImprovementPlan, Period, PlanStatus, TaskStatus
+from dvcq.plans.models import ImprovementPlan, Period, PlanStatus, TaskKind, TaskStatus
 from dvcq.platform.errors import Conflict, Forbidden, NotFound, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.notifications import Notification
@@ -52,10 +52,14 @@ def test_draft_starts_from_the_published_result_with_one_task_per_lost_item_larg
     assert plan.target_rank == 1
     assert plan.target_level_name == "Hoàn thành xuất sắc nhiệm vụ"
     assert plan.target_total >= D("90.00")
-    # A lost 9 on 2.1, 4.5 on 1.1 and 1 on 2.2
-    assert [t.item_codes for t in plan.tasks] == ["2.1", "1.1", "2.2"]
-    assert [t.points_lost for t in plan.tasks] == [D("9.00"), D("4.50"), D("1.00")]
-    assert "9,00" in plan.tasks[0].text
+    # A lost 9 on 2.1, 4.5 on 1.1 and 1 on 2.2: area 2 lost 10, area 1 lost 4,5
+    focus = [t for t in plan.tasks if t.kind == TaskKind.FOCUS]
+    assert [(t.item_codes, t.points_lost) for t in focus] == [("2.1,2.2", D("10.00")), ("1.1", D("4.50"))]
+    assert "bị trừ 10,00 điểm ở 2 tiêu chí" in focus[0].text
+    solutions = [t for t in plan.tasks if t.kind == TaskKind.SOLUTION]
+    assert [t.item_codes for t in solutions] == ["2.1", "1.1", "2.2"]
+    assert [t.points_lost for t in solutions] == [D("9.00"), D("4.50"), D("1.00")]
+    assert "9,00" in solutions[0].text
 
 
 def test_drafting_twice_gives_the_same_plan(world, drafted):
@@ -74,7 +78,7 @@ def test_a_due_date_outside_the_plan_year_is_refused_and_nothing_saved(world, dr
             {"text": "Tổ chức đối thoại", "responsible_post": "Chủ tịch UBND xã", "due_on": "15/03/2027"},
         )
     assert "ngoài năm kế hoạch 2026" in " ".join(err.value.problems)
-    assert len(load(drafted).tasks) == 3
+    assert len(load(drafted).tasks) == 5
 
 
 def test_officer_may_not_submit_the_plan(world, drafted):
