@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from dvcq.app import create_app
-from dvcq.platform.extensions import db
+from dvcq.platform.extensions import db, limiter
 from dvcq.platform.tenancy import SYSTEM, scoped
 from tests import factories
 
@@ -107,6 +107,9 @@ def app(database, tmp_path):
     app = create_app(_config(url, instance))
     app.test_client_class = FreshContextClient
     with app.app_context():
+        # Rate-limit counters live in the limiter's storage, keyed by token id, account and address: ids repeat from
+        # one test's fresh database to the next, so counts must not carry over (an API test could otherwise get 429).
+        limiter.reset()
         yield app
         db.session.remove()
         db.engine.dispose()
