@@ -376,10 +376,17 @@ def test_an_agencys_plan_is_drafted_from_the_lost_items_of_its_own_set(world, se
     with scoped(SYSTEM):
         campaign = db.session.get(Campaign, campaign_id)
         plan = build_draft(campaign, db.session.get(Assessment, assessment_of(world.agency_id, campaign_id).id))
-        assert [t.text for t in plan.tasks] == [
-            "Khắc phục tiêu chí 2.1 (Tiếp công dân thuộc lĩnh vực của cơ quan): bị trừ 5,00 điểm.",
-            "Khắc phục tiêu chí 1.1 (Quy chế thực hiện dân chủ trong cơ quan): bị trừ 2,50 điểm.",
+        texts = [t.text for t in plan.tasks]
+        # The plan's structure (issue 16): a focus task per area that lost points, then a solution per lost item —
+        # each in the agency set's own wording, the largest loss first.
+        solutions = [text for text in texts if text.startswith("Khắc phục các hạn chế đối với tiêu chí")]
+        assert solutions == [
+            "Khắc phục các hạn chế đối với tiêu chí 2.1 «Tiếp công dân thuộc lĩnh vực của cơ quan» "
+            "(năm 2026 bị trừ 5,00 điểm).",
+            "Khắc phục các hạn chế đối với tiêu chí 1.1 «Quy chế thực hiện dân chủ trong cơ quan» "
+            "(năm 2026 bị trừ 2,50 điểm).",
         ]
+        assert texts[0].startswith("Tập trung khắc phục hạn chế ở lĩnh vực 2")
         db.session.rollback()
 
 
