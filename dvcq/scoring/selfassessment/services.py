@@ -22,7 +22,6 @@ from dvcq.platform.permissions import require
 from dvcq.scoring import engine
 from dvcq.scoring.campaigns.services import NOT_FOUND, path_for
 from dvcq.scoring.criteria import tree
-from dvcq.scoring.results.access import self_scores_private
 from dvcq.scoring.models import (
     Assessment,
     AssessmentStatus,
@@ -31,6 +30,7 @@ from dvcq.scoring.models import (
     CriteriaNode,
     ItemScore,
 )
+from dvcq.scoring.results.access import self_scores_private
 from dvcq.scoring.selfassessment.rules import (
     assert_editable,
     assert_open,
