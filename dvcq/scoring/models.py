@@ -480,7 +480,8 @@ class UnitResult(TenantScoped, db.Model):
     rank_of: Mapped[int | None] = mapped_column(Integer)
     by_area: Mapped[str] = mapped_column(Text, default="{}")
     # The self-scores per area, as `by_area`: an imported year's TheoLinhVuc sheet («{}» when not given).
-    self_by_area: Mapped[str] = mapped_column(Text, server_default="{}")  # server-side only: bulk COPY of results applies no Python default
+    # Server-side default only: the bulk insert of results (COPY on PostgreSQL) applies no Python-side default.
+    self_by_area: Mapped[str] = mapped_column(Text, server_default="{}")
     source: Mapped[str] = mapped_column(String(16), default="campaign")  # "campaign" | "import"
     published: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     computed_at: Mapped[datetime] = mapped_column(DateTime)
