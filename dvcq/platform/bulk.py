@@ -16,18 +16,25 @@ from sqlalchemy.orm import Session
 
 def insert_rows(session: Session, table: Table, rows: Sequence[Mapping]) -> None:
     """Insert `rows` (dicts with the same keys, values as the ORM takes them: Decimal points, enums, datetimes) into
-    `table`, in the session's transaction. Columns with a Python-side default must be given (COPY cannot apply it)."""
+    `table`, in the session's transaction. A column left out takes its default: the database's, or a constant Python-side
+    default filled in here (COPY cannot apply it); a column whose Python-side default is a function must be given."""
     if not rows:
         return
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         session.execute(insert(table), list(rows))
         return
-    columns = list(rows[0])
+    filled = {}
     for column in table.c:
-        if column.name not in rows[0] and column.default is not None:
+        if column.name in rows[0] or column.default is None:
+            continue
+        if not column.default.is_scalar:
             # COPY applies no Python-side default (an INSERT through SQLAlchemy would): name the value in the rows.
-            raise ValueError(f"insert_rows: {table.name}.{column.name} has a Python-side default; give it in the rows")
+            raise ValueError(f"insert_rows: {table.name}.{column.name} has a computed default; give it in the rows")
+        filled[column.name] = column.default.arg
+    if filled:
+        rows = [{**row, **filled} for row in rows]
+    columns = list(rows[0])
     processors = [table.c[name].type.bind_processor(connection.dialect) for name in columns]
     quote = connection.dialect.identifier_preparer
     statement = f"COPY {quote.format_table(table)} ({', '.join(quote.quote(n) for n in columns)}) FROM STDIN"
