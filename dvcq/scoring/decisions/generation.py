@@ -41,7 +41,9 @@ def annex_groups(campaign: Campaign) -> tuple[AnnexGroup, ...]:
         .execution_options(authority_wide=True)
     )
     groups = db.session.execute(select(UnitGroup).where(UnitGroup.authority_id == campaign.authority_id)).scalars()
-    rows = sort_rows([tuple(r) for r in db.session.execute(stmt).all()], list(groups), key=lambda i: (i[0], i[1].code))
+    rows = sort_rows(
+        [tuple(r) for r in db.session.execute(stmt).all()], list(groups), key=lambda i: (i[0], i[1].name, i[1].code)
+    )
     by_group: dict[str, list[AnnexRow]] = {}
     kinds: dict[str, list] = {}
     for result, unit in rows:

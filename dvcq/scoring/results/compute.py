@@ -14,6 +14,7 @@ from sqlalchemy import case, func, select
 from dvcq.platform import audit, clock
 from dvcq.platform.auth.models import Role
 from dvcq.platform.bulk import insert_rows
+from dvcq.platform.collation import vn_key
 from dvcq.platform.errors import Conflict, Forbidden, NotFound, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.permissions import require
@@ -300,14 +301,14 @@ def compute_year(user, year: int) -> Computed:
 
 
 def campaign_results(campaign_id: int) -> list[UnitResult]:
-    """The campaign's rows in table order: groups in their order, then rank (unranked last), then unit code."""
+    """The campaign's rows in table order: groups in their order, then rank (unranked last), then unit name."""
     campaign = _campaign(campaign_id)
     rows = db.session.execute(
-        select(UnitResult, Unit.code)
+        select(UnitResult, Unit.name, Unit.code)
         .join(Unit, Unit.id == UnitResult.unit_id)
         .where(UnitResult.authority_id == campaign.authority_id, UnitResult.year == campaign.year)
     ).all()
-    return [row for row, _ in sort_rows(rows, group_positions(campaign.authority_id), key=tuple)]
+    return [row for row, _, _ in sort_rows(rows, group_positions(campaign.authority_id), key=tuple)]
 
 
 _COMPARED = (
@@ -389,17 +390,19 @@ def group_positions(authority_id: int) -> dict[str, int]:
 
 
 def sort_rows(rows: list, groups: Mapping[str, int] | Iterable[UnitGroup], key) -> list:
-    """Groups in their order, then rank (unranked last), then unit code. `key(item)` → (UnitResult, unit code).
-    `groups`: the authority's UnitGroup rows, or {group name: position}."""
+    """Groups in their order, then rank (unranked last), then the unit's name in Vietnamese alphabetical order (tied
+    ranks), then its code. `key(item)` → (UnitResult, unit name, unit code). `groups`: the authority's UnitGroup
+    rows, or {group name: position}."""
     position = dict(groups) if isinstance(groups, Mapping) else {g.name: g.position for g in groups}
 
     def order(item):
-        row, code = key(item)
+        row, name, code = key(item)
         return (
             position.get(row.group_name, 10_000),
-            row.group_name,
+            vn_key(row.group_name),
             row.rank is None,
             row.rank or 0,
+            vn_key(name),
             code,
         )
 

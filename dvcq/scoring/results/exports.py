@@ -1,7 +1,9 @@
-"""The .xlsx exports of a year's results: the results table in the Past results columns plus `Chênh lệch` and, for a
-campaign year, the criteria set each group was scored on with its maximum; and the full item-by-item scores, each unit
-on its group's set. Scores are written as numbers (exact decimals) with the format "0.00"; write-only
-workbooks keep memory flat for a national table. Big exports run as a job with progress."""
+"""The .xlsx exports of a year's results: the results table a clerk prints and files — the authority, the title, the
+groups and whether the figures are published above it; the Past results columns plus `Chênh lệch` and, for a campaign
+year, the criteria set each group was scored on with its maximum; ranks "02/19"; A4 landscape, one page wide, the
+header on every page — and the full item-by-item scores, each unit on its group's set, with the score that counts.
+Scores are written as numbers (exact decimals) with the format "0.00"; write-only workbooks keep memory flat for a
+national table. Big exports run as a job with progress."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from openpyxl.styles import Font
 from sqlalchemy import func, select
 
 from dvcq.platform import workbooks
+from dvcq.platform.collation import vn_key
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.jobs import JobContext
@@ -51,7 +54,9 @@ ITEM_HEADERS = (
     "Điểm cuối cùng",
     "Lý do trừ điểm",
 )
-NUMBER_FORMAT = "0.00"
+RESULT_WIDTHS = (5, 6, 10, 26, 14, 10, 10, 9, 24, 9, 30, 9)
+RESULT_TITLE_LINES = 2  # the groups, the status: the header row is row 6
+HEADER_ROW = 3 + RESULT_TITLE_LINES + 1
 DIRECT_LIMIT = 200  # units: up to this many the page answers with the file; above, a job with progress
 KIND_RESULTS, KIND_ITEMS = "results", "items"
 JOB_NAME = "results.export"
@@ -61,30 +66,20 @@ def file_name(kind: str, year: int) -> str:
     return f"Kết quả DVCQ năm {year}.xlsx" if kind == KIND_RESULTS else f"Điểm chi tiết DVCQ năm {year}.xlsx"
 
 
-class _Sheet:
-    """A write-only sheet with a bold header row; numbers get the "0.00" format, text stays text (workbooks)."""
+@dataclass(frozen=True)
+class ResultsSheet:
+    """A year's results as the export prints them: the rows in rank order per group, {group name: (its criteria set,
+    its maximum)} for a campaign year, and the title block above the table."""
 
-    def __init__(self, workbook, title: str, headers: tuple[str, ...], widths: tuple[int, ...]):
-        self.ws = workbook.create_sheet(title)
-        for i, width in enumerate(widths):
-            self.ws.column_dimensions[chr(ord("A") + i)].width = width
-        self.ws.freeze_panes = "A2"
-        bold = Font(bold=True)
-        workbooks.append(self.ws, [workbooks.cell(self.ws, text, font=bold) for text in headers])
-
-    def append(self, values) -> None:
-        workbooks.append(
-            self.ws,
-            [
-                workbooks.cell(self.ws, value, number_format=NUMBER_FORMAT) if isinstance(value, Decimal) else value
-                for value in values
-            ],
-        )
+    year: int
+    rows: list[TableRow]
+    sets: dict[str, tuple[str, object]]
+    title: TitleBlock
 
 
-def result_rows(authority_id: int, year: int, *, require_published: bool) -> tuple[list[TableRow], dict]:
-    """The year's rows in rank order per group, and {group name: (its criteria set, its maximum)} for a campaign
-    year. With `require_published` (the command line) a year that is neither published nor imported is refused."""
+def results_sheet(authority_id: int, year: int, *, require_published: bool) -> ResultsSheet:
+    """The year's results for the export. With `require_published` (the command line) a year that is neither
+    published nor imported is refused."""
     campaign, published = year_state(authority_id, year)
     if require_published and not published:
         raise ServiceError(
@@ -95,25 +90,52 @@ def result_rows(authority_id: int, year: int, *, require_published: bool) -> tup
     if table is None or not table.rows:
         raise ServiceError(f"Năm {year} chưa có kết quả đánh giá nào để xuất.")
     choices = campaign.criteria_sets if campaign is not None else []
-    return table.rows, {c.group.name: (c.criteria_version.name, c.criteria_version.max_total) for c in choices}
+    sets = {c.group.name: (c.criteria_version.name, c.criteria_version.max_total) for c in choices}
+    _, issuer = issuer_lines(db.session.get(Unit, authority_id))
+    groups = "; ".join(f"{name}: {len(rows):02d} đơn vị" for name, rows in table.groups)
+    title = TitleBlock(
+        issuer,
+        f"KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI CHỈ SỐ DÂN VẬN CHÍNH QUYỀN NĂM {year}",
+        (groups, _status(table, campaign)),
+    )
+    return ResultsSheet(year, table.rows, sets, title)
 
 
-def results_workbook(year: int, rows: list[TableRow], sets: dict | None = None) -> bytes:
-    """`sets`: {group name: (criteria set, maximum)}; the last two columns stay empty for an imported year."""
-    sets = sets or {}
+def _status(table: YearTable, campaign: Campaign | None) -> str:
+    """Whether the figures may be relied on: published (by which decision), imported, or preliminary."""
+    if campaign is None:
+        cited = f" theo {table.decision}" if table.decision else ""
+        return f"Kết quả chính thức{cited} (số liệu nhập từ các năm trước)"
+    if table.published:
+        from dvcq.scoring.decisions.generation import citation, published_decision
+
+        decision = published_decision(campaign.id)
+        return "Kết quả chính thức, đã công bố" + (f" theo {citation(decision)}" if decision else "")
+    computed = f", tính lúc {vn_datetime(table.computed_at)}" if table.computed_at else ""
+    return (
+        f"KẾT QUẢ SƠ BỘ, CHƯA CÔNG BỐ — kỳ đánh giá đang ở bước «{campaign.status.label}»{computed}; số liệu còn "
+        "có thể thay đổi"
+    )
+
+
+def results_workbook(sheet: ResultsSheet) -> bytes:
+    """The last two columns stay empty for an imported year."""
     workbook = workbooks.new_workbook(write_only=True)
-    sheet = _Sheet(workbook, "KetQua", RESULT_HEADERS, (8, 16, 34, 16, 14, 16, 10, 32, 12, 40, 12))
-    for row in rows:
-        set_name, maximum = sets.get(row.group_name, ("", None))
-        sheet.append(
+    table = PrintedTable(
+        workbook.create_sheet("KetQua"), sheet.title, RESULT_HEADERS, RESULT_WIDTHS, centred=(0, 1, 2, 7)
+    )
+    for n, row in enumerate(sheet.rows, start=1):
+        set_name, maximum = sheet.sets.get(row.group_name, ("", None))
+        table.append(
             (
-                year,
+                n,
+                sheet.year,
                 row.unit_code,
                 row.unit_name,
                 row.group_name,
                 row.self_total,
                 row.appraised_total,
-                row.rank,
+                row.rank_display,
                 row.level_name,
                 row.gap,
                 set_name,
@@ -152,7 +174,7 @@ def items_workbook(authority_id: int, year: int, progress: Callable[[int, str], 
             ItemScore.node_id,
             ItemScore.self_score,
             ItemScore.appraised_score,
-            ItemScore.final_score,
+            ItemScore.result_score,
             ItemScore.deduction_reasons,
             ItemScore.appraisal_note,
             ItemScore.final_note,
@@ -161,18 +183,18 @@ def items_workbook(authority_id: int, year: int, progress: Callable[[int, str], 
         .where(Assessment.campaign_id == campaign.id)
     )
     drafts = private_drafts(campaign)  # a unit's draft is its own until it submits: no self-score leaves with it
-    for assessment_id, node_id, self_score, appraised, final, reasons, note, final_note in db.session.execute(stmt):
+    for assessment_id, node_id, self_score, appraised, counts, reasons, note, final_note in db.session.execute(stmt):
         if assessment_id in drafts:
             self_score = None
         inputs = inputs_of.get(assessments[assessment_id].group_id)
         code = inputs.code_of_leaf.get(node_id) if inputs else None
         if code is not None:
             why = "; ".join([*reason_labels(reasons or ""), *(t for t in (note, final_note) if t)])
-            items[assessment_id][code] = (self_score, appraised, final, why)
+            items[assessment_id][code] = (self_score, appraised, counts, why)
 
-    def order(assessment_id: int):  # the results table's order; units never computed last, by code
-        unit_id = assessments[assessment_id].unit_id
-        return (position.get(unit_id, len(position)), units[unit_id].code)
+    def order(assessment_id: int):  # the results table's order; units never computed last, by name
+        unit = units[assessments[assessment_id].unit_id]
+        return (position.get(unit.id, len(position)), vn_key(unit.name), unit.code)
 
     ordered = sorted(assessments, key=order)
     # Streamed XML, not openpyxl cells: 332,100 rows of a national campaign in seconds (see platform/workbooks).
@@ -190,7 +212,7 @@ def _item_rows(sheet, ordered, assessments, units, rows, sets, items, progress) 
         row = rows.get(unit.id)
         inputs = inputs_of.get(assessment.group_id)
         for code in inputs.tree.leaves if inputs else ():
-            self_score, appraised, final, why = items[assessment_id].get(code, (None, None, None, ""))
+            self_score, appraised, counts, why = items[assessment_id].get(code, (None, None, None, ""))
             sheet.append(
                 (
                     unit.code,
@@ -202,7 +224,7 @@ def _item_rows(sheet, ordered, assessments, units, rows, sets, items, progress) 
                     inputs.tree.max_of[code],
                     self_score,
                     appraised,
-                    final,
+                    counts,
                     why,
                 )
             )
@@ -224,7 +246,7 @@ def unit_count(authority_id: int, year: int, kind: str) -> int:
 
 def build(authority_id: int, year: int, kind: str, progress=None) -> bytes:
     if kind == KIND_RESULTS:
-        return results_workbook(year, *result_rows(authority_id, year, require_published=False))
+        return results_workbook(results_sheet(authority_id, year, require_published=False))
     if kind == KIND_ITEMS:
         return items_workbook(authority_id, year, progress)
     raise ServiceError("Loại tệp xuất không hợp lệ.")

@@ -24,6 +24,7 @@ from dvcq.scoring.results.access import (
     year_state,
 )
 from dvcq.scoring.results.compute import group_positions, sort_rows
+from dvcq.scoring.results.past import ImportedYear, imported_decision, imported_years
 from dvcq.scoring.results.inputs import engine_inputs
 from dvcq.scoring.results.whatif import Breakdown, WhatIfAnswer, unit_breakdown, what_if
 from dvcq.tenants.models import Unit
@@ -36,7 +37,7 @@ def _year_rows(authority_id: int, year: int, published: bool) -> list[tuple[Unit
         .where(UnitResult.authority_id == authority_id, UnitResult.year == year)
     )
     rows = [tuple(r) for r in db.session.execute(readable(stmt, published=published)).all()]
-    return sort_rows(rows, group_positions(authority_id), key=lambda item: (item[0], item[1].code))
+    return sort_rows(rows, group_positions(authority_id), key=lambda item: (item[0], item[1].name, item[1].code))
 
 
 def rank_change(current: UnitResult, previous: UnitResult | None) -> str:
@@ -175,20 +176,6 @@ def year_table(authority_id: int, year: int, *, staff: bool) -> YearTable | None
     )
 
 
-def imported_decision(rows) -> str:
-    """«Quyết định số 3807/QĐ-UBND ngày 29/12/2023» from an imported year's rows (the file's Số quyết định and Ngày
-    quyết định, one per year), or "" when the file gave neither."""
-    for row in rows:
-        if row.decision_number or row.decision_date:
-            text = "Quyết định"
-            if row.decision_number:
-                text += f" số {row.decision_number}"
-            if row.decision_date:
-                text += f" ngày {row.decision_date.strftime('%d/%m/%Y')}"
-            return text
-    return ""
-
-
 @dataclass(frozen=True)
 class YearEntry:
     year: int
@@ -250,6 +237,7 @@ class UnitPage:
     answer: WhatIfAnswer | None
     self_level: str
     self_hidden: bool = False  # the unit's self-assessment is still its private draft
+    imported: ImportedYear | None = None  # an imported year's decision and points per area, when the file gave them
 
     @property
     def rank_display(self) -> str:
@@ -343,4 +331,5 @@ def unit_page(user, year: int, unit_id: int) -> UnitPage | None:
         answer,
         self_level,
         self_hidden=self_hidden,
+        imported=next(iter(imported_years([result])), None) if campaign is None and result is not None else None,
     )
