@@ -7,13 +7,13 @@ import json
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from dvcq.plans.models import ImprovementPlan, PlanStatus
 from dvcq.platform.auth.models import Role, User
 from dvcq.platform.errors import Conflict, NotFound, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.permissions import UNIT_STAFF, require
+from dvcq.platform.transactions import commit_or_conflict
 from dvcq.scoring.models import Assessment, Campaign, CampaignStatus, ClassificationLevel, UnitResult
 from dvcq.scoring.results.access import NOT_FOUND, reads_unit
 
@@ -41,11 +41,7 @@ class Invalid(ServiceError):
 
 
 def _commit() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError as err:
-        db.session.rollback()
-        raise Conflict(STALE) from err
+    commit_or_conflict(STALE)
 
 
 def _check_version(row, version) -> None:

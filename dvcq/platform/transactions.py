@@ -1,10 +1,11 @@
-"""A request that only read ends its transaction with COMMIT instead of ROLLBACK.
+"""How a transaction ends: a service's change commits or, if somebody saved first, is refused as a Conflict in the
+service's own words (`commit_or_conflict`); a request that only read ends with COMMIT instead of ROLLBACK.
 
-Why: psycopg forgets every prepared statement on ROLLBACK (the rolled-back transaction might have dropped and
-recreated what they refer to). Flask-SQLAlchemy ends each request by closing the session, which rolls back; so on
+Why commit a read: psycopg forgets every prepared statement on ROLLBACK (the rolled-back transaction might have dropped
+and recreated what they refer to). Flask-SQLAlchemy ends each request by closing the session, which rolls back; so on
 PostgreSQL the statements every page repeats (the session lookup, the cache keys, the pages' own queries) were parsed
-and planned afresh on every request and never reached psycopg's automatic preparation (from a statement's 5th
-execution on a connection). Committing a transaction that wrote nothing is the same as rolling it back, and keeps them.
+and planned afresh on every request and never reached psycopg's automatic preparation (from a statement's 5th execution
+on a connection). Committing a transaction that wrote nothing is the same as rolling it back, and keeps them.
 
 "Only read" is decided conservatively: nothing but SELECT statements went to the database in this transaction
 (flushes, Core INSERT/UPDATE/DELETE, and any text statement that is not a plain SELECT count as writes), the session
@@ -18,8 +19,21 @@ from flask import Flask, g, request_started
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
+from dvcq.platform.errors import Conflict
 from dvcq.platform.extensions import db
+
+
+def commit_or_conflict(message: str) -> None:
+    """Commit the service's change; a versioned row that changed since it was read (somebody else saved first) rolls
+    the whole change back and answers Conflict with `message`, which tells the user what was not saved."""
+    try:
+        db.session.commit()
+    except StaleDataError as err:
+        db.session.rollback()
+        raise Conflict(message) from err
+
 
 WROTE = "dvcq_wrote"  # Connection.info: a statement other than SELECT ran in the current transaction
 CONNECTIONS = "dvcq_connections"  # Session.info: the connections of the session's current transaction

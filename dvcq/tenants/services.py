@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from dvcq.platform import audit
 from dvcq.platform.auth.models import Role, User
@@ -24,6 +23,7 @@ from dvcq.platform.extensions import db
 from dvcq.platform.formatting import vn_date
 from dvcq.platform.permissions import require
 from dvcq.platform.spreadsheets import normalise
+from dvcq.platform.transactions import commit_or_conflict
 from dvcq.tenants.models import Unit, UnitGroup, UnitLineage
 
 LOGIN_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
@@ -310,11 +310,7 @@ def set_active(*, actor, user_id: int, active: bool, version: int | None = None)
         before={"active": before},
         after={"active": active, "sessions_revoked": revoked},
     )
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise Conflict(USER_CONFLICT) from None
+    commit_or_conflict(USER_CONFLICT)
     return user
 
 
@@ -373,11 +369,7 @@ def update_unit(
         before={key: before[key] for key in changed},
         after={key: after[key] for key in changed},
     )
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise Conflict(UNIT_CONFLICT) from None
+    commit_or_conflict(UNIT_CONFLICT)
     return unit
 
 

@@ -13,7 +13,6 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
-from sqlalchemy.orm.exc import StaleDataError
 
 from dvcq.platform import audit, clock
 from dvcq.platform.auth.models import Role, User
@@ -22,6 +21,7 @@ from dvcq.platform.extensions import db
 from dvcq.platform.formatting import vn_datetime
 from dvcq.platform.notifications import notify
 from dvcq.platform.permissions import require
+from dvcq.platform.transactions import commit_or_conflict
 from dvcq.scoring import engine
 from dvcq.scoring.models import (
     AppraisalAssignment,
@@ -378,11 +378,7 @@ def _after_scoring(assessment: Assessment) -> None:
 
 
 def _commit_items() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError as err:
-        db.session.rollback()
-        raise Conflict("Tiêu chí vừa được người khác lưu nên chưa lưu được. Vui lòng tải lại trang.") from err
+    commit_or_conflict("Tiêu chí vừa được người khác lưu nên chưa lưu được. Vui lòng tải lại trang.")
 
 
 def save_appraisal(actor, item_id: int, version: int, score: str | Decimal, reasons: list[str], note: str) -> ItemScore:
@@ -572,11 +568,7 @@ def release_all(actor, campaign_id: int, version: int) -> list[Assessment]:
         target=campaign,
         after={"units": [a.unit.code for a in ready]},
     )
-    try:
-        db.session.commit()
-    except StaleDataError as err:
-        db.session.rollback()
-        raise Conflict("Hồ sơ của một đơn vị vừa thay đổi nên chưa công bố được. Vui lòng tải lại trang.") from err
+    commit_or_conflict("Hồ sơ của một đơn vị vừa thay đổi nên chưa công bố được. Vui lòng tải lại trang.")
     return ready
 
 

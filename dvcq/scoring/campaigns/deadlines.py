@@ -13,13 +13,13 @@ from dvcq.platform.errors import Conflict, NotFound, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import vn_date, vn_datetime
 from dvcq.platform.permissions import require
+from dvcq.platform.transactions import commit_or_conflict
 from dvcq.scoring.campaigns.services import (
     CAMPAIGN_CONFLICT,
     DEADLINE_FIELDS,
     DEADLINE_LABELS,
     NOT_FOUND,
     _check_version,
-    _commit,
     campaign_for,
     end_of_day,
     notify_units,
@@ -92,7 +92,7 @@ def extend_deadline(
             "campaign.extended",
             f"{campaign.name}: {DEADLINE_LABELS[stage].lower()} được gia hạn đến {vn_datetime(new)}. Lý do: {reason}",
         )
-    _commit(CAMPAIGN_CONFLICT)
+    commit_or_conflict(CAMPAIGN_CONFLICT)
     return campaign
 
 
@@ -136,5 +136,5 @@ def extend_unit_deadline(
         "assessment.extended",
         f"{campaign.name}: đơn vị được gia hạn tự đánh giá đến {vn_datetime(new)}. Lý do: {reason}",
     )
-    _commit("Hồ sơ của đơn vị vừa thay đổi nên chưa gia hạn được. Vui lòng thử lại.")
+    commit_or_conflict("Hồ sơ của đơn vị vừa thay đổi nên chưa gia hạn được. Vui lòng thử lại.")
     return assessment

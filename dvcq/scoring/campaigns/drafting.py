@@ -16,13 +16,13 @@ from dvcq.platform.errors import Conflict, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import vn_date, vn_datetime
 from dvcq.platform.permissions import require
+from dvcq.platform.transactions import commit_or_conflict
 from dvcq.scoring.campaigns.overview import eligible_units
 from dvcq.scoring.campaigns.services import (
     CAMPAIGN_CONFLICT,
     DEADLINE_FIELDS,
     DEADLINE_LABELS,
     _check_version,
-    _commit,
     authority_of,
     campaign_for,
     end_of_day,
@@ -262,5 +262,5 @@ def update_draft(
     audit.record(
         "campaign.update", actor=actor, unit_id=campaign.authority_id, target=campaign, before=before, after=after
     )
-    _commit(CAMPAIGN_CONFLICT)
+    commit_or_conflict(CAMPAIGN_CONFLICT)
     return campaign

@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, time
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from dvcq.platform.auth.models import Role, User
 from dvcq.platform.errors import MESSAGES, Conflict, NotFound
@@ -65,14 +64,6 @@ def path_for(endpoint: str, **values) -> str:
 
 def authority_of(actor) -> int:
     return actor.unit.authority_id
-
-
-def _commit(conflict_message: str) -> None:
-    try:
-        db.session.commit()
-    except StaleDataError as err:
-        db.session.rollback()
-        raise Conflict(conflict_message) from err
 
 
 def _check_version(obj, version: int | None, message: str) -> None:

@@ -14,11 +14,11 @@ from dvcq.platform.errors import Conflict, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import vn_datetime
 from dvcq.platform.permissions import require
+from dvcq.platform.transactions import commit_or_conflict
 from dvcq.scoring.campaigns.services import (
     CAMPAIGN_CONFLICT,
     CONFIRM_UNSUBMITTED,
     _check_version,
-    _commit,
     campaign_for,
     notify_units,
     participants,
@@ -176,7 +176,7 @@ def advance(
     )
     if current == CampaignStatus.DRAFT:
         _notify_opened(campaign)
-    _commit(CAMPAIGN_CONFLICT)
+    commit_or_conflict(CAMPAIGN_CONFLICT)
     return campaign
 
 
@@ -240,5 +240,5 @@ def close_for_submitted(actor, campaign_id: int, version: int | None) -> list[As
         "assessment.appraisal_opened",
         f"{campaign.name}: hồ sơ tự đánh giá của đơn vị đã chuyển sang thẩm định; hồ sơ không rút về được nữa.",
     )
-    _commit("Hồ sơ của một đơn vị vừa thay đổi nên chưa chuyển được. Vui lòng tải lại trang.")
+    commit_or_conflict("Hồ sơ của một đơn vị vừa thay đổi nên chưa chuyển được. Vui lòng tải lại trang.")
     return submitted

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.orm.exc import StaleDataError
 
 from dvcq.platform import audit, clock
 from dvcq.platform.auth.models import Role
@@ -21,6 +20,7 @@ from dvcq.platform.errors import Conflict, Forbidden, NotFound, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.permissions import require
 from dvcq.platform.tenancy import current_scope
+from dvcq.platform.transactions import commit_or_conflict
 from dvcq.scoring import engine
 from dvcq.scoring.models import (
     Campaign,
@@ -339,13 +339,7 @@ def _check_seen(version: CriteriaVersion, seen: int | None) -> None:
 
 
 def _commit_or_conflict() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise Conflict(
-            "Bộ tiêu chí vừa được người khác thay đổi. Vui lòng tải lại trang; chưa có gì được lưu."
-        ) from None
+    commit_or_conflict("Bộ tiêu chí vừa được người khác thay đổi. Vui lòng tải lại trang; chưa có gì được lưu.")
 
 
 def rename_version(actor, version_id: int, version: int | None, name: str, description: str = "") -> CriteriaVersion:

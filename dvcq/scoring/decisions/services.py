@@ -10,7 +10,6 @@ from datetime import date
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from dvcq.platform import jobs, queues
 from dvcq.platform.auth.models import Role, User
@@ -18,6 +17,7 @@ from dvcq.platform.errors import MESSAGES, Conflict, NotFound
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import parse_vn_date
 from dvcq.platform.tenancy import Scope
+from dvcq.platform.transactions import commit_or_conflict
 from dvcq.scoring.models import Assessment, Campaign, Decision, DecisionStatus
 from dvcq.scoring.results.access import sees_unpublished
 
@@ -188,11 +188,7 @@ def _parse_date(value, problems: list[str], what: str = "Ngày ký") -> date | N
 
 
 def _commit() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError as err:
-        db.session.rollback()
-        raise Conflict(STALE) from err
+    commit_or_conflict(STALE)
 
 
 def _lock(decision: Decision) -> Campaign:

@@ -19,6 +19,7 @@ from dvcq.platform.extensions import db
 from dvcq.platform.formatting import vn_datetime
 from dvcq.platform.notifications import notify
 from dvcq.platform.permissions import require
+from dvcq.platform.transactions import commit_or_conflict
 from dvcq.scoring import engine
 from dvcq.scoring.campaigns.services import NOT_FOUND, path_for
 from dvcq.scoring.criteria import tree
@@ -418,10 +419,4 @@ def withdraw(actor, assessment_id: int, now: datetime | None = None) -> Assessme
 
 
 def _commit() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError as err:
-        db.session.rollback()
-        raise Conflict(
-            "Hồ sơ vừa được người khác thay đổi nên thao tác chưa được thực hiện. Vui lòng tải lại trang."
-        ) from err
+    commit_or_conflict("Hồ sơ vừa được người khác thay đổi nên thao tác chưa được thực hiện. Vui lòng tải lại trang.")
