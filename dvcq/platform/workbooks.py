@@ -10,24 +10,31 @@ unchanged: no apostrophe is added, and the criteria export still reads back exac
 vertical tab pasted from Word) are dropped.
 
 Two writers: `new_workbook()` with `append(ws, values)` and `cell(ws, value, …)` (openpyxl, for formatted sheets,
-write-only ones included), and `StreamingSheet` (the sheet's XML written directly, for the national item-score sheet:
-332,100 rows). openpyxl's write-only mode builds a cell object per value and costs ~30 µs a cell — ~100 s for 3.3
-million cells on a loaded 2-core machine; StreamingSheet writes inline strings, a bold header, numbers in "0.00" —
-built-in format 2, a frozen first row and column widths into the zip as it goes: the same workbook for its readers,
-an order of magnitude faster. No other module creates a workbook or writes a cell's value
-(tests/security/test_spreadsheet_formulas.py checks the source).
+write-only ones included) — and over them `PrintedTable`, the table a clerk prints and files unchanged (a title block,
+A4 landscape one page wide, the header repeated on every page, borders) — and `StreamingSheet` (the sheet's XML
+written directly, for the national item-score sheet: 332,100 rows). openpyxl's write-only mode builds a cell object
+per value and costs ~30 µs a cell — ~100 s for 3.3 million cells on a loaded 2-core machine; StreamingSheet writes
+inline strings, a bold header, numbers in "0.00" — built-in format 2, a frozen first row and column widths into the
+zip as it goes: the same workbook for its readers, an order of magnitude faster. No other module creates a workbook
+or writes a cell's value (tests/security/test_spreadsheet_formulas.py checks the source).
 """
 
 from __future__ import annotations
 
 import io
+import math
 import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -53,7 +60,7 @@ def new_workbook(*, write_only: bool = False) -> Workbook:
     return Workbook(write_only=write_only)
 
 
-def cell(ws, value, *, font=None, number_format: str | None = None) -> Cell:
+def cell(ws, value, *, font=None, number_format: str | None = None, alignment=None, border=None) -> Cell:
     """A styled cell for a write-only sheet (pass it to `append`); text stays text."""
     made = WriteOnlyCell(ws, value=clean_text(value) if isinstance(value, str) else value)
     _as_text(made)
@@ -61,6 +68,10 @@ def cell(ws, value, *, font=None, number_format: str | None = None) -> Cell:
         made.font = font
     if number_format is not None:
         made.number_format = number_format
+    if alignment is not None:
+        made.alignment = alignment
+    if border is not None:
+        made.border = border
     return made
 
 
@@ -82,6 +93,127 @@ def save(workbook: Workbook) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+# ---- the printed table -------------------------------------------------------------------------------------------
+
+NUMBER_FORMAT = "0.00"  # Excel shows 85.50 or 85,50 by the reader's locale
+PRINT_FONT = "Times New Roman"  # the administrative documents' font
+_SIZE, _TITLE_SIZE = 11, 14
+_LINE_HEIGHT = 15.0  # points a line of 11 pt text takes
+_THIN = Side(style="thin")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_MARGINS = PageMargins(left=0.7, right=0.5, top=0.6, bottom=0.6, header=0.3, footer=0.3)  # inches
+
+
+@dataclass(frozen=True)
+class TitleBlock:
+    """What a table a clerk files carries above it: the issuing body in capitals ("ỦY BAN NHÂN DÂN HUYỆN BA TƠ"),
+    the title in capitals, then lines such as the group and the status of the figures."""
+
+    issuer: str
+    title: str
+    lines: tuple[str, ...] = ()
+
+    @property
+    def height(self) -> int:
+        """Rows above the table's header row: the issuer, the title, the lines and a blank row."""
+        return 3 + len(self.lines)
+
+
+def _lines(text: str, width: float, bigger: float = 1.0) -> int:
+    """About how many lines `text` wraps to in a column `width` characters wide (`bigger`: its font's size over
+    11 pt); row heights are written out because neither Excel nor LibreOffice grows a wrapped row on opening."""
+    usable = max(width - 1, 1)
+    return sum(max(1, math.ceil(len(part) * bigger / usable)) for part in text.split("\n"))
+
+
+class PrintedTable:
+    """A sheet as it is printed and filed: the title block, a bold header row repeated at the top of every printed
+    page and frozen on screen, thin borders round every cell of the table, A4 landscape one page wide (as many pages
+    down as it takes), page numbers in the footer. Decimals are numbers shown "0.00"; `formats` gives other
+    columns' number formats by index (e.g. "00": a rank target that stays a number and reads 02); `centred` the
+    columns read down the middle (STT, ranks). Text goes through `cell`, so it stays text. Made on a new sheet,
+    write-only ones included: everything a sheet's top holds is set before its first row."""
+
+    def __init__(
+        self,
+        ws,
+        block: TitleBlock,
+        headers: Sequence[str],
+        widths: Sequence[float],
+        *,
+        formats: dict[int, str] | None = None,
+        centred: Sequence[int] = (),
+    ):
+        self.ws, self.widths = ws, tuple(widths)
+        self.formats, self.centred = formats or {}, set(centred)
+        self.row = 0  # the last row written (a write-only sheet cannot say)
+        self.header_row = block.height + 1
+        for i, width in enumerate(self.widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = width
+        ws.freeze_panes = f"A{self.header_row + 1}"
+        ws.print_title_rows = f"{self.header_row}:{self.header_row}"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.horizontalCentered = True
+        ws.page_margins = _MARGINS
+        ws.oddFooter.center.text = "Trang &P/&N"
+        self._title_block(block)
+        bold = Font(name=PRINT_FONT, size=_SIZE, bold=True)
+        middle = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        self._row([cell(ws, text, font=bold, alignment=middle, border=_BORDER) for text in headers], headers, 1.1)
+
+    def _title_block(self, block: TitleBlock) -> None:
+        """The issuer over the left part of the page, as a document's header sets it; the title and each line
+        across the whole table."""
+        last, total = len(self.widths), sum(self.widths)
+        issuer_end = next(i for i in range(1, last + 1) if sum(self.widths[:i]) >= total * 0.4)
+        middle = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        rows = [
+            (block.issuer, Font(name=PRINT_FONT, size=_SIZE + 1, bold=True), issuer_end, 1.1),
+            (block.title, Font(name=PRINT_FONT, size=_TITLE_SIZE, bold=True), last, 1.4),
+            *((line, Font(name=PRINT_FONT, size=_SIZE + 1, italic=True), last, 1.1) for line in block.lines),
+        ]
+        for text, font, end, bigger in rows:
+            self.ws.merged_cells.add(f"A{self.row + 1}:{get_column_letter(end)}{self.row + 1}")
+            self._height(_lines(text, sum(self.widths[:end]), bigger) * _LINE_HEIGHT * bigger)
+            self._append([cell(self.ws, text, font=font, alignment=middle)])
+        self._append([])
+
+    def _height(self, points: float) -> None:
+        """The next row's height (a write-only sheet takes it only before the row is written)."""
+        self.ws.row_dimensions[self.row + 1].height = points
+
+    def _append(self, cells: list) -> None:
+        append(self.ws, cells)
+        self.row += 1
+
+    def _row(self, cells: list, texts: Sequence, bigger: float = 1.0) -> None:
+        """Append `cells`, the row as high as its longest wrapped text needs."""
+        lines = max(
+            (_lines(t, w, bigger) for t, w in zip(texts, self.widths, strict=False) if isinstance(t, str)), default=1
+        )
+        if lines > 1:
+            self._height(lines * _LINE_HEIGHT)
+        self._append(cells)
+
+    def append(self, values: Sequence) -> None:
+        font = Font(name=PRINT_FONT, size=_SIZE)
+        cells = []
+        for i, value in enumerate(values):
+            number = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+            fmt = self.formats.get(i) or (NUMBER_FORMAT if isinstance(value, Decimal) else None)
+            alignment = Alignment(
+                horizontal="center" if i in self.centred else ("right" if number else "left"),
+                vertical="center",
+                wrap_text=not number,
+            )
+            fmt = fmt if number else None
+            cells.append(cell(self.ws, value, font=font, number_format=fmt, alignment=alignment, border=_BORDER))
+        self._row(cells, values)
 
 
 # ---- the streamed sheet -------------------------------------------------------------------------------------------

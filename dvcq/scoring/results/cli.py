@@ -53,9 +53,9 @@ def results_import(path: str, authority_code: str, criteria: tuple[str, ...]):
 def results_export(authority_code: str, year: int, path: str):
     """Xuất kết quả năm N (đã công bố hoặc đã nhập) ra tệp .xlsx, theo thứ hạng trong từng khối."""
     authority = imports.authority_by_code(authority_code)
-    rows, sets = exports.result_rows(authority.id, year, require_published=True)
-    Path(path).write_bytes(exports.results_workbook(year, rows, sets))
-    click.echo(f"Đã xuất kết quả năm {year} của {authority.name} ({len(rows)} đơn vị) ra {path}.")
+    sheet = exports.results_sheet(authority.id, year, require_published=True)
+    Path(path).write_bytes(exports.results_workbook(sheet))
+    click.echo(f"Đã xuất kết quả năm {year} của {authority.name} ({len(sheet.rows)} đơn vị) ra {path}.")
 
 
 @results_group.command("compute")

@@ -9,26 +9,28 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from decimal import Decimal
+from dataclasses import dataclass
 
 from flask import current_app
-from openpyxl.styles import Font
 from sqlalchemy import func, select
 
 from dvcq.platform import workbooks
 from dvcq.platform.collation import vn_key
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
+from dvcq.platform.formatting import vn_datetime
 from dvcq.platform.jobs import JobContext
 from dvcq.platform.storage import get_storage, new_key
-from dvcq.platform.workbooks import StreamingSheet
-from dvcq.scoring.models import Assessment, ItemScore, UnitResult
+from dvcq.platform.workbooks import PrintedTable, StreamingSheet, TitleBlock
+from dvcq.scoring.decisions.defaults import issuer_lines
+from dvcq.scoring.models import Assessment, Campaign, ItemScore, UnitResult
 from dvcq.scoring.results.access import private_drafts, year_state
 from dvcq.scoring.results.inputs import engine_inputs
-from dvcq.scoring.results.queries import TableRow, year_table
+from dvcq.scoring.results.queries import TableRow, YearTable, year_table
 from dvcq.tenants.models import Unit
 
 RESULT_HEADERS = (
+    "STT",
     "Năm",
     "Mã đơn vị",
     "Tên đơn vị",
