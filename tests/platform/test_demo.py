@@ -1,5 +1,6 @@
-"""`dvcq demo`: Huyện Ba Tơ with its 19 communes and 5 agencies (one of them formed by a merger), a user for every
-role, the logins printed; running it again changes nothing."""
+"""`dvcq demo`: the 2025 reform as it happened — Huyện Ba Tơ with its 19 communes and 5 agencies until 30/6/2025, the
+province's 8 new communes (each naming its predecessors) and 5 agencies from 01/7/2025 — a user for every role on
+both sides, the logins printed; running it again changes nothing."""
 
 from __future__ import annotations
 
@@ -42,63 +43,81 @@ def tenants_state() -> dict:
     }
 
 
-def members(group_name: str) -> list[Unit]:
-    district = db.session.execute(select(Unit).where(Unit.name == "Huyện Ba Tơ")).scalar_one()
+def members(authority: str, group_name: str) -> list[Unit]:
+    owner = db.session.execute(select(Unit).where(Unit.code == authority)).scalar_one()
     group = db.session.execute(
-        select(UnitGroup).where(UnitGroup.authority_id == district.id, UnitGroup.name == group_name)
+        select(UnitGroup).where(UnitGroup.authority_id == owner.id, UnitGroup.name == group_name)
     ).scalar_one()
     return db.session.execute(select(Unit).where(Unit.group_id == group.id)).scalars().all()
 
 
-def test_demo_seeds_ba_to_prints_the_logins_and_running_it_again_changes_nothing(app, runner, make_browser):
+def test_demo_seeds_the_reform_prints_the_logins_and_running_it_again_changes_nothing(app, runner, make_browser):
     # one test for both: the other areas' seeders make a first run slow
     result = run_demo(runner)
-    district = db.session.execute(select(Unit).where(Unit.name == "Huyện Ba Tơ")).scalar_one()
-    assert district.kind == UnitKind.HUYEN and district.parent.name == "Tỉnh Quảng Ngãi"
-    in_force = [u for u in members("Khối xã") if u.active_on(date(2026, 11, 26))]
-    former = [u for u in members("Khối xã") if u not in in_force]
-    communes, agencies = in_force, members("Khối cơ quan")
+    province = db.session.execute(select(Unit).where(Unit.code == "QNG")).scalar_one()
+    district = db.session.execute(select(Unit).where(Unit.code == "BATO")).scalar_one()
+    assert (province.kind, province.name, province.valid_to) == (UnitKind.TINH, "Tỉnh Quảng Ngãi", None)
+    assert district.kind == UnitKind.HUYEN and district.parent_id == province.id
+    assert district.valid_to == date(2025, 6, 30)
+    # until 30/6/2025: the district's 19 communes (1 thị trấn, 18 xã) and 5 agencies, all ending that day
+    communes, agencies = members("BATO", "Khối xã"), members("BATO", "Khối cơ quan")
     assert len(communes) == 19 and len(agencies) == 5
-    # the merger: two former communes ended on 31/12/2022 and Xã Ba Thành, formed the next day, is their successor
-    assert sorted((u.name, u.valid_to) for u in former) == [
-        ("Xã Ba Chùa", date(2022, 12, 31)),
-        ("Xã Ba Hà", date(2022, 12, 31)),
-    ]
-    merged = next(u for u in communes if u.code == "BATO-BTH")
-    assert merged.valid_from == date(2023, 1, 1)
-    links = db.session.execute(select(UnitLineage).where(UnitLineage.successor_id == merged.id)).scalars().all()
-    assert sorted((link.predecessor.name, link.effective_on) for link in links) == [
-        ("Xã Ba Chùa", date(2023, 1, 1)),
-        ("Xã Ba Hà", date(2023, 1, 1)),
-    ]
-    assert {u.kind for u in communes} == {UnitKind.XA, UnitKind.THI_TRAN}
-    assert {u.kind for u in agencies} == {UnitKind.CO_QUAN}
+    assert sorted(u.kind for u in communes).count(UnitKind.THI_TRAN) == 1
+    assert {(u.valid_from, u.valid_to) for u in communes + agencies} == {(date(2020, 1, 1), date(2025, 6, 30))}
     assert all(u.authority_id == district.id and u.parent_id == district.id for u in communes + agencies)
-    assert "Xã Ba Điền" in {u.name for u in communes}
+    assert {"Xã Ba Nam", "Xã Ba Thành", "Xã Ba Điền"} <= {u.name for u in communes}
+    assert not db.session.execute(select(Unit).where(Unit.name.in_(["Xã Ba Chùa", "Xã Ba Hà"]))).first()
+    # from 01/7/2025: the province's 8 new communes and 5 agencies
+    new, province_agencies = members("QNG", "Khối xã"), members("QNG", "Khối cơ quan")
+    assert sorted(u.name for u in new) == sorted(
+        ["Xã Ba Vì", "Xã Ba Tô", "Xã Ba Dinh", "Xã Ba Tơ", "Xã Ba Vinh", "Xã Ba Động", "Xã Đặng Thùy Trâm", "Xã Ba Xa"]
+    )
+    assert sorted(u.code for u in province_agencies) == ["QNG-SGD", "QNG-SNV", "QNG-STC", "QNG-STP", "QNG-VP"]
+    assert {(u.valid_from, u.valid_to, u.authority_id) for u in new + province_agencies} == {
+        (date(2025, 7, 1), None, province.id)
+    }
 
     users = db.session.execute(select(User)).scalars().all()
     assert {u.role for u in users} == set(Role)
     officers = {u.login: u.unit.name for u in users if u.role == Role.OFFICER}
     leaders = {u.login: u.unit.name for u in users if u.role == Role.LEADER}
-    assert len(officers) == len(leaders) == 24  # an officer and a leader in every commune and every agency
-    assert (officers["canbo.nv"], leaders["lanhdao.nv"], leaders["lanhdao.vp"]) == (
+    assert len(officers) == len(leaders) == 19 + 5 + 8 + 5  # an officer and a leader in every unit, old and new
+    assert (officers["canbo.bna"], leaders["lanhdao.bna"], officers["canbo.nv"]) == (
+        "Xã Ba Nam",
+        "Xã Ba Nam",
         "Phòng Nội vụ",
-        "Phòng Nội vụ",
-        "Văn phòng HĐND và UBND huyện",
     )
-    # every unit and every account was created through the services, so each has its audit record
-    assert db.session.execute(select(func.count()).where(AuditRecord.action == "unit.created")).scalar_one() == 28
+    assert (officers["canbo.batoo"], officers["canbo.batow"], leaders["lanhdao.sotp"]) == (
+        "Xã Ba Tô",
+        "Xã Ba Tơ",
+        "Sở Tư pháp",
+    )
+    staff = {u.login: (u.role, u.unit.code, u.title) for u in users if u.role.in_authority}
+    assert staff == {
+        "quantri": (Role.ADMIN, "QNG", "Chuyên viên Sở Nội vụ"),
+        "thuongtruc": (Role.SECRETARIAT, "QNG", "Chuyên viên Sở Nội vụ"),
+        "lanhdao": (Role.LEADERSHIP, "QNG", "Phó Chủ tịch UBND tỉnh"),
+        "thamdinh1": (Role.APPRAISER, "QNG", "Thành viên tổ thẩm định"),
+        "thamdinh2": (Role.APPRAISER, "QNG", "Thành viên tổ thẩm định"),
+        "huyen.thuongtruc": (Role.SECRETARIAT, "BATO", "Chuyên viên Phòng Nội vụ huyện"),
+        "huyen.lanhdao": (Role.LEADERSHIP, "BATO", "Chủ tịch UBND huyện"),
+        "huyen.thamdinh": (Role.APPRAISER, "BATO", "Thành viên tổ thẩm định huyện"),
+    }
+    # every unit and every account was created through the services, so each has its audit record; the reform's
+    # file ended the district and its 24 members (one "unit.updated" each)
+    assert db.session.execute(select(func.count()).where(AuditRecord.action == "unit.created")).scalar_one() == 39
+    assert db.session.execute(select(func.count()).where(AuditRecord.action == "unit.updated")).scalar_one() == 25
     assert db.session.execute(select(func.count()).where(AuditRecord.action == "user.created")).scalar_one() == len(
         users
     )
 
     out = result.output
     assert f"Mật khẩu chung cho mọi tài khoản mẫu: {demo.DEMO_PASSWORD}" in out
-    for login in ("quantri", "thuongtruc", "lanhdao", "thamdinh1", "canbo.bdo", "lanhdao.bdo", "canbo.nv"):
+    for login in ("quantri", "thuongtruc", "lanhdao", "thamdinh1", "huyen.thuongtruc", "canbo.bna", "canbo.batoo"):
         assert login in out
     for role in Role:
         assert role.label in out
-    for login, role in (("quantri", "admin"), ("thamdinh1", "appraiser"), ("canbo.bdo", "officer")):
+    for login, role in (("quantri", "admin"), ("huyen.thamdinh", "appraiser"), ("canbo.bna", "officer")):
         browser = make_browser()
         assert browser.login(login, demo.DEMO_PASSWORD).status_code == 302
         assert f'data-role="{role}"' in browser.get("/").get_data(as_text=True)
@@ -107,6 +126,28 @@ def test_demo_seeds_ba_to_prints_the_logins_and_running_it_again_changes_nothing
     again = run_demo(runner)
     assert tenants_state() == before  # same units, groups, lineage, users, and no new unit/user audit record
     assert f"Mật khẩu chung cho mọi tài khoản mẫu: {demo.DEMO_PASSWORD}" in again.output
+
+
+def test_each_new_commune_names_its_predecessors_as_the_resolution_does(seed_units_and_users):
+    seed_units_and_users()
+    with scoped(SYSTEM):
+        links = db.session.execute(select(UnitLineage)).scalars().all()
+        rows = {}
+        for link in links:
+            rows.setdefault(link.successor.code, set()).add((link.predecessor.code, link.effective_on))
+    on = date(2025, 7, 1)
+    assert rows == {
+        "QNG-BVI": {("BATO-BVI", on), ("BATO-BTI", on), ("BATO-BNG", on)},
+        "QNG-BTO": {("BATO-BTO", on), ("BATO-BLE", on), ("BATO-BNA", on)},
+        "QNG-BDI": {("BATO-BDI", on), ("BATO-BGI", on)},
+        "QNG-BATO": {("BATO-TT", on), ("BATO-BCU", on), ("BATO-BBI", on)},
+        "QNG-BVN": {("BATO-BVN", on), ("BATO-BDE", on)},
+        "QNG-BDO": {("BATO-BDO", on), ("BATO-BLI", on), ("BATO-BTH", on)},
+        "QNG-DTT": {("BATO-BTR", on), ("BATO-BKH", on)},
+        "QNG-BXA": {("BATO-BXA", on)},
+    }
+    assert on == tenants_demo.REFORM_ON and date(2025, 6, 30) == tenants_demo.DISTRICT_LAST_DAY
+    assert tenants_demo.REFORM_SOURCE.startswith("Nghị quyết số 1677/NQ-UBTVQH15 ngày 16/6/2025")
 
 
 @pytest.fixture
@@ -138,12 +179,12 @@ def test_the_demo_keeps_what_an_administrator_changed(seed_units_and_users):
 def test_the_demo_adds_what_is_missing(seed_units_and_users):
     seed_units_and_users()
     with scoped(SYSTEM):
-        user = db.session.execute(select(User).where(User.login == "lanhdao.bxa")).scalar_one()
-        user.login = "lanhdao.bxa.cu"
+        user = db.session.execute(select(User).where(User.login == "lanhdao.baxa")).scalar_one()
+        user.login = "lanhdao.baxa.cu"
         db.session.commit()
     seed_units_and_users()
     db.session.expire_all()
-    assert db.session.execute(select(User.id).where(User.login == "lanhdao.bxa")).scalar_one_or_none() is not None
+    assert db.session.execute(select(User.id).where(User.login == "lanhdao.baxa")).scalar_one_or_none() is not None
 
 
 def test_the_demo_refuses_to_run_in_production(app, runner):

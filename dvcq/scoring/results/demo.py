@@ -13,16 +13,7 @@ from sqlalchemy import select
 
 from dvcq.platform.extensions import db
 from dvcq.scoring.models import Campaign, CriteriaVersion, UnitResult
-from dvcq.tenants.demo import (
-    AGENCIES,
-    COMMUNES,
-    DISTRICT,
-    FORMER_COMMUNES,
-    GROUP_AGENCIES,
-    GROUP_COMMUNES,
-    MERGED,
-    MERGED_ON,
-)
+from dvcq.tenants.demo import AGENCIES, COMMUNES, DISTRICT, GROUP_AGENCIES, GROUP_COMMUNES
 from dvcq.tenants.models import Unit
 
 YEARS = (2022, 2023, 2024)
@@ -70,15 +61,7 @@ def past_results_table() -> list[list[str]]:
                 appraised = _clamp(appraised, "54", "85.5")
                 over = _quarter(rng.choice((0.5, 1.5, 2.5, 4.0, 6.0, 9.0)) + rng.uniform(0, 2))
                 self_score = _clamp(appraised + over, "54", "88")
-            if code == MERGED and year < MERGED_ON.year:
-                continue  # formed by the merger: that year belongs to its former communes (below)
             table.append([str(year), code, name, group, f"{self_score:.2f}", f"{appraised:.2f}", "", ""])
-    former = random.Random(20221231)  # its own draws: the other units' figures stay as they were before the merger
-    for code, name, _ in FORMER_COMMUNES:
-        for year in range(YEARS[0], MERGED_ON.year):
-            appraised = _clamp(_quarter(former.uniform(66, 80)), "60", "95")
-            self_score = _clamp(appraised + _quarter(former.uniform(1.5, 6)), "60", "97")
-            table.append([str(year), code, name, GROUP_COMMUNES, f"{self_score:.2f}", f"{appraised:.2f}", "", ""])
     return table
 
 
