@@ -231,18 +231,26 @@ def test_default_authority_is_the_only_one_with_member_units(world):
         assert "Có nhiều cơ quan đánh giá (D, D2)" in caught.value.message
 
 
-def test_the_demo_seeder_loads_both_samples_for_ba_to_once(app, runner):
+def test_the_demo_seeder_loads_both_samples_for_the_district_and_the_province_once(app, monkeypatch):
+    from dvcq.platform import registry
+    from dvcq.scoring.criteria.demo import seed_sample_criteria
+    from dvcq.tenants import demo as tenants_demo
+    from dvcq.tenants.models import Unit
+
     assert services.load_sample.__module__ == "dvcq.scoring.criteria.services"
+    monkeypatch.setattr(registry.of(app), "demo_seeders", [tenants_demo.seed, seed_sample_criteria])
     with scoped(SYSTEM):
         demo.seed()
         demo.seed()
+        owners = dict(db.session.execute(select(Unit.id, Unit.code)).all())
         rows = db.session.execute(select(CriteriaVersion).order_by(CriteriaVersion.id)).scalars().all()
-        communes, agencies = (services.summary(r) for r in rows)
-    assert len(rows) == 2 and all(r.is_sample for r in rows)
-    assert (communes["name"], communes["leaves"], communes["areas"], communes["max_total"]) == (
-        services.SAMPLE_NAME,
-        49,
-        8,
-        100,
-    )
-    assert (agencies["name"], agencies["areas"], agencies["max_total"]) == (services.AGENCY_SAMPLE_NAME, 7, 90)
+        found = [(owners[r.authority_id], services.summary(r)) for r in rows]
+    assert all(r.is_sample for r in rows)
+    # Huyện Ba Tơ scored its cycles until 2024 on them, Tỉnh Quảng Ngãi its cycles from 2025
+    assert [(code, s["name"], s["areas"], s["max_total"]) for code, s in found] == [
+        ("BATO", services.SAMPLE_NAME, 8, 100),
+        ("BATO", services.AGENCY_SAMPLE_NAME, 7, 90),
+        ("QNG", services.SAMPLE_NAME, 8, 100),
+        ("QNG", services.AGENCY_SAMPLE_NAME, 7, 90),
+    ]
+    assert found[0][1]["leaves"] == found[2][1]["leaves"] == 49

@@ -1,5 +1,6 @@
-"""The demo district's criteria: the two shipped samples, the communes' and the agencies', each loaded once
-(re-running the demo adds nothing)."""
+"""The demo's criteria: the two shipped samples, the communes' (100 points) and the agencies' (90 points), loaded once
+for each authority of the story — Huyện Ba Tơ for its cycles until 2024, Tỉnh Quảng Ngãi for 2025 and 2026 (re-running
+the demo adds nothing)."""
 
 from __future__ import annotations
 
@@ -7,20 +8,31 @@ from sqlalchemy import select
 
 from dvcq.platform.extensions import db
 from dvcq.scoring.models import CriteriaVersion
-from dvcq.tenants.demo import DISTRICT
+from dvcq.tenants.demo import DISTRICT, PROVINCE
 from dvcq.tenants.models import Unit
 
 
-def seed_sample_criteria() -> None:
+def sample_sets(authority: Unit) -> tuple[CriteriaVersion, CriteriaVersion]:
+    """(the communes' set, the agencies' set) of the authority, each loaded if missing — the communes' first: the
+    demo's seeders take the authority's oldest sample as the communes'."""
     from dvcq.scoring.criteria import services
 
-    district = db.session.execute(select(Unit).where(Unit.code == DISTRICT[0])).scalar_one_or_none()
-    if district is None:
-        return
-    any_sample = db.session.execute(
-        select(CriteriaVersion.id).where(CriteriaVersion.authority_id == district.id, CriteriaVersion.is_sample)
-    ).first()
-    if any_sample is None:  # the communes' first: the demo's other seeders take the oldest sample as theirs
-        services.load_sample(district.id, actor=None, kind=services.COMMUNE_SAMPLE)
-    if services.sample_version(district.id, services.AGENCY_SAMPLE) is None:
-        services.load_sample(district.id, actor=None, kind=services.AGENCY_SAMPLE)
+    communes = db.session.execute(
+        select(CriteriaVersion)
+        .where(CriteriaVersion.authority_id == authority.id, CriteriaVersion.is_sample.is_(True))
+        .order_by(CriteriaVersion.id)
+        .limit(1)
+    ).scalar_one_or_none()
+    if communes is None:
+        communes = services.load_sample(authority.id, actor=None, kind=services.COMMUNE_SAMPLE)
+    agencies = services.sample_version(authority.id, services.AGENCY_SAMPLE)
+    if agencies is None:
+        agencies = services.load_sample(authority.id, actor=None, kind=services.AGENCY_SAMPLE)
+    return communes, agencies
+
+
+def seed_sample_criteria() -> None:
+    for code in (DISTRICT[0], PROVINCE[0]):
+        authority = db.session.execute(select(Unit).where(Unit.code == code)).scalar_one_or_none()
+        if authority is not None:
+            sample_sets(authority)
