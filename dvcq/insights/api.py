@@ -14,6 +14,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from dvcq.insights import mergers, services, tokens
 from dvcq.insights.openapi import CODE_MAX, YEAR_MAX, YEAR_MIN, document
 from dvcq.insights.tables import rank_label
+from dvcq.platform.collation import vn_key, vn_sorted
 from dvcq.platform.extensions import limiter
 from dvcq.platform.tenancy import Scope, reset_scope, set_scope
 from dvcq.tenants.models import Unit
@@ -122,7 +123,7 @@ def years():
             {
                 "year": int(year),
                 "units": len(part),
-                "groups": sorted({x for x in part["group_name"] if x}),
+                "groups": vn_sorted({x for x in part["group_name"] if x}),
                 "source": sources.pop() if len(sources) == 1 else "mixed",
                 "campaign_id": campaigns.pop() if len(campaigns) == 1 else None,
             }
@@ -143,7 +144,7 @@ def year_results(year: int):
         part = part[part["group_name"] == group]
     rows = sorted(
         (result_json(r) for _, r in part.iterrows()),
-        key=lambda r: (r["group"], r["rank"] is None, r["rank"] or 0, r["unit_name"]),
+        key=lambda r: (vn_key(r["group"]), r["rank"] is None, r["rank"] or 0, vn_key(r["unit_name"]), r["unit_code"]),
     )
     return jsonify(year=year, group=group or None, results=rows)
 

@@ -22,6 +22,7 @@ from dvcq.insights import chart_tables, charts, frames, mergers, services
 from dvcq.insights.frames import Filters
 from dvcq.insights.tables import Table, rank_label, signed
 from dvcq.platform.cache import SingleFlightLRU
+from dvcq.platform.collation import vn_sorted
 from dvcq.platform.formatting import points
 
 CACHE_SIZE = 64
@@ -83,7 +84,7 @@ def _normalise(frame: pd.DataFrame, filters: Filters) -> tuple[Filters, list[str
     """Filters that fit the data, and a Vietnamese note for each one that did not."""
     problems = []
     years = sorted({int(y) for y in frame["year"]})
-    groups = sorted({g for g in frame["group_name"] if g})
+    groups = vn_sorted({g for g in frame["group_name"] if g})
     group = filters.group
     if group == frames.ALL_GROUPS:
         group = None
@@ -122,10 +123,10 @@ def build_dashboard(authority_id: int, filters: Filters) -> Dashboard:
         if filters.heat_year is not None:
             problems.append(f"Năm {filters.heat_year} không có điểm theo lĩnh vực; đang hiện năm gần nhất có.")
         filters = replace(filters, heat_year=heat_years[-1] if heat_years else None)
-    series = chosen.drop_duplicates("series_id").sort_values("series_name")
+    series = services.sort_frame(chosen.drop_duplicates("series_id"), ["series_name", "series_id"])
     options = Options(
         years=sorted({int(y) for y in everything["year"]}),
-        groups=sorted({g for g in everything["group_name"] if g}),
+        groups=vn_sorted({g for g in everything["group_name"] if g}),
         units=[(int(i), n) for i, n in zip(series["series_id"], series["series_name"], strict=True)],
         heat_years=heat_years,
     )

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pandas as pd
 from sqlalchemy import Integer, case, func, select, tuple_, type_coerce
 
-from dvcq.insights.services import _natural, level_label, q2, share_percent
+from dvcq.insights.services import _natural, level_label, q2, share_percent, sort_frame
 from dvcq.platform.extensions import db
 from dvcq.scoring.models import (
     Assessment,
@@ -70,7 +70,7 @@ def trajectories_frame(frame: pd.DataFrame, units: tuple[int, ...] = ()) -> pd.D
     columns = ["series_id", "series_name", "unit_id", "label", "predecessor_of", "year", "rank", "rank_of"]
     out = ranked[[*columns, "appraised_total", "group_name"]].copy()
     out["_predecessor"] = out["predecessor_of"].notna()  # a merged unit's own line first, then its predecessors'
-    out = out.sort_values(["series_name", "series_id", "_predecessor", "label", "year"])
+    out = sort_frame(out, ["series_name", "series_id", "_predecessor", "label", "year"])
     return out.drop(columns="_predecessor").reset_index(drop=True)
 
 
@@ -128,7 +128,7 @@ def self_vs_appraised_frame(frame: pd.DataFrame) -> pd.DataFrame:
     both = frame[frame["self_total"].notna() & frame["appraised_total"].notna()]
     out = both[["unit_id", "label", "group_name", "year", "self_total", "appraised_total"]].copy()
     out["gap"] = [s - a for s, a in zip(out["self_total"], out["appraised_total"], strict=True)]
-    return out.sort_values(["gap", "year", "label"], ascending=[False, True, True]).reset_index(drop=True)
+    return sort_frame(out, ["gap", "year", "label"], ascending=[False, True, True]).reset_index(drop=True)
 
 
 def over_scorers(pairs: pd.DataFrame, top: int = OVER_SCORERS_TOP) -> pd.DataFrame:
@@ -194,7 +194,7 @@ def heat_years(frame: pd.DataFrame) -> list[int]:
 def heatmap_frame(frame: pd.DataFrame, year: int, areas: list[Area]) -> pd.DataFrame:
     """Units (rows, by rank) × areas (columns): the share of each area's maximum obtained, in percent."""
     part = frame[(frame["year"] == year) & frame["by_area"].map(bool)]
-    part = part.sort_values(["group_name", "rank", "label"], na_position="last")
+    part = sort_frame(part, ["group_name", "rank", "label"], na_position="last")
     records = []
     for _, row in part.iterrows():
         record = {"unit_id": row["unit_id"], "label": row["label"], "group_name": row["group_name"]}
@@ -349,5 +349,5 @@ def movements_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, int | None, int 
     out = pd.DataFrame(records, columns=columns, dtype=object)
     if len(out):
         out["_key"] = [-(c if c is not None else -10_000) for c in out["change"]]
-        out = out.sort_values(["_key", "group_name", "label"]).drop(columns="_key").reset_index(drop=True)
+        out = sort_frame(out, ["_key", "group_name", "label"]).drop(columns="_key").reset_index(drop=True)
     return out, before_year, now_year

@@ -10,6 +10,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from dvcq.insights.services import unit_results_frame
+from dvcq.platform.collation import vn_key
 from dvcq.platform.extensions import db
 from dvcq.tenants.models import Unit, UnitLineage
 
@@ -73,9 +74,9 @@ def successors_of(unit_id: int) -> list[tuple[Unit, date]]:
         select(Unit, UnitLineage.effective_on)
         .join(UnitLineage, UnitLineage.successor_id == Unit.id)
         .where(UnitLineage.predecessor_id == unit_id)
-        .order_by(UnitLineage.effective_on, Unit.name)
     )
-    return [(u, when) for u, when in db.session.execute(stmt).all()]
+    pairs = [(u, when) for u, when in db.session.execute(stmt).all()]
+    return sorted(pairs, key=lambda pair: (pair[1], vn_key(pair[0].name)))
 
 
 def with_series(frame: pd.DataFrame, authority_id: int, merge: bool) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from dvcq.insights.frames import area_maxima
 from dvcq.insights.mergers import Predecessor, predecessors_map, successors_of
-from dvcq.insights.services import _natural, level_label, share_percent, unit_results_frame
+from dvcq.insights.services import _natural, level_label, share_percent, sort_frame, unit_results_frame
 from dvcq.insights.tables import PERCENT, POINTS, Column, Table, rank_label
 from dvcq.platform.extensions import db
 from dvcq.platform.permissions import AUTHORITY_STAFF
@@ -96,7 +96,7 @@ def unit_profile(unit: Unit, with_plans: bool = True) -> Profile:
     frame = unit_results_frame([unit.id, *[p.unit_id for p in lineage]])
     marks = {p.unit_id: p.mark for p in lineage}
     frame["label"] = [marks.get(uid, "") for uid in frame["unit_id"]]
-    frame = frame.sort_values(["year", "label"], ascending=[False, True]).reset_index(drop=True)
+    frame = sort_frame(frame, ["year", "label"], ascending=[False, True]).reset_index(drop=True)
     history = Table(
         "Kết quả qua các năm",
         "Kết quả qua các năm",

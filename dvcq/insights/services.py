@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 from sqlalchemy import bindparam, func, select
 
+from dvcq.platform.collation import vn_positions
 from dvcq.platform.extensions import db
 from dvcq.scoring.models import Campaign, CampaignStatus, UnitResult
 from dvcq.tenants.models import Unit, UnitLineage
@@ -43,6 +44,8 @@ RESULT_COLUMNS = [
     "by_area",
     "source",
 ]
+# The frames' columns that hold names: sorted in Vietnamese alphabetical order (platform.collation), not by code point.
+NAME_COLUMNS = frozenset({"unit_name", "group_name", "series_name", "label"})
 
 
 def q2(value: Decimal) -> Decimal:
@@ -62,6 +65,19 @@ def parse_areas(text: str | None) -> dict[str, Decimal]:
     except ValueError:
         return {}
     return {str(code): Decimal(str(value)) for code, value in raw.items() if value is not None and value != ""}
+
+
+def sort_frame(frame: pd.DataFrame, by: list[str] | str, **options) -> pd.DataFrame:
+    """`frame.sort_values(by, **options)` with the name columns in Vietnamese alphabetical order."""
+    return frame.sort_values(by, key=_name_places, **options)
+
+
+def _name_places(column: pd.Series) -> pd.Series:
+    if column.name not in NAME_COLUMNS:
+        return column
+    names = [v if isinstance(v, str) else None for v in column]
+    place = vn_positions(n for n in names if n is not None)
+    return pd.Series([place[n] if n is not None else len(place) for n in names], index=column.index)
 
 
 def level_label(level_name: str | None, disqualified: bool) -> str:
@@ -99,7 +115,6 @@ def _results_select():
         )
         .join(Unit, Unit.id == UnitResult.unit_id)
         .where(UnitResult.published.is_(True))
-        .order_by(UnitResult.year, UnitResult.group_name, UnitResult.rank, Unit.name)
     )
 
 
@@ -108,7 +123,9 @@ def _frame(rows) -> pd.DataFrame:
     frame["by_area"] = frame["by_area"].map(parse_areas)
     if len(frame):
         frame["year"] = frame["year"].astype(int)
-    return frame
+    return sort_frame(frame, ["year", "group_name", "rank", "unit_name", "unit_code"], kind="stable").reset_index(
+        drop=True
+    )
 
 
 def results_frame(authority_id: int) -> pd.DataFrame:

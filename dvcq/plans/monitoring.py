@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from dvcq.plans.models import ImprovementPlan, Period, PlanStatus
 from dvcq.plans.reports import WAITING, overdue_tasks, report_state
 from dvcq.platform import clock
+from dvcq.platform.collation import vn_key
 from dvcq.platform.extensions import db
 from dvcq.platform.permissions import require
 from dvcq.scoring.models import UnitResult
@@ -61,13 +62,13 @@ def follow_up(actor, year: int, on: date | None = None) -> list[FollowUpRow]:
     require(actor, *AUTHORITY_STAFF)
     on = on or clock.today_in_vietnam()
     authority_id = actor.unit_id
-    units = list(
+    units = sorted(
         db.session.execute(
             select(Unit)
             .join(UnitResult, UnitResult.unit_id == Unit.id)
             .where(UnitResult.authority_id == authority_id, UnitResult.year == year - 1)
-            .order_by(Unit.group_id, Unit.name)
-        ).scalars()
+        ).scalars(),
+        key=lambda unit: (unit.group_id or 0, vn_key(unit.name)),
     )
     stmt = (
         select(ImprovementPlan)
