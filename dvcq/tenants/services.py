@@ -17,7 +17,7 @@ from sqlalchemy import select
 from dvcq.platform import audit
 from dvcq.platform.auth.models import Role, User
 from dvcq.platform.auth.passwords import hash_password, password_problem
-from dvcq.platform.auth.services import revoke_sessions
+from dvcq.platform.auth.services import revoke_sessions, set_password
 from dvcq.platform.errors import Conflict, NotFound, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import vn_date
@@ -273,16 +273,8 @@ def reset_password(*, actor, user_id: int) -> tuple[User, str]:
     if actor is not None and user.id == actor.id:
         raise ServiceError("Không tự đặt lại mật khẩu của chính mình tại đây; hãy dùng «Đổi mật khẩu».")
     password = _one_time_password()
-    user.password_hash = hash_password(password)
-    user.must_change_password = True
-    revoked = revoke_sessions(user)
-    audit.record(
-        "user.password_reset",
-        actor=actor,
-        unit_id=user.unit_id,
-        target=user,
-        after={"sessions_revoked": revoked},
-    )
+    revoked = set_password(user, password, must_change=True)
+    audit.record("user.password_reset", actor=actor, target=user, after={"sessions_revoked": revoked})
     db.session.commit()
     return user, password
 

@@ -187,6 +187,15 @@ def revoke_sessions(user: User, keep_token: str | None = None) -> int:
     return db.session.execute(stmt.values(revoked_at=clock.now())).rowcount
 
 
+def set_password(user: User, password: str, *, must_change: bool, keep_token: str | None = None) -> int:
+    """Store `password` for `user` (`must_change`: a one-time password, to be changed at the next login) and revoke
+    every open session but `keep_token`'s: whoever held the old password is signed out. The number revoked; the caller
+    audits and commits."""
+    user.password_hash = hash_password(password)
+    user.must_change_password = must_change
+    return revoke_sessions(user, keep_token=keep_token)
+
+
 def change_password(user: User, current: str, new: str, confirm: str) -> None:
     if not verify_password(user.password_hash, current):
         raise ServiceError("Mật khẩu hiện tại không đúng.")
@@ -195,14 +204,6 @@ def change_password(user: User, current: str, new: str, confirm: str) -> None:
     problem = password_problem(new)
     if problem:
         raise ServiceError(problem)
-    user.password_hash = hash_password(new)
-    user.must_change_password = False
-    revoked = revoke_sessions(user, keep_token=user.session_token)
-    audit.record(
-        "auth.password_changed",
-        actor=user,
-        unit_id=user.unit_id,
-        target=user,
-        after={"other_sessions_revoked": revoked},
-    )
+    revoked = set_password(user, new, must_change=False, keep_token=user.session_token)
+    audit.record("auth.password_changed", actor=user, target=user, after={"other_sessions_revoked": revoked})
     db.session.commit()
