@@ -48,6 +48,21 @@ def _store(data: bytes, extension: str) -> tuple[str, int, str]:
     return key, size, sha256
 
 
+def _keep(decision: Decision, actor: User | None, data: bytes, kind: str) -> None:
+    """Store the decision's `kind` file ("docx" or "pdf"), point the decision at it and audit it, committed at once: a
+    retried job finds it stored and does not write it again."""
+    key, size, sha256 = _store(data, kind)
+    setattr(decision, f"{kind}_key", key)
+    audit.record(
+        "decision.document",
+        actor=actor,
+        unit_id=decision.authority_id,
+        target=decision,
+        after={f"{kind}_key": key, "size": size, "sha256": sha256},
+    )
+    db.session.commit()
+
+
 def _stored(key: str | None) -> bool:
     return bool(key) and get_storage().exists(key)
 
@@ -73,16 +88,7 @@ def generate(ctx: JobContext, decision_id: int) -> dict:
         ctx.progress(10, "Đang lập nội dung quyết định và phụ lục kết quả")
         data = document.build_docx(document_data(decision))
         ctx.progress(40, "Đang lưu tệp Word (.docx)")
-        key, size, sha256 = _store(data, "docx")
-        decision.docx_key = key
-        audit.record(
-            "decision.document",
-            actor=actor,
-            unit_id=decision.authority_id,
-            target=decision,
-            after={"docx_key": key, "size": size, "sha256": sha256},
-        )
-        db.session.commit()
+        _keep(decision, actor, data, "docx")
     if pdf_wanted() and not _stored(decision.pdf_key):
         if data is None:
             with get_storage().open(decision.docx_key) as stream:
@@ -94,16 +100,7 @@ def generate(ctx: JobContext, decision_id: int) -> dict:
             message = f"Đã tạo tệp .docx nhưng chưa chuyển được sang PDF: {err}. Hãy bấm «Tạo lại tệp»."
             raise ServiceError(message) from err
         ctx.progress(85, "Đang lưu tệp PDF")
-        key, size, sha256 = _store(pdf, "pdf")
-        decision.pdf_key = key
-        audit.record(
-            "decision.document",
-            actor=actor,
-            unit_id=decision.authority_id,
-            target=decision,
-            after={"pdf_key": key, "size": size, "sha256": sha256},
-        )
-        db.session.commit()
+        _keep(decision, actor, pdf, "pdf")
     ctx.progress(100, "Đã tạo xong tệp quyết định")
     return _result(decision)
 
