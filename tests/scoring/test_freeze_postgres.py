@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from dvcq.platform.auth.models import User
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, Scope, scoped
+from dvcq.scoring.campaigns.services import campaign_for
 from dvcq.scoring.decisions import amendments, drafting, issuing, services
 from dvcq.scoring.decisions.freeze import FROZEN_MESSAGE, amending
 from dvcq.scoring.models import ItemScore
@@ -99,9 +100,7 @@ def test_an_amendment_through_the_service_passes_the_triggers(world):
     c = publish(world)
     with scoped(Scope(world.district_id)):
         secretariat = db.session.execute(select(User).where(User.login == world.secretariat)).scalar_one()
-        original = services.main_decision(
-            services.decisions_of(secretariat, services.campaign_for(secretariat, c.campaign_id))
-        )
+        original = services.main_decision(services.decisions_of(secretariat, campaign_for(secretariat, c.campaign_id)))
         amendment = amendments.amend(
             secretariat,
             original.id,

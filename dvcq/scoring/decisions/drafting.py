@@ -12,6 +12,7 @@ from dvcq.platform.auth.models import Role
 from dvcq.platform.errors import Conflict, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.permissions import require
+from dvcq.scoring.campaigns.services import campaign_for
 from dvcq.scoring.decisions.defaults import (
     _signer,
     carried_over,
@@ -33,7 +34,6 @@ from dvcq.scoring.decisions.services import (
     _number_problems,
     _parse_date,
     _state,
-    campaign_for,
     decision_for,
     decisions_of,
     main_decision,

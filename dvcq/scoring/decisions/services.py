@@ -19,7 +19,7 @@ from dvcq.platform.formatting import parse_vn_date
 from dvcq.platform.tenancy import Scope
 from dvcq.platform.transactions import commit_or_conflict
 from dvcq.scoring.models import Assessment, Campaign, Decision, DecisionStatus
-from dvcq.scoring.results.access import sees_unpublished
+from dvcq.scoring.results.access import authority_of, sees_unpublished
 
 NOT_FOUND = MESSAGES[404][1]  # a foreign decision answers exactly like a missing one
 STALE = "Quyết định vừa được người khác sửa nên thay đổi của bạn chưa được lưu. Vui lòng tải lại trang và làm lại."
@@ -63,19 +63,6 @@ def path_for(endpoint: str, **values) -> str:
 
 
 # ---- reading -----------------------------------------------------------------------------------------------------
-
-
-def authority_of(user) -> int:
-    return Scope.for_unit(user.unit).authority_id
-
-
-def campaign_for(actor, campaign_id: int) -> Campaign:
-    """A campaign of the actor's authority; another authority's campaign is as missing as one that never was."""
-    stmt = select(Campaign).where(Campaign.id == campaign_id, Campaign.authority_id == authority_of(actor))
-    campaign = db.session.execute(stmt).scalar_one_or_none()
-    if campaign is None:
-        raise NotFound(NOT_FOUND)
-    return campaign
 
 
 def decision_for(actor, decision_id: int) -> Decision:

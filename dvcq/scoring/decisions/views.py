@@ -18,6 +18,7 @@ from dvcq.platform.jobs import JobRecord, JobStatus
 from dvcq.platform.permissions import AUTHORITY_STAFF, roles_required
 from dvcq.platform.storage import get_storage
 from dvcq.platform.tenancy import get_or_404
+from dvcq.scoring.campaigns.services import campaign_for
 from dvcq.scoring.decisions import amendments, drafting, generation, issuing, services
 from dvcq.scoring.decisions import jobs as decision_jobs
 from dvcq.scoring.decisions.forms import AmendmentForm, DecisionForm, VersionForm
@@ -111,7 +112,7 @@ def _refused(err: ServiceError, campaign_id: int, **forms):
     if err.status not in REFUSALS_SHOWN_ON_THE_PAGE:
         raise err
     db.session.rollback()
-    campaign = services.campaign_for(current_user, campaign_id)
+    campaign = campaign_for(current_user, campaign_id)
     return _page(campaign, status=err.status, problems=err.problems, message=err.message, **forms)
 
 
@@ -128,7 +129,7 @@ def index():
 @bp.route("/ky-danh-gia/<int:campaign_id>")
 @login_required
 def campaign(campaign_id: int):
-    return _page(services.campaign_for(current_user, campaign_id))
+    return _page(campaign_for(current_user, campaign_id))
 
 
 @bp.route("/ky-danh-gia/<int:campaign_id>/du-thao", methods=["POST"])
