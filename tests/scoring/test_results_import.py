@@ -2,6 +2,7 @@
 imported years only), `dvcq results compute`, the round trip between them, and the demo's history of Ba Tơ."""
 
 import io
+from datetime import date
 from decimal import Decimal as D
 
 import pandas as pd
@@ -9,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from dvcq.insights.profiles import unit_profile
+from dvcq.insights.services import parse_areas
 from dvcq.platform.audit import AuditRecord
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, scoped
@@ -313,47 +314,45 @@ def test_the_demo_has_three_years_of_ba_to_with_the_real_case_in_2023(only_units
     assert runner.invoke(args=["dvcq", "demo"]).exit_code == 0
     with scoped(SYSTEM):
         district = db.session.execute(select(Unit).where(Unit.code == "BATO")).scalar_one()
-        rows = (
-            db.session.execute(
-                select(UnitResult).where(
-                    UnitResult.authority_id == district.id, UnitResult.year.in_((2022, 2023, 2024))
-                )
-            )
-            .scalars()
-            .all()
-        )
-        # 2022 had 20 communes: the two that merged into Xã Ba Thành on 01/01/2023 take its place that year
-        assert len(rows) == 3 * 24 + 1
-        communes_2022 = [r for r in rows if r.year == 2022 and r.group_name == "Khối xã"]
-        assert len(communes_2022) == 20 and {r.rank_of for r in communes_2022} == {20}
-        assert {r.unit.name for r in communes_2022} >= {"Xã Ba Chùa", "Xã Ba Hà"}
-        ba_thanh = sorted(r.year for r in rows if r.unit.code == "BATO-BTH")
-        assert ba_thanh == [2023, 2024]
-        profile = unit_profile(db.session.execute(select(Unit).where(Unit.code == "BATO-BTH")).scalar_one())
-        history = [(row[0], row[-1]) for row in profile.history_table.rows]
-        assert history == [
-            ("2024", ""),
-            ("2023", ""),
-            ("2022", "(đơn vị tiền thân: Xã Ba Chùa)"),
-            ("2022", "(đơn vị tiền thân: Xã Ba Hà)"),
-        ]
-        ba_dong = next(r for r in rows if r.year == 2023 and r.unit.code == "BATO-BDO")
-        assert (ba_dong.self_total, ba_dong.appraised_total, ba_dong.rank, ba_dong.rank_of) == (
+        rows = db.session.execute(select(UnitResult).where(UnitResult.authority_id == district.id)).scalars().all()
+        assert sorted({r.year for r in rows}) == [2021, 2022, 2023]
+        assert len(rows) == 3 * 24  # 19 communes and 5 agencies each year, no merger any more
+        communes = [r for r in rows if r.group_name == "Khối xã"]
+        assert {r.rank_of for r in communes} == {19}
+        # the seed case, exactly: Xã Ba Nam 2023 with the decision of UBND huyện Ba Tơ that approved it
+        ba_nam = next(r for r in rows if r.year == 2023 and r.unit.code == "BATO-BNA")
+        assert (ba_nam.self_total, ba_nam.appraised_total, ba_nam.rank, ba_nam.rank_of, ba_nam.level_name) == (
             D("97.00"),
             D("85.50"),
             2,
             19,
+            TOT,
         )
-        assert ba_dong.level_name == TOT and ba_dong.source == "import" and ba_dong.published
-        agencies = [r for r in rows if r.year == 2024 and r.group_name == "Khối cơ quan"]
+        assert (ba_nam.decision_number, ba_nam.decision_date) == ("3807/QĐ-UBND", date(2023, 12, 29))
+        assert ba_nam.source == "import" and ba_nam.published
+        # its losses per area: most of the 14,50 points below the maximum in three areas (the plan's focus)
+        appraised, claimed = parse_areas(ba_nam.by_area), parse_areas(ba_nam.self_by_area)
+        assert sum(appraised.values()) == D("85.50") and sum(claimed.values()) == D("97.00")
+        maxima = {"1": 14, "2": 16, "3": 12, "4": 14, "5": 16, "6": 10, "7": 10, "8": 8}
+        lost = sorted(((maxima[a] - v, a) for a, v in appraised.items()), reverse=True)
+        assert [a for _, a in lost[:3]] == ["2", "4", "6"] and sum(v for v, _ in lost[:3]) == D("10.50")
+        # Xã Ba Động has figures of its own
+        ba_dong = next(r for r in rows if r.year == 2023 and r.unit.code == "BATO-BDO")
+        assert (ba_dong.self_total, ba_dong.appraised_total) != (D("97.00"), D("85.50"))
+        # every year carries its decision, signed late in December; every row its areas adding up to its totals
+        decisions = {(r.year, r.decision_number, r.decision_date) for r in rows}
+        assert len(decisions) == 3 and all(d.year == y and d.month == 12 and d.day >= 20 for y, _, d in decisions)
+        for r in rows:
+            assert sum(parse_areas(r.by_area).values()) == r.appraised_total
+            assert sum(parse_areas(r.self_by_area).values()) == r.self_total
+            assert all(parse_areas(r.self_by_area)[a] >= v for a, v in parse_areas(r.by_area).items())
+        agencies = [r for r in rows if r.year == 2023 and r.group_name == "Khối cơ quan"]
         assert len(agencies) == 5 and {r.rank_of for r in agencies} == {5}
-        scores = [r.appraised_total for r in rows]
-        assert min(scores) >= 60 and max(r.self_total for r in rows) <= 97
+        assert max(r.appraised_total for r in agencies) <= 90 and len(parse_areas(agencies[0].by_area)) == 7
+        assert min(r.appraised_total for r in rows) >= 54 and max(r.self_total for r in rows) <= 97
         assert len({r.level_name for r in rows}) >= 2
         count = len(rows)
     assert runner.invoke(args=["dvcq", "demo"]).exit_code == 0
     with scoped(SYSTEM):
-        again = db.session.execute(
-            select(func.count(UnitResult.id)).where(UnitResult.year.in_((2022, 2023, 2024)))
-        ).scalar_one()
+        again = db.session.execute(select(func.count(UnitResult.id))).scalar_one()
         assert again == count
