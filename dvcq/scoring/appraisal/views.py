@@ -472,6 +472,21 @@ def _back_to(assessment: Assessment, item_id: int | None = None):
     return redirect(url_for("appraisal.unit_result", assessment_id=assessment.id, _anchor=anchor)), 303
 
 
+def _unit_action(assessment: Assessment, item_id: int | None, done: str, service, *args, as_missing=(403, 404)):
+    """Call `service(current_user, *args)`, one of the unit's explanation actions, and go back to its result page with
+    `done`, or with the refusal's reason; a refusal whose status is in `as_missing` answers with that status instead."""
+    try:
+        service(current_user, *args)
+    except ServiceError as err:
+        db.session.rollback()
+        if err.status in as_missing:
+            abort(err.status)
+        flash(err.message, "error")
+    else:
+        flash(done, "success")
+    return _back_to(assessment, item_id)
+
+
 @bp.route("/giai-trinh/<int:assessment_id>/tieu-chi/<int:item_id>", methods=["POST"])
 @roles_required(*UNIT_STAFF)
 def contest(assessment_id: int, item_id: int):
@@ -514,17 +529,9 @@ def send_explanation(assessment_id: int, explanation_id: int):
     """The leader sends a draft the officer prepared."""
     assessment = _released_to_unit(assessment_id)
     record = _unit_explanation(assessment, explanation_id)
-    item_id = record.item_id
-    try:
-        explanations.send(current_user, record.id, _int(request.form.get("version")) or 0)
-    except ServiceError as err:
-        db.session.rollback()
-        if err.status in (403, 404):
-            abort(err.status)
-        flash(err.message, "error")
-    else:
-        flash("Đã gửi giải trình tới tổ thẩm định.", "success")
-    return _back_to(assessment, item_id)
+    version = _int(request.form.get("version")) or 0
+    sent = "Đã gửi giải trình tới tổ thẩm định."
+    return _unit_action(assessment, record.item_id, sent, explanations.send, record.id, version)
 
 
 @bp.route("/giai-trinh/<int:assessment_id>/giai-trinh/<int:explanation_id>/xoa", methods=["POST"])
@@ -532,15 +539,8 @@ def send_explanation(assessment_id: int, explanation_id: int):
 def discard_explanation(assessment_id: int, explanation_id: int):
     assessment = _released_to_unit(assessment_id)
     record = _unit_explanation(assessment, explanation_id)
-    item_id = record.item_id
-    try:
-        explanations.discard_draft(current_user, record.id)
-    except ServiceError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
-        flash("Đã xoá bản nháp giải trình.", "success")
-    return _back_to(assessment, item_id)
+    done = "Đã xoá bản nháp giải trình."
+    return _unit_action(assessment, record.item_id, done, explanations.discard_draft, record.id, as_missing=())
 
 
 @bp.route("/giai-trinh/<int:assessment_id>/giai-trinh/<int:explanation_id>/tai-lieu", methods=["POST"])
@@ -580,16 +580,8 @@ def attach(assessment_id: int, explanation_id: int):
 def finish_round(assessment_id: int):
     """The leader ends the unit's explanation round before its deadline."""
     assessment = _released_to_unit(assessment_id)
-    try:
-        explanations.finish(current_user, assessment.id)
-    except ServiceError as err:
-        db.session.rollback()
-        if err.status in (403, 404):
-            abort(err.status)
-        flash(err.message, "error")
-    else:
-        flash("Đã kết thúc giải trình của đơn vị. Thường trực Ban Chỉ đạo đã được báo.", "success")
-    return _back_to(assessment)
+    done = "Đã kết thúc giải trình của đơn vị. Thường trực Ban Chỉ đạo đã được báo."
+    return _unit_action(assessment, None, done, explanations.finish, assessment.id)
 
 
 @bp.route("/tham-dinh/giai-trinh/<int:explanation_id>", methods=["GET", "POST"])
