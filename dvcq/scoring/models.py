@@ -223,7 +223,7 @@ class Campaign(AuthorityScoped, db.Model):
     @property
     def criteria_sets(self) -> list[CampaignCriteria]:
         """The groups' choices in the groups' order (position, then name)."""
-        return sorted(self.criteria, key=lambda c: (c.group.position, c.group.name))
+        return sorted(self.criteria, key=lambda c: c.group.sort_key())
 
     def version_for(self, group_id: int | None) -> CriteriaVersion | None:
         """The criteria version the units of this group are scored on; None for a group left without one."""

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import Date, Enum, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from dvcq.platform.collation import vn_key
 from dvcq.platform.extensions import db
 from dvcq.platform.types import enum_values
 
@@ -52,6 +53,10 @@ class UnitGroup(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     position: Mapped[int] = mapped_column(Integer, default=0)
 
+    def sort_key(self) -> tuple:
+        """Groups in their order, then by name (Vietnamese order): `sorted(groups, key=UnitGroup.sort_key)`."""
+        return (self.position or 0, vn_key(self.name))
+
 
 class Unit(db.Model):
     """A node of the administrative tree. `authority_id` is the district or province whose campaigns it takes part
@@ -78,6 +83,10 @@ class Unit(db.Model):
     @property
     def is_authority(self) -> bool:
         return self.kind.is_authority
+
+    def sort_key(self) -> tuple:
+        """Units by name in Vietnamese alphabetical order, then code: `sorted(units, key=Unit.sort_key)`."""
+        return (vn_key(self.name), self.code)
 
     def active_on(self, day: date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import contains_eager
 
 from dvcq.platform import audit, clock
 from dvcq.platform.auth.models import Role, User
+from dvcq.platform.collation import vn_key
 from dvcq.platform.errors import MESSAGES, Conflict, NotFound, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import vn_datetime
@@ -279,12 +280,13 @@ def workload(campaign_id: int) -> list[Workload]:
     """Per appraiser: units covered, leaves to appraise and how many are done — for rebalancing."""
     campaign = _campaign(campaign_id)
     area_ids = _area_codes(campaign)
-    appraisers = db.session.execute(
-        select(User)
-        .join(Unit, User.unit_id == Unit.id)
-        .where(User.role == Role.APPRAISER, User.active.is_(True), Unit.id == campaign.authority_id)
-        .order_by(User.full_name)
-    ).scalars()
+    appraisers = _by_name(
+        db.session.execute(
+            select(User)
+            .join(Unit, User.unit_id == Unit.id)
+            .where(User.role == Role.APPRAISER, User.active.is_(True), Unit.id == campaign.authority_id)
+        ).scalars()
+    )
     items = db.session.execute(
         select(Assessment.unit_id, CriteriaNode.version_id, CriteriaNode.code, ItemScore.appraised_score)
         .join(ItemScore, ItemScore.assessment_id == Assessment.id)
@@ -591,12 +593,7 @@ def review_board(campaign_id: int) -> list[UnitState]:
         .where(Assessment.campaign_id == campaign_id, Explanation.answered_at.is_(None), Explanation.draft.is_(False))
     ):
         open_by_assessment[assessment_id] += 1
-    assessments = db.session.execute(
-        select(Assessment)
-        .where(Assessment.campaign_id == campaign_id)
-        .join(Unit, Unit.id == Assessment.unit_id)
-        .order_by(Assessment.group_id, Unit.code)
-    ).scalars()
+    assessments = _by_group_and_name(Assessment.campaign_id == campaign_id)
     return [
         UnitState(a, *done.get(a.id, (0, 0)), open_explanations=open_by_assessment.get(a.id, 0)) for a in assessments
     ]
@@ -710,14 +707,17 @@ def active_campaigns() -> list[Campaign]:
 
 
 def assessments_of(campaign: Campaign) -> list[Assessment]:
-    """The campaign's assessments by group, then unit code."""
-    stmt = (
-        select(Assessment)
-        .join(Unit, Unit.id == Assessment.unit_id)
-        .where(Assessment.campaign_id == campaign.id)
-        .order_by(Assessment.group_id, Unit.code)
-    )
-    return list(db.session.execute(stmt).scalars())
+    """The campaign's assessments by group, then unit name."""
+    return _by_group_and_name(Assessment.campaign_id == campaign.id)
+
+
+def _by_group_and_name(*where) -> list[Assessment]:
+    """The assessments by group, then unit name in Vietnamese alphabetical order, then unit code."""
+    rows = db.session.execute(
+        select(Assessment, Unit.name, Unit.code).join(Unit, Unit.id == Assessment.unit_id).where(*where)
+    ).all()
+    rows.sort(key=lambda row: (row[0].group_id or 0, vn_key(row[1]), row[2]))
+    return [assessment for assessment, _, _ in rows]
 
 
 def released_to_unit() -> list[Assessment]:
@@ -743,12 +743,13 @@ def assignments(campaign: Campaign) -> list[AppraisalAssignment]:
 
 def appraisers_of(campaign: Campaign) -> list[User]:
     """The authority's active appraisers, by name."""
-    stmt = (
-        select(User)
-        .where(User.unit_id == campaign.authority_id, User.role == Role.APPRAISER, User.active.is_(True))
-        .order_by(User.full_name)
-    )
-    return list(db.session.execute(stmt).scalars())
+    stmt = select(User).where(User.unit_id == campaign.authority_id, User.role == Role.APPRAISER, User.active.is_(True))
+    return _by_name(db.session.execute(stmt).scalars())
+
+
+def _by_name(users) -> list[User]:
+    """People by full name in Vietnamese alphabetical order (then by id)."""
+    return sorted(users, key=lambda user: (vn_key(user.full_name), user.id))
 
 
 def areas_of(campaign: Campaign) -> list[tuple[CriteriaVersion, list[CriteriaNode]]]:

@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 
 from dvcq.platform import clock
 from dvcq.platform.audit import AuditRecord
+from dvcq.platform.collation import vn_key
 from dvcq.platform.extensions import db
 from dvcq.platform.permissions import require
 from dvcq.scoring.campaigns.services import READ_ROLES, campaign_for, participants, vn_day
@@ -30,14 +31,16 @@ def eligible_units(authority_id: int, today: date | None = None) -> list[GroupOf
     """The member units that may take part, by group in the group order: every unit of the authority that has a
     group and is in force today."""
     today = today or vn_day(clock.now())
-    groups = db.session.execute(
-        select(UnitGroup).where(UnitGroup.authority_id == authority_id).order_by(UnitGroup.position, UnitGroup.name)
-    ).scalars()
-    units = db.session.execute(
-        select(Unit)
-        .where(Unit.authority_id == authority_id, Unit.id != authority_id, Unit.group_id.is_not(None))
-        .order_by(Unit.code)
-    ).scalars()
+    groups = sorted(
+        db.session.execute(select(UnitGroup).where(UnitGroup.authority_id == authority_id)).scalars(),
+        key=UnitGroup.sort_key,
+    )
+    units = sorted(
+        db.session.execute(
+            select(Unit).where(Unit.authority_id == authority_id, Unit.id != authority_id, Unit.group_id.is_not(None))
+        ).scalars(),
+        key=Unit.sort_key,
+    )
     by_group: dict[int, list[Unit]] = defaultdict(list)
     for unit in units:
         if unit.active_on(today) and not unit.is_authority:
@@ -144,7 +147,7 @@ def overview(actor, campaign_id: int) -> Overview:
             )
         )
         counts[assessment.status.value] += 1
-    ordered = sorted(by_group, key=lambda gid: (groups[gid].position, groups[gid].name) if gid in groups else (99, ""))
+    ordered = sorted(by_group, key=lambda gid: groups[gid].sort_key() if gid in groups else (99, vn_key("")))
     return Overview(
         campaign=campaign,
         groups=[

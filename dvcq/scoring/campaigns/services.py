@@ -17,7 +17,6 @@ from dvcq.platform.extensions import db
 from dvcq.platform.formatting import VN
 from dvcq.platform.notifications import notify
 from dvcq.scoring.models import Assessment, Campaign, CampaignStatus, CriteriaVersion
-from dvcq.tenants.models import Unit
 
 NOT_FOUND = MESSAGES[404][1]  # the same words as a missing page, so a foreign campaign answers byte for byte alike
 READ_ROLES = (Role.SECRETARIAT, Role.LEADERSHIP, Role.APPRAISER, Role.ADMIN)
@@ -132,11 +131,6 @@ def versions_of(actor) -> list[CriteriaVersion]:
 
 
 def participants(campaign: Campaign) -> list[Assessment]:
-    stmt = (
-        select(Assessment)
-        .join(Unit, Unit.id == Assessment.unit_id)
-        .where(Assessment.campaign_id == campaign.id)
-        .order_by(Unit.code)
-        .options(selectinload(Assessment.unit))
-    )
-    return list(db.session.execute(stmt).scalars())
+    """The campaign's assessments, by unit name (Vietnamese alphabetical order), then unit code."""
+    stmt = select(Assessment).where(Assessment.campaign_id == campaign.id).options(selectinload(Assessment.unit))
+    return sorted(db.session.execute(stmt).scalars(), key=lambda assessment: assessment.unit.sort_key())

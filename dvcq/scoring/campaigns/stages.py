@@ -58,7 +58,7 @@ def _criteria_problems(campaign: Campaign, members: list[Assessment]) -> list[st
             problems.append(f"{assessment.unit.name} chưa được xếp khối nên chưa xác định được bộ tiêu chí để chấm.")
         else:
             groups[group.id] = group
-    for group in sorted(groups.values(), key=lambda g: (g.position, g.name)):
+    for group in sorted(groups.values(), key=lambda g: g.sort_key()):
         version = campaign.version_for(group.id)
         if version is None:
             problems.append(

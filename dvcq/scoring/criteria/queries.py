@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from dvcq.platform.collation import vn_key
 from dvcq.platform.extensions import db
 from dvcq.scoring.models import Campaign, CampaignCriteria, CriteriaVersion
 from dvcq.tenants.models import UnitGroup
@@ -30,13 +31,13 @@ def versions_with_uses(authority_id: int) -> list[VersionUses]:
     ).scalars()
     rows = {version.id: VersionUses(version) for version in versions}
     uses = db.session.execute(
-        select(CampaignCriteria.version_id, UnitGroup.name, Campaign.year)
+        select(CampaignCriteria.version_id, UnitGroup.name, Campaign.year, UnitGroup.position)
         .join(Campaign, Campaign.id == CampaignCriteria.campaign_id)
         .join(UnitGroup, UnitGroup.id == CampaignCriteria.group_id)
         .where(Campaign.authority_id == authority_id)
-        .order_by(UnitGroup.position, UnitGroup.name, Campaign.year)
-    )
-    for version_id, group, year in uses:
+    ).all()
+    uses.sort(key=lambda row: (row.position or 0, vn_key(row.name), row.year))
+    for version_id, group, year, _ in uses:
         if version_id in rows:
             rows[version_id].uses.setdefault(group, []).append(year)
     return list(rows.values())

@@ -9,6 +9,7 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from dvcq.platform.auth.models import Role, User
+from dvcq.platform.collation import vn_key
 from dvcq.platform.extensions import db
 from dvcq.scoring.models import Assessment, Campaign, Decision
 from dvcq.tenants.models import Unit, UnitGroup, UnitKind
@@ -99,7 +100,9 @@ def participants(campaign: Campaign) -> dict[str, list[UnitKind]]:
     found: dict[tuple[int, str], list[UnitKind]] = defaultdict(list)
     for name, position, kind in db.session.execute(stmt).all():
         found[(position or 0, name or "")].append(kind)
-    return {name: kinds for (_, name), kinds in sorted(found.items())}
+    return {
+        name: kinds for (_, name), kinds in sorted(found.items(), key=lambda pair: (pair[0][0], vn_key(pair[0][1])))
+    }
 
 
 def _subjects(kinds: list[UnitKind]) -> str:

@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 
 from dvcq.platform import audit, clock
 from dvcq.platform.auth.models import Role
+from dvcq.platform.collation import vn_key
 from dvcq.platform.errors import Conflict, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import vn_date
@@ -52,13 +53,15 @@ def incomplete_units(campaign: Campaign) -> list[str]:
         )
     ).all():
         leaves[version_id][node_id] = code
-    participants = db.session.execute(
-        select(Assessment.id, Assessment.group_id, Unit.name)
-        .join(Unit, Unit.id == Assessment.unit_id)
-        .where(Assessment.campaign_id == campaign.id)
-        .order_by(Unit.code)
-        .execution_options(authority_wide=True)
-    ).all()
+    participants = sorted(
+        db.session.execute(
+            select(Assessment.id, Assessment.group_id, Unit.name, Unit.code)
+            .join(Unit, Unit.id == Assessment.unit_id)
+            .where(Assessment.campaign_id == campaign.id)
+            .execution_options(authority_wide=True)
+        ).all(),
+        key=lambda row: (vn_key(row.name), row.code),
+    )
     scored: dict[int, set[int]] = defaultdict(set)
     rows = db.session.execute(
         select(ItemScore.assessment_id, ItemScore.node_id)
@@ -72,7 +75,7 @@ def incomplete_units(campaign: Campaign) -> list[str]:
     for assessment_id, node_id in rows:
         scored[assessment_id].add(node_id)
     problems = []
-    for assessment_id, group_id, unit_name in participants:
+    for assessment_id, group_id, unit_name, _ in participants:
         own = leaves[campaign.version_id_for(group_id)]
         missing = sorted((own[n] for n in set(own) - scored[assessment_id]), key=_code_key)
         if missing:
@@ -140,12 +143,19 @@ def _code_key(code: str) -> tuple:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in code.split("."))
 
 
-def _publish_results(campaign: Campaign, actor) -> list[UnitResult]:
-    """The final figures: recomputed now, in this transaction, and marked published."""
+def _publish_results(campaign: Campaign, actor, *, reads_as: CampaignStatus | None = None) -> list[UnitResult]:
+    """The final figures: recomputed now, in this transaction, and marked published. `reads_as`: the status the
+    campaign reads as for the length of the computation only (an amendment recomputes a published campaign, which the
+    results service refuses) — inside this transaction, never committed that way."""
     from dvcq.scoring.results.compute import campaign_results, compute
 
-    compute(campaign.id, actor=actor, commit=False)
-    results = campaign_results(campaign.id)
+    status = campaign.status
+    campaign.status = reads_as or status
+    try:
+        compute(campaign.id, actor=actor, commit=False)
+        results = campaign_results(campaign.id)
+    finally:
+        campaign.status = status
     for row in results:
         if row.campaign_id == campaign.id:
             row.published = True

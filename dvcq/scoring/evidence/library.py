@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from dvcq.platform import audit
 from dvcq.platform.auth.models import User
+from dvcq.platform.collation import vn_sorted
 from dvcq.platform.errors import Conflict
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import vn_date
@@ -81,9 +82,10 @@ def library_counts(actor) -> list[tuple[Unit, int]]:
             select(Evidence.unit_id, func.count(Evidence.id)).group_by(Evidence.unit_id)
         ).all()  # the tenancy guard narrows this to the actor's scope
     )
-    units = db.session.execute(
-        select(Unit).where(Unit.authority_id == authority_id, Unit.id != authority_id).order_by(Unit.code)
-    ).scalars()
+    units = sorted(
+        db.session.execute(select(Unit).where(Unit.authority_id == authority_id, Unit.id != authority_id)).scalars(),
+        key=Unit.sort_key,
+    )
     return [(unit, counts.get(unit.id, 0)) for unit in units if shown is None or unit.id in shown]
 
 
@@ -114,7 +116,7 @@ def frozen_reason(evidence: Evidence) -> str:
     submitted = [a for a in cited_in if not self_scores_private(a)]
     if not submitted:
         return ""
-    campaigns = ", ".join(sorted({a.campaign.name for a in submitted}))
+    campaigns = ", ".join(vn_sorted({a.campaign.name for a in submitted}))
     return (
         f"Tài liệu «{evidence.original_name}» được dẫn chứng trong hồ sơ tự đánh giá đã nộp ({campaigns}) nên số, "
         "ngày, cơ quan ban hành và mô tả của tài liệu đã được khoá như điểm tự chấm. Nếu cần đính chính, đơn vị nêu "
