@@ -20,15 +20,15 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
-from openpyxl.styles import Alignment, Font
 from sqlalchemy import select
 
-from dvcq.plans import monitoring, reports, services, wording
+from dvcq.plans import imported, monitoring, reports, services, wording
 from dvcq.plans.models import ImprovementPlan, Period, PlanTask, ProgressReport, TaskKind, TaskStatus
-from dvcq.platform import workbooks
+from dvcq.platform import clock, workbooks
 from dvcq.platform.auth.models import Role
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import points, vn_date
+from dvcq.scoring.decisions.defaults import issuer_lines
 from dvcq.scoring.decisions.document import (
     FONT,
     DecisionDocument,
@@ -149,16 +149,20 @@ def plan_reference(plan: ImprovementPlan) -> str:
 
 def decision_basis(plan: ImprovementPlan) -> str:
     """The decision the plan carries out: "Thực hiện Quyết định số 05/QĐ-UBND ngày … của Ủy ban nhân dân huyện Ba Tơ
-    phê duyệt kết quả đánh giá, phân loại công tác dân vận chính quyền năm 2025"; without a decision on the platform
-    (a year imported without one), the result itself."""
+    phê duyệt kết quả đánh giá, phân loại công tác dân vận chính quyền năm 2025"; for a plan from an imported year,
+    the decision recorded for that year (without one the plan is not issued: `imported.require_decision`)."""
     from dvcq.scoring.decisions.generation import citation, published_decision
 
     year = plan.year - 1
-    decision = published_decision(plan.source_campaign_id)
     approved = f"phê duyệt kết quả đánh giá, phân loại công tác dân vận chính quyền năm {year}"
-    if decision is None:
+    if plan.source_campaign_id is None:  # an imported year: the decision recorded for it
+        cited = imported.plan_decision(plan)
+    else:
+        decision = published_decision(plan.source_campaign_id)
+        cited = citation(decision) if decision is not None else ""
+    if not cited:
         return f"Căn cứ kết quả đánh giá, phân loại công tác dân vận chính quyền năm {year}"
-    return f"Thực hiện {citation(decision)} {approved}"
+    return f"Thực hiện {cited} {approved}"
 
 
 def _area_names(plan: ImprovementPlan) -> dict[str, str]:
@@ -276,6 +280,8 @@ def _save(document) -> bytes:
 
 
 def plan_docx(plan: ImprovementPlan) -> bytes:
+    """The plan as issued; refused (Conflict) while its imported year has no decision recorded."""
+    imported.require_decision(plan)
     unit = plan.unit
     base = services.baseline(plan)
     who = wording.issuer_in_text(unit)
@@ -285,6 +291,9 @@ def plan_docx(plan: ImprovementPlan) -> bytes:
     _header_block(document, frame)
     _title(document, "KẾ HOẠCH", title)
 
+    for line in (line.strip() for line in plan.bases.splitlines()):
+        if line:
+            _text(document, line if line[-1] in ";:.," else f"{line};")
     rank = f", xếp hạng {base['rank']}" if base.get("rank") else ""
     level = f", xếp loại {base['level']}" if base.get("level") else ""
     _text(
@@ -479,33 +488,52 @@ def report_docx(plan: ImprovementPlan, period: Period) -> bytes:
     return _save(document)
 
 
-def summary_xlsx(rows: list[monitoring.FollowUpRow], year: int) -> bytes:
-    wb = workbooks.new_workbook()
-    ws = wb.active
-    ws.title = f"Tiến độ {year}"
-    workbooks.append(ws, [f"TIẾN ĐỘ THỰC HIỆN KẾ HOẠCH CẢI THIỆN CHỈ SỐ DÂN VẬN CHÍNH QUYỀN NĂM {year}"])
-    ws["A1"].font = Font(bold=True)
-    header = ["STT", "Đơn vị", "Kế hoạch", "Chỉ tiêu xếp loại", "Chỉ tiêu tổng điểm", "Chỉ tiêu xếp hạng"]
-    header += [f"Báo cáo {p.label}" for p in Period] + ["Nhiệm vụ quá hạn"]
-    workbooks.append(ws, header)
-    for cell in ws[2]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
+FOLLOW_UP_HEADERS = (
+    "STT",
+    "Đơn vị",
+    "Kế hoạch",
+    "Chỉ tiêu xếp loại",
+    "Chỉ tiêu tổng điểm",
+    "Chỉ tiêu xếp hạng",
+    *(f"Báo cáo {p.label}" for p in Period),
+    "Nhiệm vụ quá hạn",
+)
+FOLLOW_UP_WIDTHS = (5, 24, 18, 26, 10, 10, 14, 14, 14, 14, 11)
+
+
+def summary_xlsx(actor, year: int) -> bytes:
+    """The authority's follow-up of the year's plans, printed and filed as it is: the authority and the title above
+    the table, each unit's plan, its targets (the total and the rank as numbers: 85,50 and 02), each period's report
+    and its overdue tasks; A4 landscape, one page wide, the header on every page (platform.workbooks.PrintedTable)."""
+    today = clock.today_in_vietnam()
+    rows = monitoring.follow_up(actor, year, on=today)
+    _, issuer = issuer_lines(db.session.get(Unit, actor.unit_id))
+    title = workbooks.TitleBlock(
+        issuer,
+        f"THEO DÕI THỰC HIỆN KẾ HOẠCH KHẮC PHỤC, NÂNG CAO CHỈ SỐ DÂN VẬN CHÍNH QUYỀN NĂM {year}",
+        (f"Tình hình đến ngày {vn_date(today)}",),
+    )
+    wb = workbooks.new_workbook(write_only=True)
+    table = workbooks.PrintedTable(
+        wb.create_sheet(f"Theo dõi {year}"),
+        title,
+        FOLLOW_UP_HEADERS,
+        FOLLOW_UP_WIDTHS,
+        formats={5: "00"},
+        centred=(0, 5, 10),
+    )
     for i, row in enumerate(rows, start=1):
         plan = row.plan
-        workbooks.append(
-            ws,
+        table.append(
             [
                 i,
                 row.unit.name,
                 plan.status.label if plan else reports.STATE_LABELS["no_plan"],
-                plan.target_level_name if plan else "",
-                points(plan.target_total) if plan and plan.target_total is not None else "",
-                f"{plan.target_rank:02d}" if plan and plan.target_rank else "",
-                *[reports.STATE_LABELS[row.states[p]] if p in row.states else "" for p in Period],
-                row.overdue if plan else "",
-            ],
+                plan.target_level_name if plan else None,
+                plan.target_total if plan else None,
+                plan.target_rank if plan else None,
+                *[reports.STATE_LABELS[row.states[p]] if p in row.states else None for p in Period],
+                row.overdue if plan else None,
+            ]
         )
-    for column, width in zip("ABCDEFGHIJK", (6, 28, 22, 28, 12, 10, 16, 16, 16, 16, 12), strict=True):
-        ws.column_dimensions[column].width = width
     return workbooks.save(wb)

@@ -35,6 +35,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -100,7 +101,6 @@ def save(workbook: Workbook) -> bytes:
 NUMBER_FORMAT = "0.00"  # Excel shows 85.50 or 85,50 by the reader's locale
 PRINT_FONT = "Times New Roman"  # the administrative documents' font
 _SIZE, _TITLE_SIZE = 11, 14
-_LINE_HEIGHT = 15.0  # points a line of 11 pt text takes
 _THIN = Side(style="thin")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _MARGINS = PageMargins(left=0.7, right=0.5, top=0.6, bottom=0.6, header=0.3, footer=0.3)  # inches
@@ -121,11 +121,16 @@ class TitleBlock:
         return 3 + len(self.lines)
 
 
-def _lines(text: str, width: float, bigger: float = 1.0) -> int:
-    """About how many lines `text` wraps to in a column `width` characters wide (`bigger`: its font's size over
-    11 pt); row heights are written out because neither Excel nor LibreOffice grows a wrapped row on opening."""
-    usable = max(width - 1, 1)
-    return sum(max(1, math.ceil(len(part) * bigger / usable)) for part in text.split("\n"))
+def _lines(text: str, width: float, font: Font) -> int:
+    """About how many lines `text` in `font` wraps to in `width` characters (a column's, less its padding). Row
+    heights are written out because a wrapped row does not grow by itself on opening (Excel), nor ever when merged
+    (LibreOffice)."""
+    scale = (0.9 if font.b else 0.8) * font.sz / _SIZE  # a character of Times New Roman, in column-width units
+    return sum(max(1, math.ceil(len(part) * scale / max(width, 1))) for part in text.split("\n"))
+
+
+def _height(lines: int, font: Font) -> float:
+    return lines * font.sz * 1.4  # points
 
 
 class PrintedTable:
@@ -154,8 +159,8 @@ class PrintedTable:
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.freeze_panes = f"A{self.header_row + 1}"
         ws.print_title_rows = f"{self.header_row}:{self.header_row}"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+        ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+        ws.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
         ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.print_options.horizontalCentered = True
@@ -164,7 +169,7 @@ class PrintedTable:
         self._title_block(block)
         bold = Font(name=PRINT_FONT, size=_SIZE, bold=True)
         middle = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        self._row([cell(ws, text, font=bold, alignment=middle, border=_BORDER) for text in headers], headers, 1.1)
+        self._row([cell(ws, text, font=bold, alignment=middle, border=_BORDER) for text in headers], headers, bold)
 
     def _title_block(self, block: TitleBlock) -> None:
         """The issuer over the left part of the page, as a document's header sets it; the title and each line
@@ -173,13 +178,13 @@ class PrintedTable:
         issuer_end = next(i for i in range(1, last + 1) if sum(self.widths[:i]) >= total * 0.4)
         middle = Alignment(horizontal="center", vertical="center", wrap_text=True)
         rows = [
-            (block.issuer, Font(name=PRINT_FONT, size=_SIZE + 1, bold=True), issuer_end, 1.1),
-            (block.title, Font(name=PRINT_FONT, size=_TITLE_SIZE, bold=True), last, 1.4),
-            *((line, Font(name=PRINT_FONT, size=_SIZE + 1, italic=True), last, 1.1) for line in block.lines),
+            (block.issuer, Font(name=PRINT_FONT, size=_SIZE + 1, bold=True), issuer_end),
+            (block.title, Font(name=PRINT_FONT, size=_TITLE_SIZE, bold=True), last),
+            *((line, Font(name=PRINT_FONT, size=_SIZE + 1, italic=True), last) for line in block.lines),
         ]
-        for text, font, end, bigger in rows:
+        for text, font, end in rows:
             self.ws.merged_cells.add(f"A{self.row + 1}:{get_column_letter(end)}{self.row + 1}")
-            self._height(_lines(text, sum(self.widths[:end]), bigger) * _LINE_HEIGHT * bigger)
+            self._height(_height(_lines(text, sum(self.widths[:end]) - 1, font), font))
             self._append([cell(self.ws, text, font=font, alignment=middle)])
         self._append([])
 
@@ -191,13 +196,14 @@ class PrintedTable:
         append(self.ws, cells)
         self.row += 1
 
-    def _row(self, cells: list, texts: Sequence, bigger: float = 1.0) -> None:
+    def _row(self, cells: list, texts: Sequence, font: Font) -> None:
         """Append `cells`, the row as high as its longest wrapped text needs."""
         lines = max(
-            (_lines(t, w, bigger) for t, w in zip(texts, self.widths, strict=False) if isinstance(t, str)), default=1
+            (_lines(t, w - 2, font) for t, w in zip(texts, self.widths, strict=False) if isinstance(t, str)),
+            default=1,
         )
         if lines > 1:
-            self._height(lines * _LINE_HEIGHT)
+            self._height(_height(lines, font))
         self._append(cells)
 
     def append(self, values: Sequence) -> None:
@@ -206,14 +212,13 @@ class PrintedTable:
         for i, value in enumerate(values):
             number = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
             fmt = self.formats.get(i) or (NUMBER_FORMAT if isinstance(value, Decimal) else None)
-            alignment = Alignment(
-                horizontal="center" if i in self.centred else ("right" if number else "left"),
-                vertical="center",
-                wrap_text=not number,
+            horizontal = "center" if i in self.centred else ("right" if number else "left")
+            alignment = Alignment(  # indented: text and figures do not touch the borders
+                horizontal=horizontal, vertical="center", wrap_text=not number, indent=0 if i in self.centred else 1
             )
             fmt = fmt if number else None
             cells.append(cell(self.ws, value, font=font, number_format=fmt, alignment=alignment, border=_BORDER))
-        self._row(cells, values)
+        self._row(cells, values, font)
 
 
 # ---- the streamed sheet -------------------------------------------------------------------------------------------

@@ -56,7 +56,7 @@ ITEM_HEADERS = (
     "Điểm cuối cùng",
     "Lý do trừ điểm",
 )
-RESULT_WIDTHS = (5, 6, 10, 26, 14, 10, 10, 9, 24, 9, 30, 9)
+RESULT_WIDTHS = (5, 6, 10, 26, 14, 10, 10, 9, 26, 10, 30, 9)
 RESULT_TITLE_LINES = 2  # the groups, the status: the header row is row 6
 HEADER_ROW = 3 + RESULT_TITLE_LINES + 1
 DIRECT_LIMIT = 200  # units: up to this many the page answers with the file; above, a job with progress
