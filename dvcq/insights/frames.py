@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy import Integer, case, func, select, tuple_, type_coerce
 
 from dvcq.insights.services import _natural, level_label, q2, share_percent, sort_frame
+from dvcq.platform.collation import vn_key
 from dvcq.platform.extensions import db
 from dvcq.scoring.models import (
     Assessment,
@@ -153,12 +154,12 @@ def set_groups(authority_id: int, campaign_id: int | None, group_name: str | Non
     first group's when None): the units whose area scores can share one heat map. None for an imported year."""
     if campaign_id is None:
         return None
-    choices = db.session.execute(
-        select(UnitGroup.name, CampaignCriteria.version_id)
+    found = db.session.execute(
+        select(UnitGroup.name, CampaignCriteria.version_id, UnitGroup.position)
         .join(UnitGroup, UnitGroup.id == CampaignCriteria.group_id)
         .where(CampaignCriteria.campaign_id == campaign_id, CampaignCriteria.authority_id == authority_id)
-        .order_by(UnitGroup.position, UnitGroup.name)
     ).all()
+    choices = [(name, v) for name, v, _ in sorted(found, key=lambda row: (row[2] or 0, vn_key(row[0])))]
     version_of = dict(choices)
     version_id = version_of.get(group_name) if group_name in version_of else (choices[0][1] if choices else None)
     return {name: v for name, v in version_of.items() if v == version_id}
