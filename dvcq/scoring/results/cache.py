@@ -13,6 +13,7 @@ unit. So the rendered rows are kept in a small in-process LRU, keyed by:
     the units in those results (a rename or a new code bumps them) and the authority's groups with their order.
     An amendment rewrites the changed results with a new `computed_at` and adds a decision; a publication changes
     the campaign's status: either makes a new key, so a stale table is never served — the old entry just ages out.
+    An imported year's decision, recorded or corrected from its page, is in the key too (its heading names it).
 
 Only published years are cached (a year's table before publication is for the authority's staff, and changes with
 every recomputation). Who may see the year is decided before the cache is asked (`visible`), exactly as
@@ -77,6 +78,8 @@ def _key_statement():
             func.max(UnitResult.computed_at).filter(this),
             func.sum(UnitResult.id).filter(this),
             func.count(UnitResult.id).filter(this, UnitResult.published.is_(True)),
+            func.max(UnitResult.decision_number).filter(this),  # an imported year's decision, recorded later
+            func.max(UnitResult.decision_date).filter(this),
         ]
 
     results = (

@@ -24,8 +24,8 @@ from dvcq.scoring.results.access import (
     year_state,
 )
 from dvcq.scoring.results.compute import group_positions, sort_rows
-from dvcq.scoring.results.past import ImportedYear, imported_decision, imported_years
 from dvcq.scoring.results.inputs import engine_inputs
+from dvcq.scoring.results.past import ImportedYear, imported_decision, imported_years
 from dvcq.scoring.results.whatif import Breakdown, WhatIfAnswer, unit_breakdown, what_if
 from dvcq.tenants.models import Unit
 

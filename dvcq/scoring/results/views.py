@@ -10,14 +10,18 @@ from flask_login import current_user, login_required
 
 from dvcq.platform import jobs
 from dvcq.platform.auth.models import Role
+from dvcq.platform.errors import ServiceError
+from dvcq.platform.extensions import db
+from dvcq.platform.formatting import vn_date
 from dvcq.platform.permissions import AUTHORITY_STAFF, roles_required
 from dvcq.platform.storage import get_storage
 from dvcq.platform.tenancy import current_scope
 from dvcq.scoring import engine
 from dvcq.scoring.results import cache as results_cache
-from dvcq.scoring.results import exports
+from dvcq.scoring.results import exports, past, template
 from dvcq.scoring.results.access import authority_of, is_staff, reads_year, sees_unpublished
 from dvcq.scoring.results.compute import COMPUTE_ROLES, compute_year
+from dvcq.scoring.results.forms import YearDecisionForm
 from dvcq.scoring.results.queries import unit_page, year_table, years
 from dvcq.scoring.results.whatif import describe_what_if
 
@@ -63,12 +67,30 @@ def home_cards(user):
 @login_required
 def index():
     user = _user()
-    return render_template("results/index.html", entries=years(user), staff=is_staff(user), unit=user.unit)
+    return render_template(
+        "results/index.html",
+        entries=years(user),
+        staff=is_staff(user),
+        unit=user.unit,
+        offers_template=past.may_record(user),
+    )
+
+
+@bp.route("/tep-mau-ket-qua-cac-nam-truoc")
+@roles_required(*past.MANAGERS)
+def past_results_template():
+    data = template.template_workbook()
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=template.TEMPLATE_NAME)
 
 
 @bp.route("/<int:year>")
 @login_required
 def year(year: int):
+    return _year_page(year)
+
+
+def _year_page(year: int, *, form: YearDecisionForm | None = None, refusal: ServiceError | None = None):
+    """The year's table; for an imported year, the secretariat's form of its decision (as sent back when refused)."""
     user = _user()
     staff = is_staff(user)
     authority_id = authority_of(user)
@@ -82,14 +104,45 @@ def year(year: int):
     if page is None:
         abort(404)
     can_compute = user.role in COMPUTE_ROLES and page.campaign_published is False
-    return render_template(
+    decision = None
+    if page.campaign_name is None and past.may_record(user):
+        decision = past.year_decision(authority_id, year)
+    if decision is not None and form is None:
+        form = YearDecisionForm(
+            formdata=None, data={"seen": decision.seen, "number": decision.number, "signed_on": vn_date(decision.day)}
+        )
+    if refusal is not None and decision is not None:
+        if refusal.status == 409:  # the page now shows what is stored: saving again is a choice made seeing it
+            form.seen.data = decision.seen
+        for name, message in getattr(refusal, "fields", {}).items():
+            form[name].errors = [message]
+    html = render_template(
         "results/year.html",
         page=page,
         body=page.body(user.unit_id),
         staff=staff,
         can_compute=can_compute,
         kinds=(exports.KIND_RESULTS, exports.KIND_ITEMS),
+        decision=decision,
+        decision_form=form if decision is not None else None,
+        refusal=refusal,
     )
+    return html, refusal.status if refusal is not None else 200
+
+
+@bp.route("/<int:year>/quyet-dinh", methods=["POST"])
+@roles_required(*past.MANAGERS)
+def record_decision(year: int):
+    form = YearDecisionForm()
+    try:
+        done = past.record_decision(_user(), year, form.number.data, form.signed_on.data, form.seen.data)
+    except ServiceError as err:
+        if err.status not in (400, 409):
+            raise
+        db.session.rollback()
+        return _year_page(year, form=form, refusal=err)
+    flash(f"Đã ghi {done.text} cho kết quả năm {year} ({len(done.ids)} đơn vị).", "success")
+    return redirect(url_for("results.year", year=year))
 
 
 @bp.route("/<int:year>/don-vi/<int:unit_id>")
