@@ -44,9 +44,11 @@ def register(app: Flask) -> None:
     areas.job(decision_services.PREVIEW_JOB, decision_jobs.preview)
     areas.task("scoring.self_assessment_deadlines", reminders.self_assessment_deadlines)
     areas.task("scoring.explanation_deadlines", reminders.explanation_deadlines)
-    # The demo's story in time order: the criteria, the imported past years, the 2025 cycle decided, 2026 running.
+    # The demo's story in time order: the criteria, the imported years 2021–2023, the 2024 cycle decided by the
+    # district and the 2025 cycle by the province, 2026 running.
     areas.demo_seeder(criteria_demo.seed_sample_criteria)
     areas.demo_seeder(results_demo.seed_past_results)
+    areas.demo_seeder(decisions_demo.seed_published_2024)
     areas.demo_seeder(decisions_demo.seed_published_2025)
     areas.demo_seeder(campaigns_demo.seed_campaign_2026)
     areas.command(criteria_cli.criteria_group)
