@@ -21,6 +21,7 @@ from dvcq.scoring import engine
 from dvcq.scoring.decisions.defaults import _in_text, issuer_in_text
 from dvcq.scoring.decisions.drafting import district_signing
 from dvcq.scoring.decisions.freeze import amending
+from dvcq.scoring.decisions.issuing import _publish_results
 from dvcq.scoring.decisions.services import (
     GENERATE_JOB,
     _commit,
@@ -138,25 +139,6 @@ def _result_state(row: UnitResult) -> dict:
     }
 
 
-def _recompute_published(campaign: Campaign, actor) -> list[UnitResult]:
-    """Recompute a published campaign's results for an amendment. The results service refuses a published campaign,
-    so the campaign reads as in final review for the length of the computation — inside this transaction only, never
-    committed that way — and is published again before anything else happens."""
-    from dvcq.scoring.results.compute import campaign_results, compute
-
-    campaign.status = CampaignStatus.FINAL_REVIEW
-    try:
-        compute(campaign.id, actor=actor, commit=False)
-        results = campaign_results(campaign.id)
-    finally:
-        campaign.status = CampaignStatus.PUBLISHED
-    for row in results:
-        if row.campaign_id == campaign.id:
-            row.published = True
-    db.session.flush()
-    return results
-
-
 def amend(
     actor,
     decision_id: int,
@@ -224,7 +206,7 @@ def amend(
             )
             lines.append((item.assessment.unit, item.node.code, old, score))
         db.session.flush()
-        results = _recompute_published(campaign, actor)
+        results = _publish_results(campaign, actor, reads_as=CampaignStatus.FINAL_REVIEW)
         after_results = {r.unit_id: _result_state(r) for r in results if r.campaign_id == campaign.id}
         moved = {u: (before_results.get(u), a) for u, a in after_results.items() if before_results.get(u) != a}
         for unit_id, (before, after) in moved.items():
