@@ -1,5 +1,5 @@
 """A unit's profile: who may open it, its results across years (its predecessors' marked as such), its areas in
-the last published year and its improvement plans."""
+the last published year, what its imported years carry (decision, points per area) and its improvement plans."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from dvcq.platform.permissions import AUTHORITY_STAFF
 from dvcq.platform.tenancy import current_scope
 from dvcq.scoring.models import UnitResult
 from dvcq.scoring.results.access import reads_unit
+from dvcq.scoring.results.past import imported_years
 from dvcq.tenants.models import Unit
 
 
@@ -80,6 +81,47 @@ class Profile:
     area_year: int | None
     areas: Table | None
     plans: list[PlanSummary] | None  # None: the viewer may not read this unit's plans, so the profile says nothing
+    imported: list[ImportedYearView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ImportedYearView:
+    """An imported year of the unit (or of a predecessor, `label` says which) with its decision or points per area."""
+
+    year: int
+    label: str
+    decision: str  # «Quyết định số 3807/QĐ-UBND ngày 29/12/2023», or ""
+    areas: Table | None
+
+
+def imported_details(unit_ids: list[int], marks: dict[int, str]) -> list[ImportedYearView]:
+    """The decision and the self and appraised points per area of the units' imported years, newest first. Read by id
+    across authorities, as `unit_results_frame` reads them: a predecessor may have belonged to a dissolved district."""
+    stmt = (
+        select(UnitResult)
+        .where(UnitResult.unit_id.in_(unit_ids), UnitResult.published.is_(True), UnitResult.campaign_id.is_(None))
+        .order_by(UnitResult.year.desc(), UnitResult.unit_id)
+        .execution_options(all_tenants=True)
+    )
+    views = []
+    for y in imported_years(db.session.execute(stmt).scalars()):
+        label = marks.get(y.unit_id, "")
+        areas = None
+        if y.areas:
+            areas = Table(
+                f"Lĩnh vực {y.year}",
+                f"Điểm theo lĩnh vực năm {y.year} {label}".strip(),
+                [
+                    Column("Lĩnh vực"),
+                    Column("Tên lĩnh vực", wide=True),
+                    Column("Điểm tối đa", POINTS),
+                    Column("Điểm tự chấm", POINTS),
+                    Column("Điểm thẩm định", POINTS),
+                ],
+                [[a.code, a.name, a.max_points, a.self_points, a.appraised_points] for a in y.areas],
+            )
+        views.append(ImportedYearView(y.year, label, y.decision, areas))
+    return views
 
 
 def may_read_plans(viewer, unit: Unit) -> bool:
@@ -161,4 +203,5 @@ def unit_profile(unit: Unit, with_plans: bool = True) -> Profile:
         area_year=area_year,
         areas=areas_table,
         plans=unit_plans(unit.id) if with_plans else None,
+        imported=imported_details([unit.id, *[p.unit_id for p in lineage]], marks),
     )
