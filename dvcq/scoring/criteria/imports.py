@@ -776,33 +776,45 @@ def import_criteria(
     return version
 
 
-def write_parsed(version: CriteriaVersion, parsed: ParsedCriteria) -> None:
-    """Add the checked nodes, levels and conditions to `version` (tree order = position)."""
-    made: dict[str, CriteriaNode] = {}
-    for position, row in enumerate(parsed.nodes, start=1):
-        node = CriteriaNode(
-            code=row.code,
-            position=position,
-            depth=row.code.count("."),
-            name=row.name,
-            max_points=row.max_points,
-            is_leaf=row.is_leaf,
-            method=row.method,
-            step=row.step,
-            evidence_required=row.evidence_required,
-            guidance=row.guidance,
-            kind=row.kind,
-            authority_only=row.authority_only,
-        )
-        node.parent = made.get(row.parent) if row.parent else None
-        made[row.code] = node
-        version.nodes.append(node)
-    for level in parsed.levels:
+# What a criterion is, apart from where it stands in its version's tree (position, depth, parent).
+NODE_FIELDS = (
+    "code",
+    "name",
+    "max_points",
+    "is_leaf",
+    "method",
+    "step",
+    "evidence_required",
+    "guidance",
+    "kind",
+    "authority_only",
+)
+
+
+def node_like(row, *, position: int, depth: int) -> CriteriaNode:
+    """A new criterion with the NODE_FIELDS of `row` (a checked workbook row, or another version's node)."""
+    return CriteriaNode(**{name: getattr(row, name) for name in NODE_FIELDS}, position=position, depth=depth)
+
+
+def add_levels_and_conditions(version: CriteriaVersion, levels, conditions) -> None:
+    """Add copies of `levels` and `conditions` (checked workbook rows, or another version's) to `version`."""
+    for level in levels:
         version.levels.append(ClassificationLevel(order=level.order, name=level.name, min_points=level.min_points))
-    for condition in parsed.conditions:
+    for condition in conditions:
         version.conditions.append(
             DisqualifyingCondition(
                 code=condition.code, name=condition.name, effect=condition.effect, cap_order=condition.cap_order
             )
         )
+
+
+def write_parsed(version: CriteriaVersion, parsed: ParsedCriteria) -> None:
+    """Add the checked nodes, levels and conditions to `version` (tree order = position)."""
+    made: dict[str, CriteriaNode] = {}
+    for position, row in enumerate(parsed.nodes, start=1):
+        node = node_like(row, position=position, depth=row.code.count("."))
+        node.parent = made.get(row.parent) if row.parent else None
+        made[row.code] = node
+        version.nodes.append(node)
+    add_levels_and_conditions(version, parsed.levels, parsed.conditions)
     version.max_total = parsed.max_total

@@ -273,6 +273,8 @@ def lock_version(actor, version_id: int) -> CriteriaVersion:
 
 def copy_version(actor, version_id: int, name: str | None = None) -> CriteriaVersion:
     """A new draft that starts as a copy of `version_id` (based_on_id set): how a new version begins."""
+    from dvcq.scoring.criteria.imports import add_levels_and_conditions, node_like
+
     source = get_version(version_id)
     check_can_manage(actor, source.authority_id)
     name = (name or "").strip() or f"{source.name} (bản sao)"
@@ -292,31 +294,11 @@ def copy_version(actor, version_id: int, name: str | None = None) -> CriteriaVer
     )
     made: dict[int, CriteriaNode] = {}
     for node in source.nodes:
-        twin = CriteriaNode(
-            code=node.code,
-            position=node.position,
-            depth=node.depth,
-            name=node.name,
-            max_points=node.max_points,
-            is_leaf=node.is_leaf,
-            method=node.method,
-            step=node.step,
-            evidence_required=node.evidence_required,
-            guidance=node.guidance,
-            kind=node.kind,
-            authority_only=node.authority_only,
-        )
+        twin = node_like(node, position=node.position, depth=node.depth)
         twin.parent = made.get(node.parent_id) if node.parent_id else None
         made[node.id] = twin
         copy.nodes.append(twin)
-    for level in source.levels:
-        copy.levels.append(ClassificationLevel(order=level.order, name=level.name, min_points=level.min_points))
-    for condition in source.conditions:
-        copy.conditions.append(
-            DisqualifyingCondition(
-                code=condition.code, name=condition.name, effect=condition.effect, cap_order=condition.cap_order
-            )
-        )
+    add_levels_and_conditions(copy, source.levels, source.conditions)
     db.session.add(copy)
     db.session.flush()
     audit.record(
