@@ -22,7 +22,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from sqlalchemy import select
 
-from dvcq.plans import monitoring, reports, services, wording
+from dvcq.plans import imported, monitoring, reports, services, wording
 from dvcq.plans.models import ImprovementPlan, Period, PlanTask, ProgressReport, TaskKind, TaskStatus
 from dvcq.platform import clock, workbooks
 from dvcq.platform.auth.models import Role
@@ -149,16 +149,20 @@ def plan_reference(plan: ImprovementPlan) -> str:
 
 def decision_basis(plan: ImprovementPlan) -> str:
     """The decision the plan carries out: "Thực hiện Quyết định số 05/QĐ-UBND ngày … của Ủy ban nhân dân huyện Ba Tơ
-    phê duyệt kết quả đánh giá, phân loại công tác dân vận chính quyền năm 2025"; without a decision on the platform
-    (a year imported without one), the result itself."""
+    phê duyệt kết quả đánh giá, phân loại công tác dân vận chính quyền năm 2025"; for a plan from an imported year,
+    the decision recorded for that year (without one the plan is not issued: `imported.require_decision`)."""
     from dvcq.scoring.decisions.generation import citation, published_decision
 
     year = plan.year - 1
-    decision = published_decision(plan.source_campaign_id)
     approved = f"phê duyệt kết quả đánh giá, phân loại công tác dân vận chính quyền năm {year}"
-    if decision is None:
+    if plan.source_campaign_id is None:  # an imported year: the decision recorded for it
+        cited = imported.plan_decision(plan)
+    else:
+        decision = published_decision(plan.source_campaign_id)
+        cited = citation(decision) if decision is not None else ""
+    if not cited:
         return f"Căn cứ kết quả đánh giá, phân loại công tác dân vận chính quyền năm {year}"
-    return f"Thực hiện {citation(decision)} {approved}"
+    return f"Thực hiện {cited} {approved}"
 
 
 def _area_names(plan: ImprovementPlan) -> dict[str, str]:
@@ -276,6 +280,8 @@ def _save(document) -> bytes:
 
 
 def plan_docx(plan: ImprovementPlan) -> bytes:
+    """The plan as issued; refused (Conflict) while its imported year has no decision recorded."""
+    imported.require_decision(plan)
     unit = plan.unit
     base = services.baseline(plan)
     who = wording.issuer_in_text(unit)
@@ -285,6 +291,9 @@ def plan_docx(plan: ImprovementPlan) -> bytes:
     _header_block(document, frame)
     _title(document, "KẾ HOẠCH", title)
 
+    for line in (line.strip() for line in plan.bases.splitlines()):
+        if line:
+            _text(document, line if line[-1] in ";:.," else f"{line};")
     rank = f", xếp hạng {base['rank']}" if base.get("rank") else ""
     level = f", xếp loại {base['level']}" if base.get("level") else ""
     _text(

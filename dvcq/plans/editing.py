@@ -1,4 +1,4 @@
-"""The unit drafts its plan from the published result (see `plans.drafting`) and edits it while it is a draft or
+"""The unit drafts its plan from its last result (see `plans.sources`) and edits it while it is a draft or
 returned: targets, the narrative sections and the tasks."""
 
 from __future__ import annotations
@@ -7,8 +7,6 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-
-from sqlalchemy import select
 
 from dvcq.plans.models import ImprovementPlan, PlanTask, TaskKind
 from dvcq.plans.services import (
@@ -19,40 +17,37 @@ from dvcq.plans.services import (
     _own_unit,
     _version_id,
     get_plan,
-    latest_published,
     plan_of,
 )
-from dvcq.platform import audit
+from dvcq.platform import audit, clock
 from dvcq.platform.auth.models import User
-from dvcq.platform.errors import NotFound, ServiceError
+from dvcq.platform.errors import NotFound
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import parse_vn_date, vn_date
-from dvcq.scoring.models import Assessment
 from dvcq.tenants.models import Unit
 
 
 def draft_plan(actor, unit_id: int) -> ImprovementPlan:
-    """Draft the unit's plan for the year after its last published campaign (see `plans.drafting`). A plan that
-    already exists for that year is returned unchanged."""
-    from dvcq.plans.drafting import build_draft
+    """Draft the unit's plan for the year after its last result (`plans.sources`): a published campaign's (see
+    `plans.drafting`) or an imported year's (see `plans.imported`). A plan that already exists for that year is
+    returned unchanged."""
+    from dvcq.plans import drafting, imported
+    from dvcq.plans.sources import draft_source
 
     _own_unit(actor, unit_id)
     unit = db.session.get(Unit, unit_id)
-    campaign = latest_published(unit.authority_id)
-    if campaign is None:
-        raise ServiceError("Chưa có kết quả đánh giá nào được công bố nên chưa thể lập kế hoạch.")
-    existing = plan_of(unit_id, campaign.year + 1)
+    source = draft_source(unit, clock.today_in_vietnam())
+    existing = plan_of(unit_id, source.plan_year)
     if existing is not None:
         return existing
-    assessment = db.session.execute(
-        select(Assessment).where(Assessment.campaign_id == campaign.id, Assessment.unit_id == unit_id)
-    ).scalar_one_or_none()
-    if assessment is None:
-        raise ServiceError(f"Đơn vị không tham gia đánh giá năm {campaign.year} nên không có kết quả để lập kế hoạch.")
-    plan = build_draft(campaign, assessment)
+    if source.result is not None:
+        plan = imported.build_draft(source.result)
+    else:
+        plan = drafting.build_draft(source.campaign, source.assessment)
     db.session.add(plan)
     db.session.flush()
-    audit.record("plan.draft", actor=actor, unit_id=unit_id, target=plan, after={"year": plan.year})
+    after = {"year": plan.year, "from_year": source.year, "imported": source.result is not None}
+    audit.record("plan.draft", actor=actor, unit_id=unit_id, target=plan, after=after)
     _commit()
     return plan
 
@@ -76,7 +71,7 @@ def _parse_points(text: str, what: str, field: str, problems: dict[str, str]) ->
 
 
 def update_plan(actor, plan_id: int, version, form: dict) -> ImprovementPlan:
-    """Targets and the narrative sections. `form`: target_rank, target_level_order, target_total, goals,
+    """Targets and the narrative sections. `form`: target_rank, target_level_order, target_total, bases, goals,
     organization, number, signer_name, area:<code> → points. Every problem at once, each under its input's name
     (`Invalid`)."""
     plan = get_plan(plan_id)
@@ -112,6 +107,8 @@ def update_plan(actor, plan_id: int, version, form: dict) -> ImprovementPlan:
     plan.target_level_name = level.name if level else ""
     plan.target_total = total
     plan.area_targets = json.dumps(areas, sort_keys=True)
+    if "bases" in form:
+        plan.bases = "\n".join(line.strip() for line in (form.get("bases") or "").splitlines() if line.strip())
     plan.goals = (form.get("goals") or "").strip()
     plan.organization = (form.get("organization") or "").strip()
     plan.number = (form.get("number") or "").strip()[:60]
@@ -129,6 +126,7 @@ def _plan_state(plan: ImprovementPlan) -> dict:
         "target_level_order": plan.target_level_order,
         "target_total": plan.target_total,
         "area_targets": plan.area_targets,
+        "bases": plan.bases,
         "goals": plan.goals,
         "organization": plan.organization,
         "number": plan.number,

@@ -3,6 +3,7 @@ with a reason. Each side is notified."""
 
 from __future__ import annotations
 
+from dvcq.plans import imported
 from dvcq.plans.models import ImprovementPlan, PlanStatus
 from dvcq.plans.services import (
     Invalid,
@@ -22,13 +23,14 @@ from dvcq.platform.permissions import UNIT_STAFF, require
 
 
 def submit_plan(actor, plan_id: int, version) -> ImprovementPlan:
-    """Only the unit's leader submits; the secretariat is told."""
+    """Only the unit's leader submits, a plan with tasks whose decision is known; the secretariat is told."""
     plan = get_plan(plan_id)
     _own_unit(actor, plan.unit_id)
     require(actor, Role.LEADER)
     _editable(actor, plan, version)
     if not plan.tasks:
         raise ServiceError("Kế hoạch chưa có nhiệm vụ nào; thêm ít nhất một nhiệm vụ trước khi gửi.")
+    imported.require_decision(plan)
     before = plan.status
     plan.status = PlanStatus.SUBMITTED
     plan.submitted_at = clock.now()

@@ -7,7 +7,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, DateTime, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dvcq.platform.extensions import db
@@ -116,14 +116,22 @@ class ReportStatus(enum.StrEnum):
 
 
 class ImprovementPlan(TenantScoped, db.Model):
-    """A unit's plan for year N+1 after the published campaign of year N: the result it starts from (`baseline`, JSON),
-    its targets (rank, level, total, per area as JSON {area code: "12.50"}), the narrative sections and its tasks."""
+    """A unit's plan for year N+1 after its result of year N: the result it starts from (`baseline`, JSON), its targets
+    (rank, level, total, per area as JSON {area code: "12.50"}), the narrative sections and its tasks.
+
+    The result of year N is a published campaign of the platform (`source_campaign_id`) or a year imported from before
+    it (`source_result_year` = N, see `plans.imported`), never both. The imported result is found by unit and year,
+    not by its row id: re-importing a year replaces its rows."""
 
     __tablename__ = "improvement_plans"
-    __table_args__ = (UniqueConstraint("unit_id", "year"),)
+    __table_args__ = (
+        UniqueConstraint("unit_id", "year"),
+        CheckConstraint("(source_campaign_id IS NULL) <> (source_result_year IS NULL)", name="one_source"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    source_campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    source_campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    source_result_year: Mapped[int | None] = mapped_column(Integer)
     year: Mapped[int] = mapped_column(Integer, index=True)
     status: Mapped[PlanStatus] = mapped_column(_enum(PlanStatus), default=PlanStatus.DRAFT, index=True)
     number: Mapped[str] = mapped_column(String(60), default="")  # "12/KH-UBND"
@@ -133,6 +141,8 @@ class ImprovementPlan(TenantScoped, db.Model):
     target_level_name: Mapped[str] = mapped_column(String(200), default="")
     target_total: Mapped[Decimal | None] = mapped_column(Points)
     area_targets: Mapped[str] = mapped_column(Text, default="{}")
+    # Other documents the plan carries out, one a line as printed before the decision ("Căn cứ Công văn số …").
+    bases: Mapped[str] = mapped_column(Text, default="", server_default="")
     goals: Mapped[str] = mapped_column(Text, default="")  # I. Mục tiêu
     organization: Mapped[str] = mapped_column(Text, default="")  # III. Tổ chức thực hiện
     signer_name: Mapped[str] = mapped_column(String(120), default="", server_default="")  # the chairman who signs

@@ -66,12 +66,11 @@ def _editable(actor, plan: ImprovementPlan, version) -> None:
         raise Conflict(f"Kế hoạch đang ở trạng thái «{plan.status.label}», không sửa được.")
 
 
-def _campaign(plan: ImprovementPlan) -> Campaign:
-    return db.session.get(Campaign, plan.source_campaign_id)
-
-
 def _version_id(plan: ImprovementPlan) -> int | None:
-    """The criteria version the plan's unit was scored on in the baseline campaign: its group's."""
+    """The criteria version the plan's unit was scored on in the baseline campaign (its group's), or for a plan from an
+    imported year the one its year was classified on, kept in the baseline when the plan was drafted."""
+    if plan.source_campaign_id is None:
+        return baseline(plan).get("version_id")
     assessment = db.session.execute(
         select(Assessment).where(Assessment.campaign_id == plan.source_campaign_id, Assessment.unit_id == plan.unit_id)
     ).scalar_one_or_none()

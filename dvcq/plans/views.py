@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from dvcq.plans import documents, editing, handovers, monitoring, outcomes, reports, services
+from dvcq.plans import documents, editing, handovers, imported, monitoring, outcomes, reports, services, sources
 from dvcq.plans.models import ImprovementPlan, Period, PlanStatus, TaskKind, TaskStatus
 from dvcq.platform import clock, params
 from dvcq.platform.auth.models import Role
@@ -41,12 +41,16 @@ def home_cards(user) -> list[dict]:
     if user.role in UNIT_STAFF:
         plans = services.plans_of_unit(user.unit_id)
         if not plans:
-            if services.latest_published(user.unit.authority_id) is None:
+            source, _ = _source(user, on)
+            if source is None:
                 return []
+            body = "Kết quả đánh giá đã công bố: lập kế hoạch khắc phục từ các tiêu chí bị trừ điểm."
+            if source.result is not None:
+                body = f"{source.offer}: kế hoạch khắc phục từ các lĩnh vực bị mất điểm."
             return [
                 {
                     "title": "Kế hoạch cải thiện",
-                    "body": "Kết quả đánh giá đã công bố: lập kế hoạch khắc phục từ các tiêu chí bị trừ điểm.",
+                    "body": body,
                     "link": url_for("plans.index"),
                     "link_text": "Lập kế hoạch",
                 }
@@ -147,11 +151,20 @@ def index():
     return _index()
 
 
+def _source(user, on) -> tuple[sources.Source | None, str]:
+    """The result the user's unit would draft its next plan from (None when it has that plan already), or why there
+    is none."""
+    try:
+        source = sources.draft_source(user.unit, on)
+    except ServiceError as err:
+        return None, err.message
+    return (source if services.plan_of(user.unit_id, source.plan_year) is None else None), ""
+
+
 def _index(refused: str = "", status: int = 200):
     plans = services.plans_of_unit(current_user.unit_id)
-    campaign = services.latest_published(current_user.unit.authority_id)
-    can_draft = campaign is not None and all(p.year != campaign.year + 1 for p in plans)
-    page = render_template("plans/index.html", plans=plans, campaign=campaign, can_draft=can_draft, refused=refused)
+    source, why = _source(current_user, clock.today_in_vietnam())
+    page = render_template("plans/index.html", plans=plans, source=source, why=why, refused=refused)
     return page, status
 
 
@@ -198,6 +211,8 @@ def _show(plan: ImprovementPlan, typed: Typed | None = None, status: int = 200):
         tones=reports.STATE_TONES,
         outcomes=outcomes.outcomes(plan),
         overdue={t.id for t in reports.overdue_tasks(plan, on)},
+        missing_decision=imported.missing_decision(plan),
+        decision=imported.plan_decision(plan),
         typed=_typed_of(typed),
     )
     return page, status
@@ -426,9 +441,11 @@ def _download(data: bytes, name: str, mimetype: str):
 @login_required
 def plan_docx(plan_id: int):
     plan = _plan(plan_id)
-    return _download(
-        documents.plan_docx(plan), f"Kế hoạch cải thiện {plan.year} - {plan.unit.name}.docx", documents.DOCX_TYPE
-    )
+    try:
+        data = documents.plan_docx(plan)
+    except ServiceError as err:  # its imported year has no decision recorded: the plan page says so
+        return _show(plan, status=err.status)
+    return _download(data, f"Kế hoạch cải thiện {plan.year} - {plan.unit.name}.docx", documents.DOCX_TYPE)
 
 
 @bp.route("/<int:plan_id>/bao-cao/<period>.docx")
