@@ -192,6 +192,17 @@ def _forget_checked_units(session, *args) -> None:
     session.info.pop(_IN_SCOPE_CACHE, None)
 
 
+def one_or_missing(model, ident: int, message: str):
+    """A service's lookup of one tenant-aware row by id through the guard: another unit's row, like a row that never
+    was, raises NotFound with `message`."""
+    from dvcq.platform.errors import NotFound
+
+    obj = db.session.execute(select(model).where(model.id == ident)).scalar_one_or_none()
+    if obj is None:
+        raise NotFound(message)
+    return obj
+
+
 def get_or_404(model, ident, **options):
     """Load one tenant-aware row through the guard; another unit's row is as missing as a row that never was, and an
     integer id no row can have (negative, beyond 64 bits) is missing without asking the database."""

@@ -20,6 +20,7 @@ from dvcq.platform.extensions import db
 from dvcq.platform.formatting import vn_datetime
 from dvcq.platform.notifications import notify
 from dvcq.platform.permissions import require
+from dvcq.platform.tenancy import one_or_missing
 from dvcq.scoring import engine
 from dvcq.scoring.appraisal.services import explanation_deadline, may_appraise, validate_score
 from dvcq.scoring.models import (
@@ -45,10 +46,7 @@ EXPLANATION_CONFLICT = "Nội dung giải trình vừa được người khác t
 
 
 def _item(item_id: int) -> ItemScore:
-    item = db.session.execute(select(ItemScore).where(ItemScore.id == item_id)).scalar_one_or_none()
-    if item is None:
-        raise NotFound("Không tìm thấy tiêu chí.")
-    return item
+    return one_or_missing(ItemScore, item_id, "Không tìm thấy tiêu chí.")
 
 
 def assert_open(assessment, now: datetime | None = None) -> None:
@@ -187,10 +185,7 @@ def contest(actor, item_id: int, text: str, requested_score: str | None = None) 
 
 def _unit_explanation(explanation_id: int) -> Explanation:
     """One of the actor's unit's explanations (the tenancy guard hides other units')."""
-    explanation = db.session.execute(select(Explanation).where(Explanation.id == explanation_id)).scalar_one_or_none()
-    if explanation is None:
-        raise NotFound("Không tìm thấy nội dung giải trình.")
-    return explanation
+    return one_or_missing(Explanation, explanation_id, "Không tìm thấy nội dung giải trình.")
 
 
 def send(actor, explanation_id: int, version: int) -> Explanation:

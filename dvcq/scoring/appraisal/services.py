@@ -22,6 +22,7 @@ from dvcq.platform.extensions import db
 from dvcq.platform.formatting import vn_datetime
 from dvcq.platform.notifications import notify
 from dvcq.platform.permissions import require
+from dvcq.platform.tenancy import one_or_missing
 from dvcq.platform.transactions import commit_or_conflict
 from dvcq.scoring import engine
 from dvcq.scoring.models import (
@@ -81,10 +82,7 @@ def reason_labels(codes: str) -> list[str]:
 
 
 def _campaign(campaign_id: int) -> Campaign:
-    campaign = db.session.execute(select(Campaign).where(Campaign.id == campaign_id)).scalar_one_or_none()
-    if campaign is None:
-        raise NotFound("Không tìm thấy kỳ đánh giá.")
-    return campaign
+    return one_or_missing(Campaign, campaign_id, "Không tìm thấy kỳ đánh giá.")
 
 
 def check_assignment(campaign: Campaign, appraiser_id: int | None, unit_id: int | None, area_id: int | None) -> User:
@@ -163,11 +161,7 @@ def assign(actor, campaign_id: int, appraiser_id: int, unit_id: int | None, area
 
 def unassign(actor, assignment_id: int) -> None:
     require(actor, Role.SECRETARIAT, Role.ADMIN)
-    assignment = db.session.execute(
-        select(AppraisalAssignment).where(AppraisalAssignment.id == assignment_id)
-    ).scalar_one_or_none()
-    if assignment is None:
-        raise NotFound("Không tìm thấy phân công.")
+    assignment = one_or_missing(AppraisalAssignment, assignment_id, "Không tìm thấy phân công.")
     audit.record(
         "appraisal.unassigned",
         actor=actor,
@@ -182,11 +176,7 @@ def unassign(actor, assignment_id: int) -> None:
 def reassign(actor, assignment_id: int, new_appraiser_id: int):
     """Rebalance: hand one assignment to another appraiser."""
     require(actor, Role.SECRETARIAT, Role.ADMIN)
-    assignment = db.session.execute(
-        select(AppraisalAssignment).where(AppraisalAssignment.id == assignment_id)
-    ).scalar_one_or_none()
-    if assignment is None:
-        raise NotFound("Không tìm thấy phân công.")
+    assignment = one_or_missing(AppraisalAssignment, assignment_id, "Không tìm thấy phân công.")
     campaign_id, unit_id, area_id = assignment.campaign_id, assignment.unit_id, assignment.area_id
     unassign(actor, assignment_id)
     return assign(actor, campaign_id, new_appraiser_id, unit_id, area_id)
@@ -310,10 +300,7 @@ def workload(campaign_id: int) -> list[Workload]:
 
 
 def _item(item_id: int) -> ItemScore:
-    item = db.session.execute(select(ItemScore).where(ItemScore.id == item_id)).scalar_one_or_none()
-    if item is None:
-        raise NotFound("Không tìm thấy tiêu chí cần thẩm định.")
-    return item
+    return one_or_missing(ItemScore, item_id, "Không tìm thấy tiêu chí cần thẩm định.")
 
 
 def item_of(assessment: Assessment, item_id: int) -> ItemScore | None:
@@ -497,10 +484,7 @@ def progress(campaign_id: int) -> dict[int, tuple[int, int]]:
 
 
 def _assessment(assessment_id: int) -> Assessment:
-    assessment = db.session.execute(select(Assessment).where(Assessment.id == assessment_id)).scalar_one_or_none()
-    if assessment is None:
-        raise NotFound("Không tìm thấy hồ sơ đánh giá.")
-    return assessment
+    return one_or_missing(Assessment, assessment_id, "Không tìm thấy hồ sơ đánh giá.")
 
 
 RELEASE_STAGES = (CampaignStatus.APPRAISAL, CampaignStatus.EXPLANATION)
