@@ -105,13 +105,13 @@ class TreeRow:
 
 
 def _child_order(unit: Unit):
-    # Authorities (districts under a province) first, then each group in its order, then by code.
+    # Authorities (districts under a province) first, then each group in its order, then by name.
     group_position = unit.group.position if unit.group else -1
-    return (0 if unit.is_authority else 1, group_position, unit.code)
+    return (0 if unit.is_authority else 1, group_position, unit.sort_key())
 
 
 def unit_tree(actor) -> list[TreeRow]:
-    """The managed units depth-first (parent before children), siblings by group then code."""
+    """The managed units depth-first (parent before children), siblings by group then name (Vietnamese order)."""
     ids = managed_unit_ids(actor)
     stmt = select(Unit)
     if ids is not None:

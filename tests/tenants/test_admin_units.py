@@ -371,7 +371,8 @@ def test_a_province_admin_manages_every_district_and_records_the_2025_mergers(wo
         db.session.commit()
     browser = make_browser()
     browser.login("quantri.tinh")
-    assert codes_on(browser.get("/quan-tri/don-vi").get_data(as_text=True)) == ["P", "D", "A", "B", "C", "D2", "F"]
+    # the districts by name: Huyện Khác (D2) before Huyện Thử Nghiệm (D)
+    assert codes_on(browser.get("/quan-tri/don-vi").get_data(as_text=True)) == ["P", "D2", "F", "D", "A", "B", "C"]
     content = xlsx_bytes(
         [
             [*HEADER, "Ngày hiệu lực", "Ngày hết hiệu lực", "Mã đơn vị tiền thân"],
