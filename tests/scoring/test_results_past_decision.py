@@ -9,7 +9,8 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 
 from dvcq.platform.audit import AuditRecord
 from dvcq.platform.extensions import db
@@ -281,3 +282,39 @@ def test_the_template_with_a_units_figures_imports_its_decision_and_areas(world,
         assert (row.decision_number, row.decision_date) == ("3807/QĐ-UBND", dt.date(2023, 12, 29))
         assert (json.loads(row.self_by_area), json.loads(row.by_area)) == ({"1": "20.00"}, {"1": "18.50"})
         assert row.level_name == "Hoàn thành tốt nhiệm vụ"
+
+
+def test_recording_it_leaves_the_freeze_of_campaign_results_whole(imported, browser):
+    """Imported rows belong to no campaign: the freeze (flush hook, and PostgreSQL's triggers) lets their decision be
+    recorded, and still refuses any change to a published campaign's results, even by raw SQL."""
+    campaign = make_campaign(imported, results_version(imported), year=2024)
+    with scoped(SYSTEM):
+        db.session.add(
+            UnitResult(
+                authority_id=imported.district_id,
+                year=2024,
+                unit_id=imported.a_id,
+                campaign_id=campaign,
+                group_name="Khối xã",
+                appraised_total=Decimal("88"),
+                published=True,
+                computed_at=dt.datetime(2025, 1, 5),
+            )
+        )
+        db.session.commit()
+    set_campaign_status(campaign, CampaignStatus.PUBLISHED)
+    assert _save(browser, _seen(_open(browser, imported.secretariat))).status_code == 302
+    assert _decisions()["A"] == ("3807/QĐ-UBND", dt.date(2023, 12, 29))
+    assert _decisions(2024) == {"A": ("", None)}
+    if db.engine.dialect.name == "postgresql":
+        with scoped(SYSTEM):
+            refuse = text("UPDATE unit_results SET decision_number = '1/QĐ-UBND' WHERE year = 2024")
+            with pytest.raises(DBAPIError, match="Kỳ đánh giá đã công bố kết quả"):
+                db.session.execute(refuse)
+            db.session.rollback()
+            allowed = db.session.execute(
+                text("UPDATE unit_results SET decision_number = '1/QĐ-UBND' WHERE year = 2023")
+            )
+            assert allowed.rowcount == 2
+            db.session.rollback()
+    assert _decisions(2024) == {"A": ("", None)}
