@@ -350,10 +350,7 @@ def assignments(campaign_id: int):
                 outcome = teams.rebalance(current_user, campaign.id, _ints(request.form.getlist("appraiser_ids")))
                 flash(outcome.message, "success")
         except ServiceError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-            for problem in err.problems:
-                flash(problem, "error")
+            _refused(err)
         return redirect(url_for("appraisal.assignments", campaign_id=campaign.id)), 303
     return render_template(
         "appraisal/assignments.html",
@@ -364,6 +361,13 @@ def assignments(campaign_id: int):
         units=[a.unit for a in services.assessments_of(campaign)],
         workload=services.workload(campaign.id),
     )
+
+
+def _refused(err: ServiceError) -> None:
+    """Undo the refused change and say why: the reason, then each of its problems."""
+    db.session.rollback()
+    for message in (err.message, *err.problems):
+        flash(message, "error")
 
 
 def _int(value) -> int | None:
@@ -396,10 +400,7 @@ def review(campaign_id: int):
                 services.close_appraisal(current_user, campaign.id, _int(request.form.get("version")) or 0)
                 flash("Đã kết thúc thẩm định; kỳ đánh giá chuyển sang rà soát cuối để ban hành quyết định.", "success")
         except ServiceError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-            for problem in err.problems:
-                flash(problem, "error")
+            _refused(err)
         return redirect(url_for("appraisal.review", campaign_id=campaign.id)), 303
     return render_template(
         "appraisal/review.html",
