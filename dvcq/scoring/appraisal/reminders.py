@@ -29,6 +29,11 @@ def _secretariat(authority_id: int) -> list[User]:
     )
 
 
+def _sent(users: list[User], kind: str, text: str, link: str, dedupe_key: str) -> int:
+    """How many were reminded: nobody twice for the same `dedupe_key`."""
+    return len(notify(users, kind, text, link=link, dedupe_key=dedupe_key))
+
+
 def _open(status: CampaignStatus):
     return (
         select(Assessment, Campaign)
@@ -46,37 +51,17 @@ def self_assessment_deadlines(now: datetime) -> int:
         deadline = self_deadline(assessment)  # the later of the campaign's and the unit's extension
         if deadline is None:
             continue
-        key = f"self:{assessment.id}:{deadline.isoformat()}"
-        link = f"/tu-danh-gia/{assessment.id}"
+        key, link = f"self:{assessment.id}:{deadline.isoformat()}", f"/tu-danh-gia/{assessment.id}"
+        due = vn_datetime(deadline)
         if now <= deadline <= now + SOON:
-            sent += len(
-                notify(
-                    _unit_users(assessment.unit_id),
-                    "deadline_soon",
-                    f"Còn dưới 3 ngày để nộp hồ sơ tự đánh giá (hạn {vn_datetime(deadline)}).",
-                    link=link,
-                    dedupe_key=key + ":soon",
-                )
-            )
+            text = f"Còn dưới 3 ngày để nộp hồ sơ tự đánh giá (hạn {due})."
+            sent += _sent(_unit_users(assessment.unit_id), "deadline_soon", text, link, key + ":soon")
         elif deadline < now:
-            sent += len(
-                notify(
-                    _unit_users(assessment.unit_id),
-                    "deadline_missed",
-                    f"Đã quá hạn nộp hồ sơ tự đánh giá ({vn_datetime(deadline)}).",
-                    link=link,
-                    dedupe_key=key + ":missed",
-                )
-            )
-            sent += len(
-                notify(
-                    _secretariat(campaign.authority_id),
-                    "deadline_missed",
-                    f"{assessment.unit.name} chưa nộp hồ sơ tự đánh giá, đã quá hạn {vn_datetime(deadline)}.",
-                    link=f"/ky-danh-gia/{campaign.id}",
-                    dedupe_key=key + ":missed-authority",
-                )
-            )
+            text = f"Đã quá hạn nộp hồ sơ tự đánh giá ({due})."
+            sent += _sent(_unit_users(assessment.unit_id), "deadline_missed", text, link, key + ":missed")
+            text = f"{assessment.unit.name} chưa nộp hồ sơ tự đánh giá, đã quá hạn {due}."
+            secretariat, campaign_link = _secretariat(campaign.authority_id), f"/ky-danh-gia/{campaign.id}"
+            sent += _sent(secretariat, "deadline_missed", text, campaign_link, key + ":missed-authority")
     return sent
 
 
@@ -88,13 +73,7 @@ def explanation_deadlines(now: datetime) -> int:
             if assessment.status != AssessmentStatus.RELEASED or deadline is None:
                 continue
             if now <= deadline <= now + SOON:
-                sent += len(
-                    notify(
-                        _unit_users(assessment.unit_id),
-                        "deadline_soon",
-                        f"Còn dưới 3 ngày để giải trình kết quả thẩm định (hạn {vn_datetime(deadline)}).",
-                        link=f"/giai-trinh/{assessment.id}",
-                        dedupe_key=f"explain:{assessment.id}:{deadline.isoformat()}:soon",
-                    )
-                )
+                text = f"Còn dưới 3 ngày để giải trình kết quả thẩm định (hạn {vn_datetime(deadline)})."
+                key, link = f"explain:{assessment.id}:{deadline.isoformat()}:soon", f"/giai-trinh/{assessment.id}"
+                sent += _sent(_unit_users(assessment.unit_id), "deadline_soon", text, link, key)
     return sent
