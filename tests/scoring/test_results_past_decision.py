@@ -122,22 +122,29 @@ def test_only_the_secretariat_and_the_administrator_record_it(imported, browser,
     assert _audit() == []
 
 
-def test_another_authoritys_year_answers_like_a_missing_one(imported, browser, make_browser):
+def _published_result(authority_id: int, year: int, unit_id: int, campaign_id: int | None = None) -> None:
+    """A published result stored as it is: imported (no campaign) or a campaign's."""
     with scoped(SYSTEM):
         db.session.add(
             UnitResult(
-                authority_id=_other_district(),
-                year=2021,
-                unit_id=imported.far_id,
-                campaign_id=None,
+                authority_id=authority_id,
+                year=year,
+                unit_id=unit_id,
+                campaign_id=campaign_id,
                 group_name="Khối xã",
                 appraised_total=Decimal("80"),
-                source=SOURCE_IMPORT,
+                source=SOURCE_IMPORT if campaign_id is None else "campaign",
                 published=True,
-                computed_at=dt.datetime(2022, 1, 1),
+                computed_at=dt.datetime(year + 1, 1, 5),
             )
         )
         db.session.commit()
+
+
+def test_another_authoritys_year_answers_like_a_missing_one(imported, browser):
+    with scoped(SYSTEM):
+        other = db.session.execute(select(Unit.id).where(Unit.code == "D2")).scalar_one()
+    _published_result(other, 2021, imported.far_id)
     page = _open(browser, imported.secretariat)
     seen = _seen(page)
     foreign = _save(browser, seen, signed_on="29/12/2021", year=2021)
@@ -146,10 +153,6 @@ def test_another_authoritys_year_answers_like_a_missing_one(imported, browser, m
     assert foreign.get_data() == missing.get_data()
     with scoped(SYSTEM):
         assert db.session.execute(select(UnitResult.decision_number).where(UnitResult.year == 2021)).scalar() == ""
-
-
-def _other_district() -> int:
-    return db.session.execute(select(Unit.id).where(Unit.code == "D2")).scalar_one()
 
 
 def test_a_campaign_year_is_not_an_imported_one(world, browser):
@@ -288,20 +291,7 @@ def test_recording_it_leaves_the_freeze_of_campaign_results_whole(imported, brow
     """Imported rows belong to no campaign: the freeze (flush hook, and PostgreSQL's triggers) lets their decision be
     recorded, and still refuses any change to a published campaign's results, even by raw SQL."""
     campaign = make_campaign(imported, results_version(imported), year=2024)
-    with scoped(SYSTEM):
-        db.session.add(
-            UnitResult(
-                authority_id=imported.district_id,
-                year=2024,
-                unit_id=imported.a_id,
-                campaign_id=campaign,
-                group_name="Khối xã",
-                appraised_total=Decimal("88"),
-                published=True,
-                computed_at=dt.datetime(2025, 1, 5),
-            )
-        )
-        db.session.commit()
+    _published_result(imported.district_id, 2024, imported.a_id, campaign)
     set_campaign_status(campaign, CampaignStatus.PUBLISHED)
     assert _save(browser, _seen(_open(browser, imported.secretariat))).status_code == 302
     assert _decisions()["A"] == ("3807/QĐ-UBND", dt.date(2023, 12, 29))
