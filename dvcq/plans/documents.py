@@ -515,7 +515,8 @@ def summary_xlsx(actor, year: int) -> bytes:
     )
     wb = workbooks.new_workbook(write_only=True)
     table = workbooks.PrintedTable(
-        wb.create_sheet(f"Theo dõi {year}"),
+        wb,
+        f"Theo dõi {year}",
         title,
         FOLLOW_UP_HEADERS,
         FOLLOW_UP_WIDTHS,

@@ -138,12 +138,13 @@ class PrintedTable:
     page and frozen on screen, thin borders round every cell of the table, A4 landscape one page wide (as many pages
     down as it takes), page numbers in the footer. Decimals are numbers shown "0.00"; `formats` gives other
     columns' number formats by index (e.g. "00": a rank target that stays a number and reads 02); `centred` the
-    columns read down the middle (STT, ranks). Text goes through `cell`, so it stays text. Made on a new sheet,
-    write-only ones included: everything a sheet's top holds is set before its first row."""
+    columns read down the middle (STT, ranks). Text goes through `cell`, so it stays text. It makes its own sheet,
+    `name`, in `workbook` (write-only ones included: everything a sheet's top holds is set before its first row)."""
 
     def __init__(
         self,
-        ws,
+        workbook: Workbook,
+        name: str,
         block: TitleBlock,
         headers: Sequence[str],
         widths: Sequence[float],
@@ -151,7 +152,8 @@ class PrintedTable:
         formats: dict[int, str] | None = None,
         centred: Sequence[int] = (),
     ):
-        self.ws, self.widths = ws, tuple(widths)
+        self.ws = ws = workbook.create_sheet(name)
+        self.widths = tuple(widths)
         self.formats, self.centred = formats or {}, set(centred)
         self.row = 0  # the last row written (a write-only sheet cannot say)
         self.header_row = block.height + 1

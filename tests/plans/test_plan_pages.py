@@ -150,7 +150,8 @@ def test_submit_acknowledge_report_and_the_district_sees_it_and_the_docx_and_xls
     assert "Đã tổ chức đối thoại" in "\n".join(p.text for p in report_doc.paragraphs)
 
     book = load_workbook(io.BytesIO(secretariat.get("/ke-hoach/theo-doi.xlsx?nam=2026").data))
-    rows = [[c for c in r] for r in book.active.iter_rows(min_row=3, values_only=True)]
+    header, *rows = book.active.iter_rows(min_row=5, values_only=True)  # under the title block
+    assert header[:3] == ("STT", "Đơn vị", "Kế hoạch")
     by_unit = {r[1]: r for r in rows}
     assert by_unit["Xã An Bình"][6] == "Nộp muộn, chờ tiếp nhận"
     assert by_unit["Xã Bình Đông"][2] == "Chưa có kế hoạch"

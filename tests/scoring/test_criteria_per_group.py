@@ -313,13 +313,13 @@ def test_results_page_exports_and_annex_name_each_groups_set_and_maximum(world, 
     assert "Khối cơ quan — Bộ tiêu chí khối cơ quan, tối đa 90,00 điểm" in page
 
     with scoped(SYSTEM):
-        rows, criteria = exports.result_rows(world.district_id, 2026, require_published=False)
-        table = load_workbook(io.BytesIO(exports.results_workbook(2026, rows, criteria))).active
+        sheet = exports.results_sheet(world.district_id, 2026, require_published=False)
+        table = load_workbook(io.BytesIO(exports.results_workbook(sheet))).active
         items = load_workbook(io.BytesIO(exports.items_workbook(world.district_id, 2026))).active
-    values = [[c.value for c in row] for row in table.iter_rows()]
+    values = [[c.value for c in row] for row in table.iter_rows(min_row=exports.HEADER_ROW)]
     assert values[0][-2:] == ["Bộ tiêu chí", "Điểm tối đa"]
-    by_unit = {row[1]: row for row in values[1:]}
-    assert by_unit["C"][3] == "Khối cơ quan" and by_unit["C"][-2:] == ["Bộ tiêu chí khối cơ quan", 90]
+    by_unit = {row[2]: row for row in values[1:]}
+    assert by_unit["C"][4] == "Khối cơ quan" and by_unit["C"][-2:] == ["Bộ tiêu chí khối cơ quan", 90]
     assert by_unit["A"][-2:] == ["Bộ tiêu chí khối xã", 100]
     lines = [[c.value for c in row] for row in items.iter_rows()]
     assert lines[0][:5] == ["Mã đơn vị", "Tên đơn vị", "Khối", "Bộ tiêu chí", "Mã tiêu chí"]

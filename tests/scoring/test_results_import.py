@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 import pandas as pd
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from dvcq.insights.services import parse_areas
@@ -15,6 +15,7 @@ from dvcq.platform.audit import AuditRecord
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, scoped
 from dvcq.scoring.models import CampaignStatus, UnitResult
+from dvcq.scoring.results import exports
 from dvcq.tenants.models import Unit
 from tests.scoring.results_factories import (
     HOAN_THANH,
@@ -231,10 +232,12 @@ def test_export_of_an_imported_year_round_trips_through_import(world, version, r
     result = runner.invoke(args=["dvcq", "results", "export", "--authority", "D", "--year", "2022", str(out)])
     assert result.exit_code == 0, result.output
     assert "Đã xuất kết quả năm 2022 của Huyện Thử Nghiệm (3 đơn vị)" in result.output
-    frame = pd.read_excel(out, dtype=str, keep_default_na=False)
+    frame = pd.read_excel(out, dtype=str, keep_default_na=False, header=exports.HEADER_ROW - 1)
     assert list(frame["Mã đơn vị"]) == ["B", "A", "C"]
     assert list(frame["Chênh lệch"]) == ["6.75", "11.5", ""]
-    assert list(frame["Xếp hạng"]) == ["1", "2", "1"]
+    assert list(frame["Xếp hạng"]) == ["01/02", "02/02", "01/01"]
+    status = load_workbook(out).active.cell(row=exports.HEADER_ROW - 2, column=1).value
+    assert status == "Kết quả chính thức (số liệu nhập từ các năm trước)"
     assert _import(runner, out).exit_code == 0
     after = {k: (r.self_total, r.appraised_total, r.rank, r.rank_of, r.level_name) for k, r in _rows().items()}
     assert after == before
@@ -263,14 +266,14 @@ def test_export_of_a_published_campaign_is_in_rank_order_per_group(world, runner
     out = tmp_path / "2023.xlsx"
     result = runner.invoke(args=["dvcq", "results", "export", "--authority", "D", "--year", "2023", str(out)])
     assert result.exit_code == 0, result.stderr
-    frame = pd.read_excel(io.BytesIO(out.read_bytes()), dtype=str, keep_default_na=False)
+    frame = pd.read_excel(io.BytesIO(out.read_bytes()), dtype=str, keep_default_na=False, header=exports.HEADER_ROW - 1)
     assert list(frame["Mã đơn vị"][:3]) == ["B", "A", "X01"] and frame["Mã đơn vị"].iloc[-1] == "C"
     assert list(frame["Khối"].unique()) == ["Khối xã", "Khối cơ quan"]
     a = frame.iloc[1]
     assert (D(a["Điểm tự chấm"]), D(a["Điểm thẩm định"]), a["Xếp hạng"], a["Xếp loại"], D(a["Chênh lệch"])) == (
         D("97"),
         D("85.5"),
-        "2",
+        "02/19",
         TOT,
         D("11.5"),
     )

@@ -232,10 +232,11 @@ def test_recomputing_a_published_year_is_refused_with_409(results, browser):
     assert "đã công bố kết quả" in response.get_data(as_text=True)
 
 
-def _xlsx(response) -> pd.DataFrame:
+def _xlsx(response, header_row: int = 1) -> pd.DataFrame:
+    """The table of a downloaded workbook, its header on `header_row` (the results table's is under its title)."""
     assert response.status_code == 200
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return pd.read_excel(io.BytesIO(response.get_data()), dtype=str, keep_default_na=False)
+    return pd.read_excel(io.BytesIO(response.get_data()), dtype=str, keep_default_na=False, header=header_row - 1)
 
 
 def test_the_results_xlsx_equals_the_page(results, browser):
@@ -243,12 +244,12 @@ def test_the_results_xlsx_equals_the_page(results, browser):
     page = _table(browser.get("/ket-qua/2023").get_data(as_text=True))
     response = browser.post("/ket-qua/2023/xuat/results")
     assert "filename*=UTF-8''K%E1%BA%BFt" in response.headers["Content-Disposition"]
-    frame = _xlsx(response)
+    frame = _xlsx(response, exports.HEADER_ROW)
     assert list(frame.columns) == list(exports.RESULT_HEADERS)
     from_file = [
         (
             row["Mã đơn vị"],
-            int(row["Xếp hạng"]),
+            row["Xếp hạng"],
             D(row["Điểm tự chấm"]),
             D(row["Điểm thẩm định"]),
             D(row["Chênh lệch"]),
@@ -257,8 +258,7 @@ def test_the_results_xlsx_equals_the_page(results, browser):
         for _, row in frame.iterrows()
     ]
     from_page = [
-        (code, int(cells[0].split("/")[0]), _points(cells[2]), _points(cells[3]), _points(cells[4]), cells[5])
-        for code, cells in page.rows
+        (code, cells[0], _points(cells[2]), _points(cells[3]), _points(cells[4]), cells[5]) for code, cells in page.rows
     ]
     assert from_file == from_page
     assert set(frame["Năm"]) == {"2023"} and frame.iloc[1]["Tên đơn vị"] == "Xã An Bình"
@@ -269,9 +269,10 @@ def test_the_scores_are_numbers_with_two_decimals_in_the_xlsx(results, browser):
 
     browser.login("thuongtruc")
     sheet = load_workbook(io.BytesIO(browser.post("/ket-qua/2023/xuat/results").get_data())).active
-    cell = sheet["F3"]  # Điểm thẩm định of the second row: A
+    row = exports.HEADER_ROW + 2  # the second unit: A
+    cell = sheet[f"G{row}"]  # Điểm thẩm định
     assert cell.value == 85.5 and cell.number_format == "0.00"
-    assert sheet["G3"].value == 2 and sheet["I3"].value == 11.5
+    assert sheet[f"H{row}"].value == "02/19" and sheet[f"J{row}"].value == 11.5
 
 
 def test_before_publication_an_appraiser_gets_neither_the_ranking_nor_its_exports(results, browser, world):
@@ -310,8 +311,8 @@ def test_a_big_export_runs_as_a_job_and_offers_the_file(results, browser, monkey
     job_page = browser.get(response.headers["Location"]).get_data(as_text=True)
     link = re.search(r'href="(/ket-qua/tai-ve/[0-9a-f]+)"', job_page).group(1)
     assert "Đã xong" in job_page
-    frame = _xlsx(browser.get(link))
-    assert len(frame) == 20
+    frame = _xlsx(browser.get(link), exports.HEADER_ROW)
+    assert len(frame) == 20 and list(frame["STT"]) == [str(n) for n in range(1, 21)]
 
 
 def test_units_cannot_export_or_download(results, browser, world, monkeypatch):

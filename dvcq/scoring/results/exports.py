@@ -123,9 +123,7 @@ def _status(table: YearTable, campaign: Campaign | None) -> str:
 def results_workbook(sheet: ResultsSheet) -> bytes:
     """The last two columns stay empty for an imported year."""
     workbook = workbooks.new_workbook(write_only=True)
-    table = PrintedTable(
-        workbook.create_sheet("KetQua"), sheet.title, RESULT_HEADERS, RESULT_WIDTHS, centred=(0, 1, 2, 7)
-    )
+    table = PrintedTable(workbook, "KetQua", sheet.title, RESULT_HEADERS, RESULT_WIDTHS, centred=(0, 1, 2, 7))
     for n, row in enumerate(sheet.rows, start=1):
         set_name, maximum = sheet.sets.get(row.group_name, ("", None))
         table.append(
