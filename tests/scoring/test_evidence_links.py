@@ -2,6 +2,7 @@
 self-assessment is open (draft, self-assessment stage, before the unit's deadline), audited; a cited file stays."""
 
 import io
+import json
 import os
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
@@ -167,6 +168,14 @@ def test_links_and_unlinks_are_audited(setup):
     assert [r.action for r in records] == ["evidence.linked", "evidence.unlinked"]
     assert all(r.actor_login == "lanhdao.a" and r.unit_id == setup.world.a_id for r in records)
     assert '"page_ref": "trang 3"' in records[0].after and "Báo cáo năm 2025.pdf" in records[1].before
+    cited = {
+        "item": "1.1",
+        "item_id": setup.items[("a", "1.1")],
+        "evidence": "Báo cáo năm 2025.pdf",
+        "evidence_id": setup.report,
+        "page_ref": "trang 3",
+    }
+    assert json.loads(records[0].after) == cited == json.loads(records[1].before)
 
 
 def test_the_same_file_twice_on_one_item_is_refused(setup):

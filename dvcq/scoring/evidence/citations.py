@@ -107,19 +107,19 @@ def _add(actor, cited: _Cited, page_ref: str) -> EvidenceLink:
     except IntegrityError as err:  # the same link saved a moment ago by somebody else
         db.session.rollback()
         raise Conflict("Tài liệu này vừa được gắn cho tiêu chí này. Vui lòng tải lại trang.") from err
-    audit.record(
-        "evidence.linked",
-        actor=actor,
-        target=row,
-        after={
-            "item": cited.item.node.code,
-            "item_id": item_id,
-            "evidence": cited.evidence.original_name,
-            "evidence_id": evidence_id,
-            "page_ref": page_ref,
-        },
-    )
+    audit.record("evidence.linked", actor=actor, target=row, after=_audited(row))
     return row
+
+
+def _audited(row: EvidenceLink) -> dict:
+    """What the audit log keeps of a citation."""
+    return {
+        "item": row.item.node.code,
+        "item_id": row.item_id,
+        "evidence": row.evidence.original_name,
+        "evidence_id": row.evidence_id,
+        "page_ref": row.page_ref,
+    }
 
 
 # "tr. 3", "trang 12", "tr.3-5, mục II", "p. 4", or a bare page number ("3", "3-5", "3, mục II"); never the number of a
@@ -143,17 +143,6 @@ def unlink(actor, link_id: int) -> None:
     if row is None or row.unit_id != actor.unit_id:
         raise NotFound(NOT_FOUND)
     assert_editable(row.item.assessment)
-    audit.record(
-        "evidence.unlinked",
-        actor=actor,
-        target=row,
-        before={
-            "item": row.item.node.code,
-            "item_id": row.item_id,
-            "evidence": row.evidence.original_name,
-            "evidence_id": row.evidence_id,
-            "page_ref": row.page_ref,
-        },
-    )
+    audit.record("evidence.unlinked", actor=actor, target=row, before=_audited(row))
     db.session.delete(row)
     db.session.commit()
