@@ -17,6 +17,7 @@ from sqlalchemy import select
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, scoped
 from dvcq.scoring.models import AppraisalAssignment, Assessment, AssessmentStatus, CampaignStatus, ItemScore, UnitResult
+from dvcq.scoring.results import exports
 from dvcq.scoring.results.compute import compute
 from tests.scoring.appraisal_factories import _now, build_campaign
 
@@ -116,8 +117,10 @@ def test_the_results_table_and_the_exports_hold_no_draft_total(world, drafting, 
     table = _body(secretariat.get("/ket-qua/2026"))
     assert "Xã An Bình" in table and "9,75" in table and DRAFT_TOTAL not in table
     results = load_workbook(io.BytesIO(secretariat.post("/ket-qua/2026/xuat/results").data)).active
-    rows = {row[1]: row for row in results.iter_rows(min_row=2, values_only=True)}
-    assert rows["A"][4] is None and rows["B"][4] == D("9.75")
+    column = {name: i for i, name in enumerate(exports.RESULT_HEADERS)}
+    code, self_total = column["Mã đơn vị"], column["Điểm tự chấm"]
+    rows = {row[code]: row for row in results.iter_rows(min_row=exports.HEADER_ROW + 1, values_only=True)}
+    assert rows["A"][self_total] is None and rows["B"][self_total] == D("9.75")
     items = load_workbook(io.BytesIO(secretariat.post("/ket-qua/2026/xuat/items").data)).active
     self_scores = {(row[0], row[4]): row[7] for row in items.iter_rows(min_row=2, values_only=True)}
     assert [v for (unit, _), v in self_scores.items() if unit == "A"] == [None] * 4
