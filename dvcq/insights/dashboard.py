@@ -45,6 +45,11 @@ class Section:
     empty: str | None = None
     highlights: list[str] = field(default_factory=list)
 
+    def show(self, key: str, fig, label: str, *tables: Table) -> None:
+        """A chart (`label` says what it shows, for screen readers) and the tables that give its figures in words."""
+        self.figures.append(Figure(f"fig-{key}", charts.figure_json(fig), label))
+        self.tables.extend(tables)
+
 
 @dataclass
 class Options:
@@ -144,10 +149,6 @@ def build_dashboard(authority_id: int, filters: Filters) -> Dashboard:
     return board
 
 
-def _figure(key: str, fig, label: str) -> Figure:
-    return Figure(f"fig-{key}", charts.figure_json(fig), label)
-
-
 def _trajectories(frame: pd.DataFrame, filters: Filters) -> Section:
     section = Section(
         "thu-hang",
@@ -158,8 +159,8 @@ def _trajectories(frame: pd.DataFrame, filters: Filters) -> Section:
     if traj.empty:
         section.empty = "Chưa có thứ hạng nào trong khoảng năm và khối đã chọn."
         return section
-    section.figures.append(_figure("bump", charts.bump_chart(traj), "Biểu đồ thứ hạng của các đơn vị qua các năm"))
-    section.tables.append(chart_tables.trajectories_table(traj))
+    chart = charts.bump_chart(traj)
+    section.show("bump", chart, "Biểu đồ thứ hạng của các đơn vị qua các năm", chart_tables.trajectories_table(traj))
     return section
 
 
@@ -175,12 +176,12 @@ def _distribution(frame: pd.DataFrame) -> Section:
         section.empty = "Chưa có điểm thẩm định trong khoảng năm và khối đã chọn."
         return section
     if not dist.empty:
-        section.figures.append(_figure("box", charts.distribution_chart(dist), "Phân bố điểm thẩm định theo năm"))
-        section.tables.append(chart_tables.distribution_table(dist))
+        chart = charts.distribution_chart(dist)
+        section.show("box", chart, "Phân bố điểm thẩm định theo năm", chart_tables.distribution_table(dist))
     if not levels.empty:
         names = frames.level_order(levels)
-        section.figures.append(_figure("levels", charts.levels_chart(levels, names), "Số đơn vị theo mức xếp loại"))
-        section.tables.append(chart_tables.levels_table(levels))
+        chart = charts.levels_chart(levels, names)
+        section.show("levels", chart, "Số đơn vị theo mức xếp loại", chart_tables.levels_table(levels))
     return section
 
 
@@ -195,10 +196,8 @@ def _self_vs_appraised(frame: pd.DataFrame) -> Section:
         section.empty = "Chưa có đơn vị nào có cả điểm tự chấm và điểm thẩm định trong khoảng đã chọn."
         return section
     top = frames.over_scorers(pairs)
-    section.figures.append(
-        _figure("scatter", charts.self_vs_appraised_chart(pairs, top), "Điểm tự chấm so với điểm thẩm định")
-    )
-    section.tables.append(chart_tables.self_vs_appraised_table(pairs))
+    chart, table = charts.self_vs_appraised_chart(pairs, top), chart_tables.self_vs_appraised_table(pairs)
+    section.show("scatter", chart, "Điểm tự chấm so với điểm thẩm định", table)
     section.highlights = [
         f"{r['label']} ({r['year']}): tự chấm {points(r['self_total'])}, thẩm định {points(r['appraised_total'])}, "
         f"cao hơn {points(r['gap'])} điểm"
@@ -233,8 +232,8 @@ def _heatmap(authority_id: int, frame: pd.DataFrame, year: int | None) -> Sectio
     if not areas or heat.empty:
         section.empty = f"Không xác định được điểm tối đa của các lĩnh vực năm {year}."
         return section
-    section.figures.append(_figure("heat", charts.heatmap_chart(heat, areas, year), title))
-    section.tables.extend(chart_tables.heatmap_tables(heat, areas, year))
+    chart = charts.heatmap_chart(heat, areas, year)
+    section.show("heat", chart, title, *chart_tables.heatmap_tables(heat, areas, year))
     return section
 
 
@@ -253,8 +252,8 @@ def _lost_items(authority_id: int, frame: pd.DataFrame) -> Section:
             "(kết quả các năm trước nhập từ tệp không có điểm từng tiêu chí)."
         )
         return section
-    section.figures.append(_figure("lost", charts.lost_items_chart(lost), "Tiêu chí bị mất nhiều điểm nhất"))
-    section.tables.append(chart_tables.lost_items_table(lost))
+    chart = charts.lost_items_chart(lost)
+    section.show("lost", chart, "Tiêu chí bị mất nhiều điểm nhất", chart_tables.lost_items_table(lost))
     return section
 
 
@@ -269,7 +268,7 @@ def _movements(frame: pd.DataFrame) -> Section:
         "«mới»: đơn vị không có kết quả năm trước)."
     )
     if moves["change"].notna().any():
-        section.figures.append(_figure("moves", charts.movements_chart(moves, before_year, now_year), section.intro))
+        section.show("moves", charts.movements_chart(moves, before_year, now_year), section.intro)
     section.tables.append(chart_tables.movements_table(moves, before_year, now_year))
     changed = moves[moves["change"].notna()]
     risers = changed[changed["change"] > 0].head(3)
