@@ -162,7 +162,7 @@ def unit_results(code: str):
     if unit is None:
         return _not_found(missing)
     lineage = mergers.predecessors_map([unit.id]).get(unit.id, [])
-    frame = services.unit_results_frame([unit.id, *[p.unit_id for p in lineage]])
+    frame = mergers.history_frame(unit.id, lineage)
     own = frame[frame["unit_id"] == unit.id]
     return jsonify(
         unit={

@@ -307,7 +307,7 @@ def unit_history_chart(history: pd.DataFrame, unit_name: str) -> go.Figure:
                 text=[rank_label(r, n) for r, n in zip(scored["rank"], scored["rank_of"], strict=True)],
                 mode="lines+markers+text",
                 textposition="top center",
-                name=f"{unit_name} {label}".strip() if label else unit_name,
+                name=label or unit_name,
                 line={"color": SERIES_COLOURS[index % len(SERIES_COLOURS)], "dash": "dot" if label else "solid"},
                 hovertemplate="Năm %{x}: %{y:.2f} điểm, hạng %{text}<extra></extra>",
             )

@@ -10,13 +10,14 @@ import pandas as pd
 from sqlalchemy import select
 
 from dvcq.insights.frames import area_maxima
-from dvcq.insights.mergers import Predecessor, predecessors_map, successors_of
-from dvcq.insights.services import _natural, level_label, share_percent, sort_frame, unit_results_frame
+from dvcq.insights.mergers import Predecessor, history_frame, predecessors_map, successors_of
+from dvcq.insights.services import _natural, level_label, share_percent, sort_frame
 from dvcq.insights.tables import PERCENT, POINTS, Column, Table, rank_label
 from dvcq.platform.extensions import db
+from dvcq.platform.formatting import vn_date
 from dvcq.platform.permissions import AUTHORITY_STAFF
 from dvcq.platform.tenancy import current_scope
-from dvcq.scoring.models import UnitResult
+from dvcq.scoring.models import Decision, DecisionStatus, UnitResult
 from dvcq.scoring.results.access import reads_unit
 from dvcq.scoring.results.past import imported_years
 from dvcq.tenants.models import Unit
@@ -124,6 +125,40 @@ def imported_details(unit_ids: list[int], marks: dict[int, str]) -> list[Importe
     return views
 
 
+def _decision_short(number: str, day: date | None) -> str:
+    """ "3807/QĐ-UBND ngày 29/12/2023", as the history's «Quyết định phê duyệt» column shows it."""
+    return " ngày ".join(part for part in (number, vn_date(day) if day else "") if part)
+
+
+def approving_decisions(campaign_ids: list[int]) -> dict[int, str]:
+    """campaign id → its issued decision («4018/QĐ-UBND ngày 27/12/2024»), for the campaigns of the published results
+    a profile has read (the unit's and its predecessors'). Read by those ids across authorities, as the predecessors'
+    results were (`mergers.predecessors_frame`): a dissolved district's decision is outside the province's scope."""
+    if not campaign_ids:
+        return {}
+    stmt = (
+        select(Decision.campaign_id, Decision.number, Decision.signed_on)
+        .where(
+            Decision.campaign_id.in_(campaign_ids),
+            Decision.amends_id.is_(None),
+            Decision.status == DecisionStatus.ISSUED,
+        )
+        .execution_options(all_tenants=True)
+    )
+    return {row.campaign_id: _decision_short(row.number, row.signed_on) for row in db.session.execute(stmt)}
+
+
+def _decisions(frame: pd.DataFrame) -> list[str]:
+    """Each history row's decision: its campaign's issued decision, or the one an imported year recorded."""
+    campaigns = approving_decisions(sorted({int(c) for c in frame["campaign_id"] if pd.notna(c)}))
+    return [
+        campaigns.get(int(r["campaign_id"]), "")
+        if pd.notna(r["campaign_id"])
+        else _decision_short(r["decision_number"] or "", r["decision_date"])
+        for _, r in frame.iterrows()
+    ]
+
+
 def may_read_plans(viewer, unit: Unit) -> bool:
     """A unit's plans are its own and its authority's business: another commune opening its profile sees its
     published results, not its plans (the tenancy guard would hide them, and "no plan" would be false); an appraiser
@@ -132,13 +167,15 @@ def may_read_plans(viewer, unit: Unit) -> bool:
 
 
 def unit_profile(unit: Unit, with_plans: bool = True) -> Profile:
-    """A unit's history across years (its predecessors' marked as such), its areas in the last published year with
-    points per area, and its plans (unless `with_plans` is false: see `may_read_plans`)."""
+    """A unit's history across years with the decision that approved each year — its predecessors' years marked as
+    such («Xã Ba Nam (trước 01/07/2025)»), whichever authority decided them —, its areas in the last published year
+    with points per area, and its plans (unless `with_plans` is false: see `may_read_plans`)."""
     lineage = predecessors_map([unit.id]).get(unit.id, [])
-    frame = unit_results_frame([unit.id, *[p.unit_id for p in lineage]])
-    marks = {p.unit_id: p.mark for p in lineage}
+    frame = history_frame(unit.id, lineage)
+    marks = {p.unit_id: p.before for p in lineage}
     frame["label"] = [marks.get(uid, "") for uid in frame["unit_id"]]
     frame = sort_frame(frame, ["year", "label"], ascending=[False, True]).reset_index(drop=True)
+    frame["decision"] = _decisions(frame)
     history = Table(
         "Kết quả qua các năm",
         "Kết quả qua các năm",
@@ -149,7 +186,8 @@ def unit_profile(unit: Unit, with_plans: bool = True) -> Profile:
             Column("Điểm thẩm định", POINTS),
             Column("Xếp loại", wide=True),
             Column("Xếp hạng"),
-            Column("Ghi chú", wide=True),
+            Column("Quyết định phê duyệt", wide=True),
+            Column("Đơn vị tiền thân", wide=True),
         ],
     )
     for _, r in frame.iterrows():
@@ -161,6 +199,7 @@ def unit_profile(unit: Unit, with_plans: bool = True) -> Profile:
                 r["appraised_total"],
                 level_label(r["level_name"], r["disqualified"]),
                 rank_label(r["rank"], r["rank_of"]),
+                r["decision"],
                 r["label"],
             ]
         )

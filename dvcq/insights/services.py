@@ -6,9 +6,9 @@ published). Frames are built from `session.execute(stmt).mappings()`, so every r
 never `pd.read_sql` on an engine, which would bypass it. Points stay Decimal in the frames (object columns); a
 float appears only inside a plotly figure (charts.py), which is display.
 
-Merged units: a unit created by a merger (UnitLineage, the 2025 reform) carries its predecessors' history. Their
-rows are read by id with `all_tenants=True` because a predecessor may have belonged to another authority (a district
-that the reform dissolved); only published rows of units linked to a unit the viewer may see are read that way."""
+Merged units: a unit created by a merger (UnitLineage, the 2025 reform) carries its predecessors' history. Those rows
+are the one read of results across authorities (a predecessor may have belonged to a district the reform dissolved):
+`mergers.predecessors_frame`, by the ids of a lineage only, published rows only."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 from sqlalchemy import bindparam, func, select
 
+from dvcq.platform.audit import AuditRecord
 from dvcq.platform.collation import vn_positions
+from dvcq.platform.demo import DATA_NOTE_ACTION
 from dvcq.platform.extensions import db
 from dvcq.scoring.models import Campaign, CampaignStatus, UnitResult
 from dvcq.tenants.models import Unit, UnitLineage
@@ -43,6 +45,8 @@ RESULT_COLUMNS = [
     "rank_of",
     "by_area",
     "source",
+    "decision_number",
+    "decision_date",
 ]
 # The frames' columns that hold names: sorted in Vietnamese alphabetical order (platform.collation), not by code point.
 NAME_COLUMNS = frozenset({"unit_name", "group_name", "series_name", "label"})
@@ -112,6 +116,8 @@ def _results_select():
             UnitResult.rank_of,
             UnitResult.by_area,
             UnitResult.source,
+            UnitResult.decision_number,
+            UnitResult.decision_date,
         )
         .join(Unit, Unit.id == UnitResult.unit_id)
         .where(UnitResult.published.is_(True))
@@ -134,11 +140,9 @@ def results_frame(authority_id: int) -> pd.DataFrame:
     return _frame(db.session.execute(stmt).mappings())
 
 
-def unit_results_frame(unit_ids: list[int]) -> pd.DataFrame:
-    """Published results of the given units, whichever authority they belonged to (see the module docstring)."""
-    if not unit_ids:
-        return _frame([])
-    stmt = _results_select().where(UnitResult.unit_id.in_(unit_ids)).execution_options(all_tenants=True)
+def unit_results_frame(unit_id: int) -> pd.DataFrame:
+    """Every published result of one unit of the scope's authority, all years (its predecessors': see mergers)."""
+    stmt = _results_select().where(UnitResult.unit_id == unit_id).execution_options(authority_wide=True)
     return _frame(db.session.execute(stmt).mappings())
 
 
@@ -151,6 +155,18 @@ def published_years(authority_id: int) -> list[int]:
         .execution_options(authority_wide=True)
     )
     return list(db.session.execute(stmt).scalars())
+
+
+def demo_note(authority_id: int) -> str | None:
+    """What `dvcq demo` recorded its pages must say about the authority's data (the demo holds a part of the province
+    only: ranks read over that part), or None — always None outside a demo database."""
+    stmt = (
+        select(AuditRecord.reason)
+        .where(AuditRecord.action == DATA_NOTE_ACTION, AuditRecord.unit_id == authority_id)
+        .order_by(AuditRecord.seq.desc())
+        .limit(1)
+    )
+    return db.session.execute(stmt).scalar_one_or_none()
 
 
 def member_unit(authority_id: int, code: str) -> Unit | None:

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from dvcq.insights import charts, profiles, tokens
+from dvcq.insights import charts, profiles, services, tokens
 from dvcq.insights import dashboard as boards
 from dvcq.insights.forms import TokenForm
 from dvcq.insights.frames import Filters
@@ -128,6 +128,7 @@ def dashboard():
     body = render_template(
         "insights/dashboard.html",
         board=board,
+        note=services.demo_note(_authority_id()),
         sections=_sections(board),
         problems=[*problems, *board.problems],
         plotly_src=plotly_url(),

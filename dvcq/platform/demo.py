@@ -8,6 +8,9 @@ from dvcq.platform import registry
 from dvcq.platform.extensions import db
 
 DEMO_PASSWORD = "Dvcq@2026demo"
+# The audit action under which a seeder records, on an authority, what its pages must say about the demo's data (the
+# demo holds a part of the province only): written by `dvcq demo`, so it never shows in a real deployment.
+DATA_NOTE_ACTION = "demo.data_note"
 
 
 def seed() -> list[tuple[str, str, str]]:

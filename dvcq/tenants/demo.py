@@ -13,7 +13,7 @@ from dvcq.platform import audit
 from dvcq.platform.audit import AuditRecord
 from dvcq.platform.auth.models import Role, User
 from dvcq.platform.auth.passwords import hash_password
-from dvcq.platform.demo import DEMO_PASSWORD
+from dvcq.platform.demo import DATA_NOTE_ACTION, DEMO_PASSWORD
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import vn_date
 from dvcq.tenants.models import Unit, UnitKind
@@ -96,7 +96,6 @@ DEMO_SUBSET_NOTE = (
     "Bản demo chỉ có một phần của tỉnh Quảng Ngãi: 8 xã hình thành ngày 01/7/2025 từ 19 xã, thị trấn của huyện Ba Tơ "
     "cũ và 5 cơ quan cấp tỉnh. Thứ hạng trong bản demo được tính trong phạm vi các đơn vị này, không phải toàn tỉnh."
 )
-DEMO_NOTE_ACTION = "demo.seeded"  # the audit record that carries DEMO_SUBSET_NOTE for the dashboard (insights)
 
 # Login slugs: an old unit's is its code's suffix in lower case (canbo.bna: Xã Ba Nam), a new unit's the table's.
 SLUG = {code: code.split("-", 1)[1].lower() for code, _, _ in DISTRICT_COMMUNES}
@@ -277,12 +276,13 @@ def _province_accounts(units: dict[str, Unit], password_hash: str) -> None:
 
 def _note_subset(province: Unit) -> None:
     """Record once, in the audit log, that the province holds only the demo's subset: the dashboard reads it from
-    there (insights.services.demo_note), so it shows only where `dvcq demo` seeded this database."""
+    there (insights.services.demo_note), so it shows only where `dvcq demo` seeded this database, and insights never
+    imports the demo."""
     known = db.session.execute(
-        select(AuditRecord.id).where(AuditRecord.action == DEMO_NOTE_ACTION, AuditRecord.unit_id == province.id)
+        select(AuditRecord.id).where(AuditRecord.action == DATA_NOTE_ACTION, AuditRecord.unit_id == province.id)
     ).first()
     if known is None:
-        audit.record(DEMO_NOTE_ACTION, unit_id=province.id, target=province, reason=DEMO_SUBSET_NOTE)
+        audit.record(DATA_NOTE_ACTION, unit_id=province.id, target=province, reason=DEMO_SUBSET_NOTE)
 
 
 def seed() -> list[tuple[str, str, str]]:

@@ -45,8 +45,8 @@ def test_merged_unit_profile_draws_its_predecessors_history(page, world, history
     page.goto(f"/tong-quan/don-vi/{history.m_id}")
     expect(page.locator("#fig-history-plot .js-plotly-plot, #fig-history-plot.js-plotly-plot")).to_have_count(1)
     legend = page.locator("#fig-history-plot .legendtext")
-    expect(legend.filter(has_text="Xã Hợp Nhất (đơn vị tiền thân: Xã Cũ Hai)")).to_have_count(1)
-    expect(page.locator("[data-testid=history-table]")).to_contain_text("(đơn vị tiền thân: Xã Cũ Một)")
+    expect(legend.filter(has_text="Xã Cũ Hai (trước 01/07/2025)")).to_have_count(1)
+    expect(page.locator("[data-testid=history-table]")).to_contain_text("Xã Cũ Một (trước 01/07/2025)")
     # on a phone the unit's years (and its areas) are cards, each value beside its heading
     assert_stacks_on_a_phone(page, "[data-testid=history-table]")
     page.goto(f"/tong-quan/don-vi/{world.a_id}")

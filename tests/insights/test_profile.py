@@ -19,12 +19,21 @@ def test_history_shows_score_level_and_rank_of_each_year(browser, world, history
     browser.login(world.leadership)
     page = _profile(browser, world.a_id).get_data(as_text=True)
     rows = table(page, "history-table")
-    assert rows[0] == ["Năm", "Khối", "Điểm tự chấm", "Điểm thẩm định", "Xếp loại", "Xếp hạng", "Ghi chú"]
+    assert rows[0] == [
+        "Năm",
+        "Khối",
+        "Điểm tự chấm",
+        "Điểm thẩm định",
+        "Xếp loại",
+        "Xếp hạng",
+        "Quyết định phê duyệt",
+        "Đơn vị tiền thân",
+    ]
     assert rows[1:] == [
-        ["2025", "Khối xã", "100,00", "88,00", "Hoàn thành tốt nhiệm vụ", "01/03", ""],
-        ["2024", "Khối xã", "93,00", "90,50", "Hoàn thành xuất sắc nhiệm vụ", "01/04", ""],
-        ["2023", "Khối xã", "97,00", "85,50", "Hoàn thành tốt nhiệm vụ", "02/04", ""],
-        ["2022", "Khối xã", "88,00", "80,00", "Hoàn thành tốt nhiệm vụ", "03/04", ""],
+        ["2025", "Khối xã", "100,00", "88,00", "Hoàn thành tốt nhiệm vụ", "01/03", "", ""],
+        ["2024", "Khối xã", "93,00", "90,50", "Hoàn thành xuất sắc nhiệm vụ", "01/04", "", ""],
+        ["2023", "Khối xã", "97,00", "85,50", "Hoàn thành tốt nhiệm vụ", "02/04", "", ""],
+        ["2022", "Khối xã", "88,00", "80,00", "Hoàn thành tốt nhiệm vụ", "03/04", "", ""],
     ]
     assert "2026" not in page  # computed but not published
 
@@ -44,10 +53,10 @@ def test_merged_unit_shows_its_predecessors_history_marked_as_such(browser, worl
     browser.login(world.officer_a)  # another commune: the merged unit has published results
     page = _profile(browser, history.m_id).get_data(as_text=True)
     rows = table(page, "history-table")[1:]
-    assert rows[0] == ["2025", "Khối xã", "93,00", "79,00", "Hoàn thành tốt nhiệm vụ", "03/03", ""]
-    marked = {(r[0], r[6]) for r in rows[1:]}
-    assert ("2022", "(đơn vị tiền thân: Xã Cũ Một)") in marked
-    assert ("2022", "(đơn vị tiền thân: Xã Cũ Hai)") in marked
+    assert rows[0] == ["2025", "Khối xã", "93,00", "79,00", "Hoàn thành tốt nhiệm vụ", "03/03", "", ""]
+    marked = {(r[0], r[7]) for r in rows[1:]}
+    assert ("2022", "Xã Cũ Một (trước 01/07/2025)") in marked
+    assert ("2022", "Xã Cũ Hai (trước 01/07/2025)") in marked
     assert len(rows) == 1 + 6
     assert "Đơn vị được thành lập trên cơ sở sáp nhập" in page and "Xã Cũ Một" in page
 
@@ -131,5 +140,5 @@ def test_profile_chart_draws_the_unit_and_its_predecessors(browser, world, histo
     fig = figure(page, "fig-history")
     names = {t["name"]: t for t in fig["data"]}
     assert names["Xã Hợp Nhất"]["y"] == [79.0]
-    assert names["Xã Hợp Nhất (đơn vị tiền thân: Xã Cũ Một)"]["y"] == [91.0, 88.0, 86.0]
-    assert names["Xã Hợp Nhất (đơn vị tiền thân: Xã Cũ Một)"]["text"] == ["01/04", "01/04", "02/04"]
+    assert names["Xã Cũ Một (trước 01/07/2025)"]["y"] == [91.0, 88.0, 86.0]
+    assert names["Xã Cũ Một (trước 01/07/2025)"]["text"] == ["01/04", "01/04", "02/04"]

@@ -89,6 +89,6 @@ def test_a_merged_units_profile_shows_its_predecessors_imported_year_marked(brow
         db.session.commit()
     browser.login(world.leadership)
     page = browser.get(f"/tong-quan/don-vi/{merged}").get_data(as_text=True)
-    assert "Năm 2023 (đơn vị tiền thân: Xã An Bình)" in page
+    assert "Năm 2023: Xã An Bình (trước 01/07/2025)" in page
     assert DECIDED in page
     assert table(page, "imported-areas-2023") == AREA_ROWS

@@ -14,30 +14,21 @@ from docx import Document
 from sqlalchemy import func, select
 
 from dvcq.insights.services import parse_areas
-from dvcq.platform import demo, registry
 from dvcq.platform.audit import AuditRecord
 from dvcq.platform.extensions import db
 from dvcq.platform.storage import get_storage
 from dvcq.platform.tenancy import SYSTEM, scoped
-from dvcq.scoring.criteria.demo import seed_sample_criteria
 from dvcq.scoring.decisions.demo import seed_published_2024, seed_published_2025
 from dvcq.scoring.models import Campaign, CampaignStatus, Decision, DecisionStatus, ItemScore, UnitResult
-from dvcq.scoring.results.demo import seed_past_results
 from dvcq.tenants import demo as tenants_demo
 from dvcq.tenants.models import Unit
-from tests import factories
+from tests.reform_demo import seed_until_2025
 
 
 @pytest.fixture
 def seeded(app, monkeypatch):
-    """The seeders up to the two decided cycles (units and users, criteria, past results, 2024, 2025)."""
-    app.config["DECISIONS_PDF"] = False
-    # argon2 is slow on purpose: the demo's accounts share the test hash
-    monkeypatch.setattr("dvcq.tenants.demo.hash_password", lambda password: factories._HASH)
-    seeders = [tenants_demo.seed, seed_sample_criteria, seed_past_results, seed_published_2024, seed_published_2025]
-    monkeypatch.setattr(registry.of(app), "demo_seeders", seeders)
+    seed_until_2025(app, monkeypatch)
     with scoped(SYSTEM):
-        demo.seed()
         yield
 
 
