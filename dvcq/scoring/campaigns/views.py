@@ -184,6 +184,14 @@ def edit(campaign_id: int):
     return redirect(url_for("campaigns.show", campaign_id=campaign.id))
 
 
+def _refused(campaign_id: int, err: ServiceError, forms: dict | None = None):
+    """The campaign page again with the refusal above the form that asked (`forms`); a missing campaign stays 404."""
+    db.session.rollback()
+    if err.status == 404:
+        raise err
+    return _show(campaign_id, err.message, err.problems, err.status, forms)
+
+
 def _show(campaign_id: int, message: str | None = None, problems=None, status: int = 200, forms: dict | None = None):
     view = overview.overview(current_user, campaign_id)
     campaign = view.campaign
@@ -247,10 +255,7 @@ def advance(campaign_id: int):
             current_user, campaign_id, _version(form), confirm_unsubmitted=bool(form.confirm_unsubmitted.data)
         )
     except ServiceError as err:
-        db.session.rollback()
-        if err.status == 404:
-            raise
-        return _show(campaign_id, err.message, err.problems, err.status, {"advance": form})
+        return _refused(campaign_id, err, {"advance": form})
     flash(f"Đã chuyển kỳ đánh giá sang giai đoạn «{campaign.status.label}».", "success")
     return redirect(url_for("campaigns.show", campaign_id=campaign_id))
 
@@ -265,10 +270,7 @@ def remind(campaign_id: int):
     try:
         outcome = reminders.remind_unsubmitted(current_user, campaign_id, params.whole(form.assessment_id.data))
     except ServiceError as err:
-        db.session.rollback()
-        if err.status == 404:
-            raise
-        return _show(campaign_id, err.message, err.problems, err.status)
+        return _refused(campaign_id, err)
     flash(outcome.message, "success" if outcome.sent else "warning")
     return redirect(url_for("campaigns.show", campaign_id=campaign_id, _anchor="chua-nop"))
 
@@ -283,10 +285,7 @@ def close_submitted(campaign_id: int):
     try:
         moved = stages.close_for_submitted(current_user, campaign_id, _version(form))
     except ServiceError as err:
-        db.session.rollback()
-        if err.status == 404:
-            raise
-        return _show(campaign_id, err.message, err.problems, err.status)
+        return _refused(campaign_id, err)
     flash(
         f"Đã chuyển {len(moved)} hồ sơ đã nộp sang thẩm định; các đơn vị chưa nộp vẫn tự đánh giá đến hạn.", "success"
     )
@@ -312,10 +311,7 @@ def extend(campaign_id: int):
             current_user, campaign_id, _version(form), stage=stage, day=day, reason=form.reason.data
         )
     except ServiceError as err:
-        db.session.rollback()
-        if err.status == 404:
-            raise
-        return _show(campaign_id, err.message, err.problems, err.status, {"extend": form})
+        return _refused(campaign_id, err, {"extend": form})
     flash(f"Đã gia hạn {services.DEADLINE_LABELS[stage].lower()} đến hết ngày {vn_date(day)}.", "success")
     return redirect(url_for("campaigns.show", campaign_id=campaign_id))
 
@@ -336,9 +332,6 @@ def extend_unit(campaign_id: int, assessment_id: int):
             current_user, campaign_id, assessment_id, day=day, reason=form.reason.data
         )
     except ServiceError as err:
-        db.session.rollback()
-        if err.status == 404:
-            raise
-        return _show(campaign_id, err.message, err.problems, err.status, forms)
+        return _refused(campaign_id, err, forms)
     flash(f"Đã gia hạn tự đánh giá cho {assessment.unit.name} đến hết ngày {vn_date(day)}.", "success")
     return redirect(url_for("campaigns.show", campaign_id=campaign_id, _anchor=f"dv-{assessment_id}"))
