@@ -11,6 +11,7 @@ from decimal import Decimal as D
 import pytest
 from openpyxl import load_workbook
 
+from dvcq.plans import documents
 from dvcq.platform import clock
 from tests.plans.plan_factories import published_2025
 from tests.plans.test_plan_pages import plan_row
@@ -51,19 +52,7 @@ def test_the_follow_up_carries_the_authority_and_its_title(world, follow_up):
         ["THEO DÕI THỰC HIỆN KẾ HOẠCH KHẮC PHỤC, NÂNG CAO CHỈ SỐ DÂN VẬN CHÍNH QUYỀN NĂM 2026"],
         ["Tình hình đến ngày 20/04/2026"],
         [],
-        [
-            "STT",
-            "Đơn vị",
-            "Kế hoạch",
-            "Chỉ tiêu xếp loại",
-            "Chỉ tiêu tổng điểm",
-            "Chỉ tiêu xếp hạng",
-            "Báo cáo Quý I",
-            "Báo cáo 6 tháng",
-            "Báo cáo 9 tháng",
-            "Báo cáo Cả năm",
-            "Nhiệm vụ quá hạn",
-        ],
+        list(documents.FOLLOW_UP_HEADERS),
     ]
 
 
