@@ -165,7 +165,10 @@ def demo_command(serve: bool, port: int | None, host: str, verbose: bool):
     click.echo("Cơ sở dữ liệu đã được nâng cấp lên phiên bản mới nhất.")
     with scoped(SYSTEM):
         logins = demo.seed()
-    click.echo("Dữ liệu mẫu đã sẵn sàng: Huyện Ba Tơ (Quảng Ngãi) và 19 xã.")
+    click.echo(
+        "Dữ liệu mẫu đã sẵn sàng: Huyện Ba Tơ với 19 xã, thị trấn đến 30/6/2025; Tỉnh Quảng Ngãi với 8 xã hình thành "
+        "từ đó ngày 01/7/2025."
+    )
     click.echo(f"Mật khẩu chung cho mọi tài khoản mẫu: {demo.DEMO_PASSWORD}")
     for login, role, unit in logins:
         click.echo(f"  {login:<22} {role:<28} {unit}")

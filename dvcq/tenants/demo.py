@@ -55,8 +55,6 @@ DISTRICT_AGENCIES = [
     ("BATO-TNMT", "Phòng Tài nguyên và Môi trường"),
     ("BATO-GD", "Phòng Giáo dục và Đào tạo"),
 ]
-# Until the campaigns' and plans' seeders move to the names above (issue 18): the district's units by their old names.
-COMMUNES, AGENCIES = DISTRICT_COMMUNES, DISTRICT_AGENCIES
 
 REFORM_SOURCE = (
     "Nghị quyết số 1677/NQ-UBTVQH15 ngày 16/6/2025 của Ủy ban Thường vụ Quốc hội về việc sắp xếp các đơn vị hành "
