@@ -13,7 +13,7 @@ from dvcq.platform.auth.models import Role, User
 from dvcq.platform.errors import Conflict, NotFound, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.permissions import UNIT_STAFF, require
-from dvcq.platform.transactions import commit_or_conflict
+from dvcq.platform.transactions import check_version, commit_or_conflict
 from dvcq.scoring.models import Assessment, Campaign, CampaignStatus, ClassificationLevel, UnitResult
 from dvcq.scoring.results.access import NOT_FOUND, reads_unit
 
@@ -45,12 +45,7 @@ def _commit() -> None:
 
 
 def _check_version(row, version) -> None:
-    try:
-        seen = int(version)
-    except (TypeError, ValueError):
-        seen = None
-    if seen != row.version:
-        raise Conflict(STALE)
+    check_version(row, version, STALE)
 
 
 def _own_unit(actor, unit_id: int) -> None:

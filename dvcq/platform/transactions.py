@@ -1,5 +1,6 @@
 """How a transaction ends: a service's change commits or, if somebody saved first, is refused as a Conflict in the
-service's own words (`commit_or_conflict`); a request that only read ends with COMMIT instead of ROLLBACK.
+service's own words (`check_version` before changing, `commit_or_conflict` at the end); a request that only read ends
+with COMMIT instead of ROLLBACK.
 
 Why commit a read: psycopg forgets every prepared statement on ROLLBACK (the rolled-back transaction might have dropped
 and recreated what they refer to). Flask-SQLAlchemy ends each request by closing the session, which rolls back; so on
@@ -33,6 +34,17 @@ def commit_or_conflict(message: str) -> None:
     except StaleDataError as err:
         db.session.rollback()
         raise Conflict(message) from err
+
+
+def check_version(row, version, message: str) -> None:
+    """Refuse a change made on a version of `row` the user did not see: `version`, as the form sent it, must be the
+    row's version counter (missing or malformed counts as stale) — else Conflict with `message`, and nothing changed."""
+    try:
+        seen = int(version)
+    except (TypeError, ValueError):
+        seen = None
+    if seen != row.version:
+        raise Conflict(message)
 
 
 WROTE = "dvcq_wrote"  # Connection.info: a statement other than SELECT ran in the current transaction

@@ -13,11 +13,11 @@ from sqlalchemy import select
 
 from dvcq.platform import jobs, queues
 from dvcq.platform.auth.models import Role, User
-from dvcq.platform.errors import MESSAGES, Conflict, NotFound
+from dvcq.platform.errors import MESSAGES, NotFound
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import parse_vn_date
 from dvcq.platform.tenancy import Scope
-from dvcq.platform.transactions import commit_or_conflict
+from dvcq.platform.transactions import check_version, commit_or_conflict
 from dvcq.scoring.models import Assessment, Campaign, Decision, DecisionStatus
 from dvcq.scoring.results.access import authority_of, sees_unpublished
 
@@ -132,12 +132,7 @@ def _state(decision: Decision) -> dict:
 
 
 def _check_version(decision: Decision, version) -> None:
-    try:
-        seen = int(version)
-    except (TypeError, ValueError):
-        seen = None
-    if seen != decision.version:
-        raise Conflict(STALE)
+    check_version(decision, version, STALE)
 
 
 def _number_problems(
