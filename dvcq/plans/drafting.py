@@ -125,26 +125,30 @@ def build_draft(campaign: Campaign, assessment: Assessment) -> ImprovementPlan:
         signer_name=_chairman(unit.id),
         created_at=clock.now(),
     )
-    # Rank: keep first place, otherwise one place up. Level and total: the next level and the points it takes.
+    # Targets within reach (what-if: whole steps, equal points share a rank, never more than can still be gained):
+    # the rank of the unit(s) directly above, else keep the rank held; the next level, else keep the level held; the
+    # total that both take.
+    next_rank = answer.next_rank if answer.next_rank is not None and answer.next_rank.reachable else None
     if result and result.rank:
-        plan.target_rank = max(1, result.rank - 1)
+        plan.target_rank = next_rank.target if next_rank else result.rank
+    level = answer.level if answer.state == "ok" and answer.level is not None and answer.level.reachable else None
     target_total = appraised
-    if answer.state == "ok" and answer.level is not None:
-        plan.target_level_order = answer.level.target.order
-        plan.target_level_name = answer.level.target.name
-        target_total = appraised + answer.level.needed if appraised is not None else None
+    if level is not None:
+        plan.target_level_order = level.target.order
+        plan.target_level_name = level.target.name
+        target_total = appraised + level.needed if appraised is not None else None
     elif result and result.level_order:
         plan.target_level_order = result.level_order
         plan.target_level_name = result.level_name
-    if answer.state == "ok" and answer.points_to_next_rank is not None and appraised is not None:
-        target_total = max(target_total, appraised + answer.points_to_next_rank)
+    if next_rank is not None and appraised is not None:
+        target_total = max(target_total, appraised + next_rank.needed)
     plan.target_total = target_total
     # Per area: what it scored plus the points the what-if items would win back there.
     areas = {
         a.code: a.appraised_points for a in breakdown.areas if a.kind == "normal" and a.appraised_points is not None
     }
-    if answer.state == "ok" and answer.level is not None:
-        for code, value in answer.level.items:
+    if level is not None:
+        for code, value in level.items:
             area = area_of.get(code)
             if area in areas:
                 areas[area] += value

@@ -51,7 +51,9 @@ def test_draft_starts_from_the_published_result_with_one_task_per_lost_item_larg
     assert base["rank"] == "02/02"
     assert plan.target_rank == 1
     assert plan.target_level_name == "Hoàn thành xuất sắc nhiệm vụ"
-    assert plan.target_total >= D("90.00")
+    # B has 90,00: equalling it shares 01/02 and reaches the level, so the target is 90,00 — never 90,01
+    assert plan.target_total == D("90.00")
+    assert "Cần thêm 4,50 điểm để vươn lên hạng 01/02 (hiện xếp hạng 02/02)." in base["what_if"]
     # A lost 9 on 2.1, 4.5 on 1.1 and 1 on 2.2: area 2 lost 10, area 1 lost 4,5
     focus = [t for t in plan.tasks if t.kind == TaskKind.FOCUS]
     assert [(t.item_codes, t.points_lost) for t in focus] == [("2.1,2.2", D("10.00")), ("1.1", D("4.50"))]

@@ -325,23 +325,27 @@ def test_raising_an_area_never_worsens_the_rank_under_the_area_tie_break(areas_l
 
 
 @PROPERTY
-@given(group_totals, st.data())
-def test_points_to_next_rank_is_the_least_that_strictly_overtakes_the_units_above(totals, data):
+@given(group_totals, st.sampled_from([CENT, D("0.25"), D("0.50")]), st.data())
+def test_points_to_next_rank_is_the_fewest_whole_steps_that_equal_the_units_above(totals, step, data):
     entries = entries_of(totals)
     i = data.draw(st.integers(0, len(entries) - 1))
     key = entries[i].key
     results = rank(entries, RULES)
-    gap = points_to_next_rank(entries, key, RULES)
+    answer = points_to_next_rank(entries, key, RULES, step=step, maximum=D("100.00"))
     if results[key].rank == 1:
-        assert gap is None
+        assert answer is None
         return
     above = min(e.total for e in entries if e.total > entries[i].total)
-    assert gap > 0
-    assert entries[i].total + gap > above
-    assert entries[i].total + gap - CENT <= above
+    assert answer.target == max(r.rank for r in results.values() if r.rank < results[key].rank)
+    assert answer.needed > 0 and answer.needed % step == 0
+    assert entries[i].total + answer.needed >= above  # equal points share the rank: equalling is enough
+    assert entries[i].total + answer.needed - step < above  # one step fewer is not
     raised = list(totals)
-    raised[i] += gap
-    assert rank(entries_of(raised), RULES)[key].rank < results[key].rank
+    raised[i] += answer.needed
+    assert rank(entries_of(raised), RULES)[key].rank <= answer.target
+    raised[i] -= step
+    assert rank(entries_of(raised), RULES)[key].rank == results[key].rank
+    assert answer.reachable == (entries[i].total + answer.needed <= D("100.00"))
 
 
 # ---------------------------------------------------------------- laws: what-if
@@ -362,10 +366,10 @@ def test_what_if_names_the_fewest_largest_losses_that_reach_the_next_level(case,
         return
     event(f"reachable: {answer.reachable}")
     assert level_order(current) > answer.target.order
-    assert answer.needed == answer.target.min_points - totals.raw_total
-    assert answer.needed > 0
-    one_cent_short = max(totals.raw_total + answer.needed - CENT, D("0"))  # recovery counts before the floor
-    assert level_order(classify(one_cent_short, rules)) > answer.target.order
+    assert answer.needed > 0 and answer.needed % engine.DEFAULT_STEP == 0  # whole steps of 0,25
+    assert totals.raw_total + answer.needed >= answer.target.min_points
+    one_step_short = max(totals.raw_total + answer.needed - engine.DEFAULT_STEP, D("0"))  # before the floor at 0
+    assert level_order(classify(one_step_short, rules)) > answer.target.order
 
     losses = {c: checked.max_of[c] - scores.get(c, D("0")) for c in checked.leaves if checked.kind_of[c] == "normal"}
     chosen = [points for _, points in answer.items]
@@ -460,7 +464,7 @@ def test_real_case_ranks_02_of_19_when_one_unit_scored_more():
     assert results["commune"].rank == 2
     assert results["commune"].display == "02/19"
     assert results["leader"].display == "01/19"
-    assert points_to_next_rank(entries, "commune", RULES) == D("2.51")
+    assert points_to_next_rank(entries, "commune", RULES) == engine.RankWhatIf(1, 19, D("2.50"), True)
 
 
 def test_what_if_needing_4_50_recovers_the_biggest_lost_items_first():
@@ -580,7 +584,7 @@ def test_a_tie_at_the_top_gives_two_first_places():
     results = rank(entries_of([D("80"), D("95"), D("95")]), RULES)
     assert {k: r.rank for k, r in results.items()} == {"u01": 1, "u02": 1, "u00": 3}
     assert points_to_next_rank(entries_of([D("80"), D("95"), D("95")]), "u02", RULES) is None
-    assert points_to_next_rank(entries_of([D("80"), D("95"), D("95")]), "u00", RULES) == D("15.01")
+    assert points_to_next_rank(entries_of([D("80"), D("95"), D("95")]), "u00", RULES).needed == D("15.00")
 
 
 def test_ties_at_a_level_boundary_share_rank_and_level_while_one_cent_less_is_neither():
@@ -618,7 +622,7 @@ def test_area_tie_break_compares_the_first_area_first_and_still_equal_units_shar
         [RankEntry(k, o.totals.total, tuple(o.totals.by_area.values())) for k, o in broken.items()],
         "B",
         RULES_AREAS,
-    ) == D("0.01")
+    ) == engine.RankWhatIf(1, 4, D("0.25"), True)  # equal totals do not share under this tie-break: one step more
 
 
 @pytest.mark.parametrize(("position", "of", "shown"), [(2, 19, "02/19"), (1, 1, "01/01"), (7, 120, "007/120")])

@@ -264,11 +264,12 @@ def test_what_if_names_the_fewest_lost_items_to_the_next_level_in_plain_vietname
         answer = what_if(ids["a"])
     assert answer.level.needed == D("4.50")
     assert answer.level.items == (("2.3", D("2.00")), ("5.1.b", D("1.50")), ("4.2", D("1.00")))
-    assert answer.points_to_next_rank == D("2.76")
+    # B leads with 88,25: equalling it shares 01/19, so 2,75 — never 2,76
+    assert answer.points_to_next_rank == D("2.75")
     assert describe_what_if(answer) == [
         "Cần thêm 4,50 điểm để đạt mức Hoàn thành xuất sắc nhiệm vụ — ví dụ khắc phục các mục "
         "2.3 (2,00 điểm), 5.1.b (1,50 điểm), 4.2 (1,00 điểm).",
-        "Cần thêm 2,76 điểm để vươn lên hạng 01/19 (hiện xếp hạng 02/19).",
+        "Cần thêm 2,75 điểm để vươn lên hạng 01/19 (hiện xếp hạng 02/19).",
     ]
 
 

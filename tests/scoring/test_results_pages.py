@@ -113,7 +113,7 @@ def test_a_unit_page_shows_the_breakdown_the_lost_items_and_the_what_if(results,
         "Cần thêm 4,50 điểm để đạt mức Hoàn thành xuất sắc nhiệm vụ — ví dụ khắc phục các mục 2.3 (2,00 điểm), "
         "5.1.b (1,50 điểm), 4.2 (1,00 điểm)." in html
     )
-    assert "Cần thêm 2,76 điểm để vươn lên hạng 01/19 (hiện xếp hạng 02/19)." in html
+    assert "Cần thêm 2,75 điểm để vươn lên hạng 01/19 (hiện xếp hạng 02/19)." in html  # equal shares 01/19
     assert "Thiếu tài liệu kiểm chứng" in html and "Không có báo cáo số liệu dịch vụ công trực tuyến quý IV" in html
 
 

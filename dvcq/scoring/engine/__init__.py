@@ -47,7 +47,16 @@ from .tree import (
     max_total,
     unit_result,
 )
-from .whatif import WhatIf, points_to_next_level, points_to_next_rank
+from .whatif import (
+    RankWhatIf,
+    Reach,
+    WhatIf,
+    common_step,
+    leaf_step,
+    points_to_next_level,
+    points_to_next_rank,
+    points_to_reach,
+)
 
 __all__ = [
     "CENT",
@@ -73,6 +82,8 @@ __all__ = [
     "Level",
     "RankEntry",
     "RankResult",
+    "RankWhatIf",
+    "Reach",
     "Rules",
     "UnitOutcome",
     "UnitTotals",
@@ -81,13 +92,16 @@ __all__ = [
     "check_score",
     "check_step",
     "classify",
+    "common_step",
     "evaluate_group",
     "format_points",
     "format_rank",
+    "leaf_step",
     "max_total",
     "parse_points",
     "points_to_next_level",
     "points_to_next_rank",
+    "points_to_reach",
     "rank",
     "to_points",
     "unit_result",

@@ -1,5 +1,6 @@
 """A unit's result explained: its breakdown by area with every item where it lost points, and the what-if answers
-(the fewest points to the next level, and to overtake the unit ranked directly above)."""
+(the fewest points to the next level, and to reach the rank of the unit directly above — equal points share a rank),
+in whole steps of the criteria where the unit can still gain points, never more than it can still gain."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from dvcq.platform.errors import NotFound
 from dvcq.platform.extensions import db
 from dvcq.scoring import engine
-from dvcq.scoring.models import Assessment, Campaign, ItemScore, UnitResult
+from dvcq.scoring.models import Assessment, Campaign, CriteriaNode, ItemScore, UnitResult
 from dvcq.scoring.results.access import readable
 from dvcq.scoring.results.inputs import EngineInputs, engine_inputs, points, raw
 
@@ -165,15 +166,44 @@ def unit_breakdown(assessment_id: int) -> Breakdown:
 @dataclass(frozen=True)
 class WhatIfAnswer:
     """The what-if questions for one unit. `state`: "ok" (a next level to reach), "best" (already at the best
-    level), "disqualified", "capped" (held by a condition), "incomplete" (the appraisal is not finished)."""
+    level), "disqualified", "capped" (held by a condition), "incomplete" (the appraisal is not finished).
+    `next_rank`: what it takes to reach the rank directly above (None when first, or the rank is not asked)."""
 
     state: str
     current_label: str
     level: engine.WhatIf | None
     rank: engine.RankResult | None
-    points_to_next_rank: Decimal | None
-    next_rank_display: str | None
+    next_rank: engine.RankWhatIf | None
     conditions: tuple[engine.Condition, ...] = ()
+
+    @property
+    def points_to_next_rank(self) -> Decimal | None:
+        return self.next_rank.needed if self.next_rank else None
+
+    @property
+    def next_rank_display(self) -> str | None:
+        return engine.format_rank(self.next_rank.target, self.next_rank.of) if self.next_rank else None
+
+
+def _gain_step(inputs: EngineInputs, scores: dict[str, Decimal]) -> Decimal:
+    """The least change of the unit's total: the common step (from the criteria: step, method, maximum) of the leaves
+    where it can still gain points — a lost normal or bonus point, a penalty to lift."""
+    rows = db.session.execute(
+        select(CriteriaNode.code, CriteriaNode.max_points, CriteriaNode.step, CriteriaNode.method).where(
+            CriteriaNode.version_id == inputs.version_id, CriteriaNode.is_leaf.is_(True)
+        )
+    ).all()
+    tree = inputs.tree
+
+    def gains(code: str) -> bool:
+        score = scores.get(code, engine.ZERO)
+        return score > 0 if tree.kind_of.get(code) == engine.KIND_PENALTY else score < tree.max_of.get(code, score)
+
+    return engine.common_step(
+        engine.leaf_step(maximum, step, method.value if method else None)
+        for code, maximum, step, method in rows
+        if gains(code)
+    )
 
 
 def what_if(assessment_id: int, *, include_rank: bool = True) -> WhatIfAnswer:
@@ -188,12 +218,18 @@ def what_if(assessment_id: int, *, include_rank: bool = True) -> WhatIfAnswer:
     scores = _result_scores(assessment.id, inputs)
     conditions = inputs.conditions_met(assessment.conditions_met, assessment.unit.name)
     if not inputs.required <= scores.keys():
-        return WhatIfAnswer("incomplete", "", None, None, None, None, conditions)
+        return WhatIfAnswer("incomplete", "", None, None, None, conditions)
     totals = engine.unit_result(inputs.tree, scores)
     current = engine.classify(totals.total, inputs.rules, conditions)
     lost = {code: _loss(inputs, code, score) for code, score in scores.items()}
+    step = _gain_step(inputs, scores)
     level = engine.points_to_next_level(
-        inputs.tree, inputs.rules, scores, lost={c: v for c, v in lost.items() if v > 0}, conditions_met=conditions
+        inputs.tree,
+        inputs.rules,
+        scores,
+        lost={c: v for c, v in lost.items() if v > 0},
+        conditions_met=conditions,
+        step=step,
     )
     if level is not None:
         state = "ok"
@@ -203,13 +239,15 @@ def what_if(assessment_id: int, *, include_rank: bool = True) -> WhatIfAnswer:
         state = "best"
     else:
         state = "capped"
-    rank_result = needed = display = None
+    rank_result = next_rank = None
     if include_rank:
-        rank_result, needed, display = _next_rank(campaign, assessment, inputs, totals)
-    return WhatIfAnswer(state, current.label, level, rank_result, needed, display, conditions)
+        rank_result, next_rank = _next_rank(campaign, assessment, inputs, totals, step)
+    return WhatIfAnswer(state, current.label, level, rank_result, next_rank, conditions)
 
 
-def _next_rank(campaign: Campaign, assessment: Assessment, inputs: EngineInputs, totals: engine.UnitTotals):
+def _next_rank(
+    campaign: Campaign, assessment: Assessment, inputs: EngineInputs, totals: engine.UnitTotals, step: Decimal
+) -> tuple[engine.RankResult | None, engine.RankWhatIf | None]:
     own = db.session.execute(
         select(UnitResult).where(
             UnitResult.authority_id == campaign.authority_id,
@@ -218,7 +256,7 @@ def _next_rank(campaign: Campaign, assessment: Assessment, inputs: EngineInputs,
         )
     ).scalar_one_or_none()
     if own is None:
-        return None, None, None
+        return None, None
     stmt = select(UnitResult.unit_id, UnitResult.appraised_total, UnitResult.by_area).where(
         UnitResult.authority_id == campaign.authority_id,
         UnitResult.year == campaign.year,
@@ -236,14 +274,9 @@ def _next_rank(campaign: Campaign, assessment: Assessment, inputs: EngineInputs,
         for unit_id, total, by_area in db.session.execute(readable(stmt, published=campaign.published)).all()
     ]
     entries.append(engine.RankEntry(assessment.unit_id, totals.total, tuple(totals.by_area[a] for a in areas)))
-    ranks = engine.rank(entries, inputs.rules)
-    mine = ranks[assessment.unit_id]
-    needed = engine.points_to_next_rank(entries, assessment.unit_id, inputs.rules)
-    display = None
-    if needed is not None:
-        above = max(r.rank for r in ranks.values() if r.rank < mine.rank)
-        display = engine.format_rank(above, mine.of)
-    return mine, needed, display
+    mine = engine.rank(entries, inputs.rules)[assessment.unit_id]
+    maximum = inputs.tree.max_total
+    return mine, engine.points_to_next_rank(entries, assessment.unit_id, inputs.rules, step=step, maximum=maximum)
 
 
 def describe_what_if(answer: WhatIfAnswer) -> list[str]:
@@ -259,10 +292,16 @@ def describe_what_if(answer: WhatIfAnswer) -> list[str]:
             lines.append(
                 f"Cần thêm {points(wi.needed)} điểm để đạt mức {wi.target.name} — ví dụ khắc phục các mục {items}."
             )
+        elif wi.items:
+            recovered = sum((value for _, value in wi.items), engine.ZERO)
+            lines.append(
+                f"Không thể đạt mức {wi.target.name}: cần thêm {points(wi.needed)} điểm, trong khi khắc phục tất cả "
+                f"các mục bị trừ điểm ({items}) chỉ thêm được {points(recovered)} điểm."
+            )
         else:
             lines.append(
-                f"Cần thêm {points(wi.needed)} điểm để đạt mức {wi.target.name}; khắc phục tất cả các mục bị trừ "
-                f"điểm ({items}) vẫn chưa đủ."
+                f"Không thể đạt mức {wi.target.name}: cần thêm {points(wi.needed)} điểm, trong khi đơn vị không còn "
+                "mục nào bị trừ điểm để khắc phục."
             )
     elif answer.state == "best":
         lines.append(f"Đơn vị đã đạt mức cao nhất: {answer.current_label}.")
@@ -273,11 +312,20 @@ def describe_what_if(answer: WhatIfAnswer) -> list[str]:
         names = "; ".join(c.name for c in answer.conditions if c.effect == engine.EFFECT_CAP)
         lines.append(f"Mức xếp loại bị giới hạn ở {answer.current_label} do: {names}.")
     if answer.rank is not None:
-        if answer.points_to_next_rank is None:
-            lines.append(f"Đơn vị đang xếp hạng {answer.rank.display}, cao nhất trong khối.")
-        else:
-            lines.append(
-                f"Cần thêm {points(answer.points_to_next_rank)} điểm để vươn lên hạng {answer.next_rank_display} "
-                f"(hiện xếp hạng {answer.rank.display})."
-            )
+        lines.append(describe_next_rank(answer.rank.display, answer.next_rank))
     return lines
+
+
+def describe_next_rank(held: str, next_rank: engine.RankWhatIf | None) -> str:
+    """ "Cần thêm 3,25 điểm để vươn lên hạng 01/19 (hiện xếp hạng 02/19)." — equal points share a rank — or, when
+    that is more than the unit can still gain, that it cannot."""
+    points = engine.format_points
+    if next_rank is None:
+        return f"Đơn vị đang xếp hạng {held}, cao nhất trong khối."
+    target = engine.format_rank(next_rank.target, next_rank.of)
+    if next_rank.reachable:
+        return f"Cần thêm {points(next_rank.needed)} điểm để vươn lên hạng {target} (hiện xếp hạng {held})."
+    return (
+        f"Không thể vươn lên hạng {target}: cần thêm {points(next_rank.needed)} điểm, trong khi đơn vị chỉ còn có thể "
+        f"đạt thêm tối đa {points(next_rank.available)} điểm (hiện xếp hạng {held})."
+    )
