@@ -146,17 +146,6 @@ AGENCY_PEOPLE = {
 OFFICER_TITLE = "Công chức Văn phòng - Thống kê"  # the seed plan's officer, in every commune before the reform
 NEW_OFFICER_TITLE = "Chuyên viên Văn phòng HĐND và UBND xã"  # the communes' office after the reform
 
-HEADER = [
-    "Mã đơn vị",
-    "Tên đơn vị",
-    "Loại",
-    "Mã đơn vị cấp trên",
-    "Khối",
-    "Ngày hiệu lực",
-    "Ngày hết hiệu lực",
-    "Mã đơn vị tiền thân",
-]
-
 
 def _district_rows(until: date | None) -> list[list[str]]:
     """The district and its members as the units file writes them, in force since SINCE and until `until`."""
@@ -184,10 +173,11 @@ def _reform_rows() -> list[list[str]]:
 
 
 def _import(rows: list[list[str]], source: str) -> None:
-    from dvcq.tenants.imports import import_units_table
+    """Rows in the units file's column order: the required columns, then the dates and the predecessors."""
+    from dvcq.tenants.imports import OPTIONAL, REQUIRED, import_units_table
 
     if rows:
-        import_units_table([HEADER, *rows], actor=None, source=source)
+        import_units_table([[*REQUIRED.values(), *OPTIONAL.values()], *rows], actor=None, source=source)
 
 
 def _units() -> dict[str, Unit]:

@@ -32,17 +32,20 @@ def seeded(app, monkeypatch):
         yield
 
 
-def _cycle(authority: str, year: int) -> tuple[Campaign, Decision, dict[str, UnitResult]]:
+def _published(authority: str, year: int) -> tuple[Decision, dict[str, UnitResult], tuple[str, str, str, str]]:
+    """The authority's campaign of the year, published by its issued decision: (the decision, the results by unit
+    code, who signs it: issuer, for whom, title, name)."""
     owner = db.session.execute(select(Unit).where(Unit.code == authority)).scalar_one()
     campaign = db.session.execute(
         select(Campaign).where(Campaign.authority_id == owner.id, Campaign.year == year)
     ).scalar_one()
     decision = db.session.execute(select(Decision).where(Decision.campaign_id == campaign.id)).scalar_one()
+    assert (campaign.status, decision.status) == (CampaignStatus.PUBLISHED, DecisionStatus.ISSUED)
     rows = {
         r.unit.code: r
         for r in db.session.execute(select(UnitResult).where(UnitResult.campaign_id == campaign.id)).scalars()
     }
-    return campaign, decision, rows
+    return decision, rows, (decision.issuer, decision.signer_authority, decision.signer_title, decision.signer_name)
 
 
 def _document(decision: Decision):
@@ -57,15 +60,10 @@ def _text(document) -> str:
 
 
 def test_the_district_decides_2024_before_the_reform_and_ba_nam_reaches_its_targets(seeded):
-    campaign, decision, rows = _cycle("BATO", 2024)
-    assert campaign.status == CampaignStatus.PUBLISHED
-    assert (decision.number, decision.signed_on, decision.status) == (
-        "4018/QĐ-UBND",
-        date(2024, 12, 27),
-        DecisionStatus.ISSUED,
-    )
+    decision, rows, signer = _published("BATO", 2024)
+    assert (decision.number, decision.signed_on) == ("4018/QĐ-UBND", date(2024, 12, 27))
     assert decision.signed_on < tenants_demo.REFORM_ON
-    assert (decision.issuer, decision.signer_authority, decision.signer_title, decision.signer_name) == (
+    assert signer == (
         "ỦY BAN NHÂN DÂN HUYỆN BA TƠ",
         "TM. ỦY BAN NHÂN DÂN",
         "CHỦ TỊCH",
@@ -95,14 +93,9 @@ def test_the_district_decides_2024_before_the_reform_and_ba_nam_reaches_its_targ
 
 
 def test_the_province_decides_2025_on_the_new_communes_in_january_2026(seeded):
-    campaign, decision, rows = _cycle("QNG", 2025)
-    assert campaign.status == CampaignStatus.PUBLISHED
-    assert (decision.number, decision.signed_on, decision.status) == (
-        "86/QĐ-UBND",
-        date(2026, 1, 16),
-        DecisionStatus.ISSUED,
-    )
-    assert (decision.issuer, decision.signer_authority, decision.signer_title, decision.signer_name) == (
+    decision, rows, signer = _published("QNG", 2025)
+    assert (decision.number, decision.signed_on) == ("86/QĐ-UBND", date(2026, 1, 16))
+    assert signer == (
         "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI",
         "KT. CHỦ TỊCH",
         "PHÓ CHỦ TỊCH",
