@@ -16,6 +16,6 @@ def register(app: Flask) -> None:
     areas = registry.of(app)
     areas.pages(app, views)
     areas.task("plans.report_reminders", reminders.report_reminders)
-    areas.demo_seeder(demo.seed_plans_2026)
+    areas.demo_seeder(demo.seed_plans)
     areas.command(cli.plan_command, group="documents")
     areas.command(cli.report_command, group="documents")

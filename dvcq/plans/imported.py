@@ -218,7 +218,7 @@ def _loss(area: AreaScore) -> Decimal | None:
     return None
 
 
-def _lost_areas(result: UnitResult, inputs: EngineInputs | None) -> list[tuple[AreaScore, Decimal]]:
+def lost_areas(result: UnitResult, inputs: EngineInputs | None) -> list[tuple[AreaScore, Decimal]]:
     """The normal areas where points were lost, the largest loss first (tree order between equals)."""
     years = imported_years([result])
     areas = years[0].areas if years else ()
@@ -285,7 +285,7 @@ def build_draft(result: UnitResult) -> ImprovementPlan:
         target_level_name=aim.level.name if aim.level else "",
         target_total=aim.total,
     )
-    lost = _lost_areas(result, inputs)
+    lost = lost_areas(result, inputs)
     needed = aim.total - appraised if aim.total is not None and appraised is not None else engine.ZERO
     plan.area_targets = json.dumps(_area_targets(lost, needed), sort_keys=True)
 
