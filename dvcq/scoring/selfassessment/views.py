@@ -212,14 +212,22 @@ def cite_file(assessment_id: int, evidence_id: int):
 @bp.route("/<int:assessment_id>/kiem-tra")
 @roles_required(*services.VIEW_ROLES)
 def check(assessment_id: int):
+    return _check_page(assessment_id, SubmitForm(formdata=None), is_leader=current_user.role == Role.LEADER)
+
+
+def _check_page(assessment_id: int, form: SubmitForm, *, is_leader: bool, refused: ServiceError | None = None):
+    """The check before submitting; after a refused submission, with its reason and problems and the form as sent."""
     view = services.page(current_user, assessment_id)
-    return render_template(
+    page = render_template(
         "selfassessment/check.html",
         p=view,
         a=view.assessment,
-        form=SubmitForm(formdata=None),
-        is_leader=current_user.role == Role.LEADER,
+        form=form,
+        is_leader=is_leader,
+        message=refused.message if refused else None,
+        problems=refused.problems if refused else [],
     )
+    return page, refused.status if refused else 200
 
 
 @bp.route("/<int:assessment_id>/nop", methods=["POST"])
@@ -234,17 +242,7 @@ def submit(assessment_id: int):
         db.session.rollback()
         if err.status == 404:
             raise
-        view = services.page(current_user, assessment_id)
-        page = render_template(
-            "selfassessment/check.html",
-            p=view,
-            a=view.assessment,
-            form=form,
-            is_leader=True,
-            message=err.message,
-            problems=err.problems,
-        )
-        return page, err.status
+        return _check_page(assessment_id, form, is_leader=True, refused=err)
     flash(f"Đã nộp hồ sơ tự đánh giá lúc {vn_datetime(assessment.submitted_at)}. Hồ sơ đã được khoá.", "success")
     return redirect(url_for("selfassessment.page", assessment_id=assessment_id))
 
