@@ -29,25 +29,7 @@ CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 NO_LEVEL, DISQUALIFIED_LEVEL = "Chưa xếp loại", "Không đủ điều kiện xếp loại"
 
-RESULT_COLUMNS = [
-    "unit_id",
-    "unit_code",
-    "unit_name",
-    "year",
-    "campaign_id",
-    "group_name",
-    "self_total",
-    "appraised_total",
-    "level_order",
-    "level_name",
-    "disqualified",
-    "rank",
-    "rank_of",
-    "by_area",
-    "source",
-    "decision_number",
-    "decision_date",
-]
+RESULT_COLUMNS = ["unit_id", "unit_code", "unit_name", "year", *UnitResult.FIGURES, "decision_number", "decision_date"]
 # The frames' columns that hold names: sorted in Vietnamese alphabetical order (platform.collation), not by code point.
 NAME_COLUMNS = frozenset({"unit_name", "group_name", "series_name", "label"})
 
@@ -105,17 +87,7 @@ def _results_select():
             Unit.code.label("unit_code"),
             Unit.name.label("unit_name"),
             UnitResult.year,
-            UnitResult.campaign_id,
-            UnitResult.group_name,
-            UnitResult.self_total,
-            UnitResult.appraised_total,
-            UnitResult.level_order,
-            UnitResult.level_name,
-            UnitResult.disqualified,
-            UnitResult.rank,
-            UnitResult.rank_of,
-            UnitResult.by_area,
-            UnitResult.source,
+            *(getattr(UnitResult, name) for name in UnitResult.FIGURES),
             UnitResult.decision_number,
             UnitResult.decision_date,
         )

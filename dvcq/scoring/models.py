@@ -491,6 +491,21 @@ class UnitResult(TenantScoped, db.Model):
 
     unit = relationship("Unit", foreign_keys="UnitResult.unit_id")
 
+    # A result's figures, in table order: what the results compute compares before writing, and what the insights read.
+    FIGURES = (
+        "campaign_id",
+        "group_name",
+        "self_total",
+        "appraised_total",
+        "level_order",
+        "level_name",
+        "disqualified",
+        "rank",
+        "rank_of",
+        "by_area",
+        "source",
+    )
+
 
 class DecisionStatus(enum.StrEnum):
     DRAFT = "draft"

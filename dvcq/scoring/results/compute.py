@@ -311,20 +311,7 @@ def campaign_results(campaign_id: int) -> list[UnitResult]:
     return [row for row, _, _ in sort_rows(rows, group_positions(campaign.authority_id), key=tuple)]
 
 
-_COMPARED = (
-    "campaign_id",
-    "group_name",
-    "self_total",
-    "appraised_total",
-    "level_order",
-    "level_name",
-    "disqualified",
-    "rank",
-    "rank_of",
-    "by_area",
-    "source",
-    "published",
-)
+_COMPARED = (*UnitResult.FIGURES, "published")
 
 
 def _state(fields) -> dict:
