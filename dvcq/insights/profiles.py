@@ -111,7 +111,7 @@ def imported_details(unit_ids: list[int], marks: dict[int, str]) -> list[Importe
         if y.areas:
             areas = Table(
                 f"Lĩnh vực {y.year}",
-                f"Điểm theo lĩnh vực năm {y.year} {label}".strip(),
+                f"Điểm theo lĩnh vực năm {y.year}" + (f": {label}" if label else ""),
                 [
                     Column("Lĩnh vực"),
                     Column("Tên lĩnh vực", wide=True),
