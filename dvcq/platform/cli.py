@@ -166,8 +166,8 @@ def demo_command(serve: bool, port: int | None, host: str, verbose: bool):
     with scoped(SYSTEM):
         logins = demo.seed()
     click.echo(
-        "Dữ liệu mẫu đã sẵn sàng: Huyện Ba Tơ với 19 xã, thị trấn đến 30/6/2025; Tỉnh Quảng Ngãi với 8 xã hình thành "
-        "từ đó ngày 01/7/2025."
+        "Dữ liệu mẫu đã sẵn sàng: Huyện Ba Tơ với 19 xã, thị trấn đến 30/06/2025; Tỉnh Quảng Ngãi với 8 xã hình thành "
+        "từ đó ngày 01/07/2025."
     )
     click.echo(f"Mật khẩu chung cho mọi tài khoản mẫu: {demo.DEMO_PASSWORD}")
     for login, role, unit in logins:

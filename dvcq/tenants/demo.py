@@ -94,7 +94,7 @@ PROVINCE_AGENCIES = [
     ("QNG-SGD", "Sở Giáo dục và Đào tạo", "sogd"),
 ]
 DEMO_SUBSET_NOTE = (
-    "Bản demo chỉ có một phần của tỉnh Quảng Ngãi: 8 xã hình thành ngày 01/7/2025 từ 19 xã, thị trấn của huyện Ba Tơ "
+    "Bản demo chỉ có một phần của tỉnh Quảng Ngãi: 8 xã hình thành ngày 01/07/2025 từ 19 xã, thị trấn của huyện Ba Tơ "
     "cũ và 5 cơ quan cấp tỉnh. Thứ hạng trong bản demo được tính trong phạm vi các đơn vị này, không phải toàn tỉnh."
 )
 
@@ -189,7 +189,7 @@ def _seed_before_reform() -> dict[str, Unit]:
     is missing are added (an administrator's later edits are kept)."""
     existing = _units()
     wanted = [[*PROVINCE, "tỉnh", "", "", vn_date(SINCE), "", ""], *_district_rows(None)]
-    _import([row for row in wanted if row[0] not in existing], "dữ liệu mẫu: đơn vị trước ngày 01/7/2025")
+    _import([row for row in wanted if row[0] not in existing], "dữ liệu mẫu: đơn vị trước ngày 01/07/2025")
     return _units()
 
 
@@ -293,13 +293,13 @@ def seed() -> list[tuple[str, str, str]]:
 def logins() -> list[tuple[str, str, str]]:
     """The accounts `dvcq demo` prints: (login, role, unit and what it shows)."""
     officer, leader = Role.OFFICER.label, Role.LEADER.label
-    old = "trước 01/7/2025"
+    old = "trước 01/07/2025"
     new_slugs = ", ".join(slug for *_, slug in PROVINCE_COMMUNES)
     agency_slugs = ", ".join(slug for *_, slug in PROVINCE_AGENCIES)
     return [
-        *[(login, role.label, f"{PROVINCE[1]} (từ 01/7/2025)") for login, _, role, _, _ in AUTHORITY_USERS],
+        *[(login, role.label, f"{PROVINCE[1]} (từ 01/07/2025)") for login, _, role, _, _ in AUTHORITY_USERS],
         *[(login, role.label, f"{DISTRICT[1]} ({old}): các năm 2021–2024") for login, _, role, _, _ in DISTRICT_USERS],
-        ("canbo.batoo", officer, "Xã Ba Tô (từ 01/7/2025, gồm Ba Tô, Ba Lế, Ba Nam)"),
+        ("canbo.batoo", officer, "Xã Ba Tô (từ 01/07/2025, gồm Ba Tô, Ba Lế, Ba Nam)"),
         ("lanhdao.batoo", leader, "Xã Ba Tô"),
         ("canbo.<tên xã mới>", officer, f"mỗi xã mới: {new_slugs}"),
         ("lanhdao.<tên xã mới>", leader, "mỗi xã mới, ví dụ lanhdao.bavi (Ba Vì)"),
