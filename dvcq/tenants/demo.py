@@ -56,9 +56,6 @@ DISTRICT_AGENCIES = [
     ("BATO-GD", "Phòng Giáo dục và Đào tạo"),
 ]
 
-# The old names, until the campaigns' and plans' seeders (helpers B and C, issue 18) are committed on the names above.
-COMMUNES, AGENCIES = DISTRICT_COMMUNES, DISTRICT_AGENCIES
-
 REFORM_SOURCE = (
     "Nghị quyết số 1677/NQ-UBTVQH15 ngày 16/6/2025 của Ủy ban Thường vụ Quốc hội về việc sắp xếp các đơn vị hành "
     "chính cấp xã của tỉnh Quảng Ngãi năm 2025"
