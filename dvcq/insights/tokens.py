@@ -58,10 +58,8 @@ def issue(actor, name: str) -> tuple[ApiToken, str]:
         created_at=clock.now(),
         created_by_id=actor.id,
     )
-    db.session.add(token)
-    db.session.flush()
-    audit.record(
-        "api_token.issue", actor=actor, target=token, unit_id=authority_id, after={"name": name, "prefix": token.prefix}
+    audit.record_new(
+        token, "api_token.issue", actor=actor, unit_id=authority_id, after={"name": name, "prefix": token.prefix}
     )
     db.session.commit()
     return token, plain

@@ -44,10 +44,8 @@ def draft_plan(actor, unit_id: int) -> ImprovementPlan:
         plan = imported.build_draft(source.result)
     else:
         plan = drafting.build_draft(source.campaign, source.assessment)
-    db.session.add(plan)
-    db.session.flush()
     after = {"year": plan.year, "from_year": source.year, "imported": source.result is not None}
-    audit.record("plan.draft", actor=actor, unit_id=unit_id, target=plan, after=after)
+    audit.record_new(plan, "plan.draft", actor=actor, unit_id=unit_id, after=after)
     _commit()
     return plan
 
@@ -195,9 +193,7 @@ def add_task(actor, plan_id: int, version, form: dict) -> PlanTask:
     _editable(actor, plan, version)
     data = parse_task(plan, form)
     task = PlanTask(plan_id=plan.id, unit_id=plan.unit_id, position=len(plan.tasks) + 1, **data.__dict__)
-    db.session.add(task)
-    db.session.flush()
-    audit.record("plan.task.add", actor=actor, unit_id=plan.unit_id, target=task, after=data.__dict__)
+    audit.record_new(task, "plan.task.add", actor=actor, unit_id=plan.unit_id, after=data.__dict__)
     _touch(plan)
     _commit()
     return task

@@ -139,6 +139,14 @@ def record(
     return rec
 
 
+def record_new(obj, action: str, **fields) -> AuditRecord:
+    """Add the new row `obj` to the session and flush it, so that the record that names it as its target has its id;
+    then record its creation (`fields` as `record` takes them). The caller commits."""
+    db.session.add(obj)
+    db.session.flush()
+    return record(action, target=obj, **fields)
+
+
 _LAST = "dvcq_audit_last"
 
 

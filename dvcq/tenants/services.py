@@ -238,13 +238,11 @@ def create_user(
         active=True,
         must_change_password=must_change,
     )
-    db.session.add(user)
-    db.session.flush()
-    audit.record(
+    audit.record_new(
+        user,
         "user.created",
         actor=actor,
         unit_id=unit.id,
-        target=user,
         after={"login": login, "full_name": full_name, "role": role, "unit": unit.code, "active": True},
     )
     db.session.commit()
@@ -374,14 +372,8 @@ def group_for(authority_id: int, name: str, actor=None) -> UnitGroup:
         if normalise(group.name) == wanted:
             return group
     group = UnitGroup(authority_id=authority_id, name=name, position=max((g.position for g in groups), default=-1) + 1)
-    db.session.add(group)
-    db.session.flush()
-    audit.record(
-        "unit_group.created",
-        actor=actor,
-        unit_id=authority_id,
-        target=group,
-        after={"name": name, "position": group.position},
+    audit.record_new(
+        group, "unit_group.created", actor=actor, unit_id=authority_id, after={"name": name, "position": group.position}
     )
     return group
 

@@ -114,12 +114,10 @@ def _draft(actor, item: ItemScore, text: str | None, requested_score: str | None
         created_at=clock.now(),
         draft=True,
     )
-    db.session.add(explanation)
-    db.session.flush()
-    audit.record(
+    audit.record_new(
+        explanation,
         "explanation.drafted",
         actor=actor,
-        target=explanation,
         after={"code": item.node.code, "round": round_no, "text": text, "requested": requested},
     )
     return explanation
@@ -252,12 +250,10 @@ def attach_evidence(actor, explanation_id: int, evidence_id: int, page_ref: str)
         stage="explanation",
         explanation_id=explanation.id,
     )
-    db.session.add(link)
-    db.session.flush()
-    audit.record(
+    audit.record_new(
+        link,
         "explanation.evidence_added",
         actor=actor,
-        target=link,
         after={"evidence": evidence.original_name, "explanation_id": explanation.id, "page_ref": page_ref},
     )
     db.session.commit()

@@ -135,13 +135,11 @@ def add_assignment(
         area_id=area_id,
         created_at=clock.now(),
     )
-    db.session.add(assignment)
-    db.session.flush()
-    audit.record(
+    audit.record_new(
+        assignment,
         "appraisal.assigned",
         actor=actor,
         unit_id=unit_id or campaign.authority_id,
-        target=assignment,
         after={"appraiser": appraiser.login, "unit_id": unit_id, "area_id": area_id},
     )
     return assignment

@@ -299,14 +299,8 @@ def copy_version(actor, version_id: int, name: str | None = None) -> CriteriaVer
         made[node.id] = twin
         copy.nodes.append(twin)
     add_levels_and_conditions(copy, source.levels, source.conditions)
-    db.session.add(copy)
-    db.session.flush()
-    audit.record(
-        "criteria.copied",
-        actor=actor,
-        unit_id=copy.authority_id,
-        target=copy,
-        after={**summary(copy), "based_on": source.id},
+    audit.record_new(
+        copy, "criteria.copied", actor=actor, unit_id=copy.authority_id, after={**summary(copy), "based_on": source.id}
     )
     db.session.commit()
     return copy

@@ -257,13 +257,11 @@ def amend(
             issued_by_id=actor.id,
             created_at=now,
         )
-        db.session.add(new)
-        db.session.flush()
-        audit.record(
+        audit.record_new(
+            new,
             "decision.amend",
             actor=actor,
             unit_id=new.authority_id,
-            target=new,
             before={"amends": original.number},
             after={**_state(new), "changes": [[u.code, code, old, score] for u, code, old, score in lines]},
             reason=reason,

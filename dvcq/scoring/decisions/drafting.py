@@ -117,9 +117,7 @@ def draft(actor, campaign_id: int) -> Decision:
         recipients="\n".join(default_recipients(authority)),
         created_at=clock.now(),
     )
-    db.session.add(decision)
-    db.session.flush()
-    audit.record("decision.draft", actor=actor, unit_id=campaign.authority_id, target=decision, after=_state(decision))
+    audit.record_new(decision, "decision.draft", actor=actor, unit_id=campaign.authority_id, after=_state(decision))
     db.session.commit()
     return decision
 

@@ -208,9 +208,7 @@ def _insert(actor, unit_id: int, key: str, sha256: str, size: int, name: str, ex
         uploaded_at=clock.now(),
         **clean,
     )
-    db.session.add(evidence)
-    db.session.flush()
-    audit.record("evidence.uploaded", actor=actor, target=evidence, after=_summary(evidence))
+    audit.record_new(evidence, "evidence.uploaded", actor=actor, after=_summary(evidence))
     db.session.commit()
     return evidence
 
