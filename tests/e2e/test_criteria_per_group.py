@@ -1,16 +1,19 @@
-"""Issue 15 in a real browser, on the demo: the running 2026 campaign of Huyện Ba Tơ scores its communes and its
-agencies on their own sets. Phòng Nội vụ's officer self-scores on the agencies' wording and its leader submits; the
-appraiser agrees with the dossier and deducts two items with reasons; the results page shows one table per group, each
-naming its set and maximum (100 and 90 points); the draft decision's annex (.docx) has the two tables on the two
-maxima; and the agency drafts its plan from its own lost items (on its own set) of the last published year. The other
-23 units are brought along through the services, as a district would on the same days. The `page` fixture fails the
-test on any request leaving 127.0.0.1 and on any console error."""
+"""Issue 15 in a real browser, on the demo's province: a 2026 campaign of Tỉnh Quảng Ngãi, opened as its secretariat
+would, scores the new communes and the province's agencies on their own sets. Sở Tư pháp's officer self-scores on the
+agencies' wording and its leader submits; the appraiser agrees with the dossier and deducts two items with reasons; the
+results page shows one table per group, each naming its set and maximum (100 and 90 points); the draft decision's annex
+(.docx) has the two tables on the two maxima; and the agency drafts its plan from its own lost items (on its own set)
+of the last published year (2025). The other 12 units are brought along through the services, as a province would on
+the same days. The demo is seeded up to 2025: its own 2026 campaign is already in appraisal (tests/scoring/
+test_campaigns_demo.py). The `page` fixture fails the test on any request leaving 127.0.0.1 and on any console
+error."""
 
 from __future__ import annotations
 
 import io
 import os
 import tempfile
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -19,8 +22,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select, update
 from werkzeug.datastructures import FileStorage
 
-from dvcq.platform import clock, demo
-from dvcq.platform.demo import DEMO_PASSWORD
+from dvcq.platform import clock
 from dvcq.platform.extensions import db
 from dvcq.platform.notifications import Notification
 from dvcq.platform.tenancy import SYSTEM, scoped
@@ -38,12 +40,14 @@ from dvcq.scoring.models import (
 from dvcq.scoring.selfassessment import services as selfassessment
 from dvcq.tenants.models import Unit
 from tests.e2e.conftest import chromium, live_server, login, logout, page, traffic  # noqa: F401 — shared fixtures
+from tests.reform_demo import seed_until_2025
 from tests.scoring.campaign_factories import past, user
 
 pytestmark = pytest.mark.e2e
 SHOTS = os.environ.get("DVCQ_E2E_SHOTS", tempfile.gettempdir())  # where the pages seen are saved, to look at
 
-AGENCY = "BATO-NV"
+AGENCY = "QNG-STP"
+AGENCY_NAME = "Sở Tư pháp"
 AGENCY_WORDING = "Tổ chức Hội nghị cán bộ, công chức, viên chức năm đúng nội dung, thành phần và thời gian"
 COMMUNE_WORDING = "Chủ tịch UBND xã tiếp công dân định kỳ"
 # Typed in the browser by the officer (code → score); the rest of the dossier is filled through the services.
@@ -62,12 +66,37 @@ PDF = (
 
 
 @pytest.fixture
-def ba_to(app):
-    """The demo, seeded as `dvcq demo` seeds it; its accounts log in with the demo password."""
-    app.config["DECISIONS_PDF"] = False
+def province(app, monkeypatch):
+    """The demo up to the province's 2025 decision, and its 2026 campaign opened for self-assessment by the province's
+    secretariat on every commune and agency, each group on its sample set."""
+    from dvcq.scoring.campaigns import drafting, stages
+    from dvcq.scoring.criteria.demo import sample_sets
+    from dvcq.tenants.demo import PROVINCE_AGENCIES, PROVINCE_COMMUNES
+    from dvcq.tenants.models import UnitGroup
+
+    seed_until_2025(app, monkeypatch)
     with scoped(SYSTEM):
-        demo.seed()
-        campaign = db.session.execute(select(Campaign).where(Campaign.year == 2026)).scalar_one()
+        qng = db.session.execute(select(Unit).where(Unit.code == "QNG")).scalar_one()
+        communes, agencies = sample_sets(qng)
+        groups = db.session.execute(select(UnitGroup).where(UnitGroup.authority_id == qng.id)).scalars()
+        codes = [code for code, *_ in PROVINCE_COMMUNES + PROVINCE_AGENCIES]
+        members = db.session.execute(select(Unit.id).where(Unit.code.in_(codes))).scalars()
+        today = clock.today_in_vietnam()
+        secretariat = user("thuongtruc")
+        campaign = drafting.create_campaign(
+            secretariat,
+            year=2026,
+            name="Đánh giá Chỉ số Dân vận chính quyền năm 2026",
+            criteria={g.id: (agencies if g.name == "Khối cơ quan" else communes).id for g in groups},
+            unit_ids=list(members),
+            deadlines={
+                CampaignStatus.SELF_ASSESSMENT: today + timedelta(days=21),
+                CampaignStatus.APPRAISAL: today + timedelta(days=35),
+                CampaignStatus.EXPLANATION: today + timedelta(days=49),
+                CampaignStatus.FINAL_REVIEW: today + timedelta(days=60),
+            },
+        )
+        stages.advance(secretariat, campaign.id, campaign.version)
         agency = db.session.execute(select(Unit).where(Unit.code == AGENCY)).scalar_one()
         assessment = db.session.execute(
             select(Assessment).where(Assessment.campaign_id == campaign.id, Assessment.unit_id == agency.id)
@@ -102,7 +131,7 @@ def _fill_the_rest(assessment_id: int, agency_id: int) -> None:
     bonus items), and the one evidence file cited wherever points need it."""
     ids = _item_ids(assessment_id)
     with scoped(SYSTEM):
-        officer = user("canbo.nv")
+        officer = user("canbo.sotp")
         upload = FileStorage(stream=io.BytesIO(PDF), filename="Báo cáo công tác dân vận chính quyền năm 2026.pdf")
         evidence = uploads.upload(officer, agency_id, upload, None)
         for code, item_id in ids.items():
@@ -165,15 +194,15 @@ def _tables(data: bytes) -> list[list[list[str]]]:
     return [[[c.text for c in row.cells] for row in table.rows] for table in document.tables]
 
 
-def test_communes_and_agencies_on_their_own_sets_from_self_assessment_to_the_plan(page, ba_to, traffic, tmp_path):  # noqa: F811
+def test_communes_and_agencies_on_their_own_sets_from_self_assessment_to_the_plan(page, province, traffic, tmp_path):  # noqa: F811
     page.on("dialog", lambda dialog: dialog.accept())
-    campaign_id, agency_id, assessment_id = ba_to
+    campaign_id, agency_id, assessment_id = province
     items = _item_ids(assessment_id)
 
-    # 1. Phòng Nội vụ's officer scores on the agencies' wording (90 points), none of the communes'.
-    login(page, "canbo.nv", DEMO_PASSWORD)
+    # 1. Sở Tư pháp's officer scores on the agencies' wording (90 points), none of the communes'.
+    login(page, "canbo.sotp")
     page.goto(f"/tu-danh-gia/{assessment_id}")
-    expect(page.locator("h1")).to_have_text("Hồ sơ tự đánh giá — Phòng Nội vụ")
+    expect(page.locator("h1")).to_have_text(f"Hồ sơ tự đánh giá — {AGENCY_NAME}")
     expect(page.locator("main")).to_contain_text(AGENCY_WORDING)
     expect(page.locator("main")).not_to_contain_text(COMMUNE_WORDING)
     for code, score in TYPED.items():
@@ -190,7 +219,7 @@ def test_communes_and_agencies_on_their_own_sets_from_self_assessment_to_the_pla
     _fill_the_rest(assessment_id, agency_id)
 
     # 2. Its leader checks and submits.
-    login(page, "lanhdao.nv", DEMO_PASSWORD)
+    login(page, "lanhdao.sotp")
     page.goto(f"/tu-danh-gia/{assessment_id}/kiem-tra")
     expect(page.locator("[data-testid=no-problems]")).to_be_visible()
     page.check("input[name=confirm]")
@@ -199,13 +228,13 @@ def test_communes_and_agencies_on_their_own_sets_from_self_assessment_to_the_pla
     expect(page.locator("[data-testid=assessment-status]")).to_have_text("Đã nộp")
     logout(page)
 
-    # 3. The self-assessment deadline passes; the secretariat moves on and assigns Phòng Nội vụ to thamdinh1.
+    # 3. The self-assessment deadline passes; the secretariat moves on and assigns Sở Tư pháp to thamdinh1.
     with scoped(SYSTEM):
         db.session.execute(update(Campaign).where(Campaign.id == campaign_id).values(self_assessment_deadline=past()))
         db.session.execute(update(Assessment).where(Assessment.campaign_id == campaign_id).values(self_deadline=None))
         db.session.commit()
     db.session.remove()
-    login(page, "thuongtruc", DEMO_PASSWORD)
+    login(page, "thuongtruc")
     page.goto(f"/ky-danh-gia/{campaign_id}")
     expect(page.locator("[data-testid=criteria-set]").first).to_contain_text("tối đa 100,00 điểm")
     expect(page.locator("[data-testid=criteria-set]").last).to_contain_text("tối đa 90,00 điểm")
@@ -216,16 +245,16 @@ def test_communes_and_agencies_on_their_own_sets_from_self_assessment_to_the_pla
     page.goto(f"/tham-dinh/phan-cong/{campaign_id}")
     form = page.locator("form:has(input[name=action][value=assign])")
     form.locator("select[name=appraiser_id]").select_option(label=user_name("thamdinh1"))
-    form.locator("select[name=unit_id]").select_option(label="Phòng Nội vụ")
+    form.locator("select[name=unit_id]").select_option(label=AGENCY_NAME)
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
     expect(page.locator("main")).to_contain_text("Đã phân công.")
     logout(page)
 
     # 4. The appraiser agrees with the dossier, scores the district's own items and deducts two, with reasons.
-    login(page, "thamdinh1", DEMO_PASSWORD)
+    login(page, "thamdinh1")
     page.goto(f"/tham-dinh/ho-so/{assessment_id}")
-    expect(page.locator("h1")).to_have_text("Thẩm định: Phòng Nội vụ")
+    expect(page.locator("h1")).to_have_text(f"Thẩm định: {AGENCY_NAME}")
     expect(page.locator("main")).to_contain_text(AGENCY_WORDING)
     agree_all = page.locator("[data-testid=agree-all]")
     agree_all.locator("button").click()
@@ -250,11 +279,11 @@ def test_communes_and_agencies_on_their_own_sets_from_self_assessment_to_the_pla
 
     # 5. The others are appraised too; the secretariat releases every result and closes the appraisal.
     _bring_the_others_along(campaign_id, agency_id)
-    login(page, "thuongtruc", DEMO_PASSWORD)
+    login(page, "thuongtruc")
     page.goto(f"/tham-dinh/ra-soat/{campaign_id}")
     with page.expect_navigation():
         page.locator("[data-testid=release-all] button").click()
-    expect(page.locator(".flash-success")).to_contain_text("Đã công bố kết quả thẩm định sơ bộ cho 24 đơn vị")
+    expect(page.locator(".flash-success")).to_contain_text("Đã công bố kết quả thẩm định sơ bộ cho 13 đơn vị")
     _end_the_explanation_round(campaign_id)
     page.goto(f"/tham-dinh/ra-soat/{campaign_id}")
     with page.expect_navigation():
@@ -273,7 +302,7 @@ def test_communes_and_agencies_on_their_own_sets_from_self_assessment_to_the_pla
     expect(captions.last).to_contain_text("tối đa 90,00 điểm")
     tables = page.locator("[data-testid=results-table]")
     expect(tables).to_have_count(2)
-    expect(tables.first.locator("tbody tr")).to_have_count(19)
+    expect(tables.first.locator("tbody tr")).to_have_count(8)
     agencies = tables.last
     expect(agencies.locator("tbody tr")).to_have_count(5)
     own = agencies.locator(f"tr[data-code='{AGENCY}']")
@@ -312,8 +341,8 @@ def test_communes_and_agencies_on_their_own_sets_from_self_assessment_to_the_pla
         t.startswith("Chấm theo Bộ tiêu chí mẫu khối cơ quan") and t.endswith("tối đa 90,00 điểm") for t in texts
     )
     communes, agency_table = _tables(data.read_bytes())[-2:]
-    assert len(communes) == 20 and len(agency_table) == 6  # a header row and one row per unit
-    assert [row[1] for row in agency_table[1:]].count("Phòng Nội vụ") == 1
+    assert len(communes) == 9 and len(agency_table) == 6  # a header row and one row per unit
+    assert [row[1] for row in agency_table[1:]].count(AGENCY_NAME) == 1
     assert all(row[-1].endswith("/05") for row in agency_table[1:])
     logout(page)
 
@@ -322,7 +351,7 @@ def test_communes_and_agencies_on_their_own_sets_from_self_assessment_to_the_pla
         lost = _lost_in_published_year(agency_id)
     db.session.remove()
     assert lost, "the agency lost points somewhere in its last published year"
-    login(page, "canbo.nv", DEMO_PASSWORD)
+    login(page, "canbo.sotp")
     page.goto("/ke-hoach/")
     with page.expect_navigation():
         page.click("[data-testid=draft-plan]")
