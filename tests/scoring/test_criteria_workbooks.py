@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from dvcq.scoring.criteria import exports, services
 from dvcq.scoring.models import CriteriaVersion, Method, NodeKind
 from tests.scoring.test_criteria_import import HEADER, cells, do_import, rejected
+from tests.workbooks import changed, saved
 
 LEVEL_HEADER = ["Mức", "Tên", "Điểm từ"]
 CONDITION_HEADER = ["Mã", "Tên điều kiện", "Hiệu lực", "Mức tối đa"]
@@ -60,22 +61,11 @@ def xlsx(*sheets: tuple[str, list[list]], prepare: Callable | None = None) -> by
         put(book.create_sheet(title), rows)
     if prepare:
         prepare(book)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return saved(book)
 
 
 def clean() -> bytes:
     return xlsx(("TieuChi", CRITERIA), ("XepLoai", LEVELS), ("DieuKien", CONDITIONS))
-
-
-def changed(rows: list[list], column: str, values: dict[int, object]) -> list[list]:
-    """A copy of `rows` with the cells of `column` (a header) replaced on the given row indexes."""
-    index = rows[0].index(column)
-    copy = [list(row) for row in rows]
-    for row, value in values.items():
-        copy[row][index] = value
-    return copy
 
 
 def with_titles(rows: list[list], titles: list[str], blank_after: bool = True) -> list[list]:

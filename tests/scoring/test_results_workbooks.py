@@ -4,13 +4,11 @@ named in Vietnamese, and nothing is saved."""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable
 from decimal import Decimal as D
+from functools import partial
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from dvcq.platform.audit import AuditRecord
@@ -20,6 +18,7 @@ from dvcq.scoring.models import UnitResult
 from dvcq.tenants.models import Unit, UnitGroup, UnitKind
 from tests import factories
 from tests.scoring.results_factories import results_version
+from tests.workbooks import changed, one_sheet
 
 HEADER = ["Năm", "Mã đơn vị", "Tên đơn vị", "Khối", "Điểm tự chấm", "Điểm thẩm định", "Xếp hạng", "Xếp loại"]
 XS, TOT, HT, KHT = (
@@ -53,32 +52,7 @@ def version(world):
     return results_version(world)
 
 
-def put(ws, rows: list[list], top: int = 1, left: int = 1) -> None:
-    """Write rows as typed cells from (top, left); None and "" leave a cell empty."""
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            if value is not None and value != "":
-                ws.cell(row=top + r, column=left + c, value=value)
-
-
-def xlsx(rows: list[list], *, title: str = "KetQua", top: int = 1, left: int = 1, prepare: Callable | None = None):
-    book = Workbook()
-    ws = book.active
-    ws.title = title
-    put(ws, rows, top, left)
-    if prepare:
-        prepare(ws)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def changed(rows: list[list], column: str, values: dict[int, object]) -> list[list]:
-    index = rows[0].index(column)
-    copy = [list(row) for row in rows]
-    for row, value in values.items():
-        copy[row][index] = value
-    return copy
+xlsx = partial(one_sheet, title="KetQua")
 
 
 def without(rows: list[list], column: str) -> list[list]:

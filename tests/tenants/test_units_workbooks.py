@@ -4,14 +4,12 @@ problem named, and nothing is saved."""
 
 from __future__ import annotations
 
-import io
 import unicodedata
-from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import select
 
 from dvcq.platform.errors import ServiceError
@@ -20,6 +18,7 @@ from dvcq.platform.tenancy import SYSTEM, scoped
 from dvcq.tenants.imports import import_units_file
 from dvcq.tenants.models import Unit, UnitKind, UnitLineage
 from tests.tenants.helpers import snapshot
+from tests.workbooks import changed, one_sheet
 
 HEADER = [
     "Mã đơn vị",
@@ -49,32 +48,7 @@ EXPECTED = {
 }
 
 
-def put(ws, rows: list[list], top: int = 1, left: int = 1) -> None:
-    """Write rows as typed cells from (top, left); None and "" leave a cell empty."""
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            if value is not None and value != "":
-                ws.cell(row=top + r, column=left + c, value=value)
-
-
-def xlsx(rows: list[list], *, title: str = "DonVi", top: int = 1, left: int = 1, prepare: Callable | None = None):
-    book = Workbook()
-    ws = book.active
-    ws.title = title
-    put(ws, rows, top, left)
-    if prepare:
-        prepare(ws)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def changed(rows: list[list], column: str, values: dict[int, object]) -> list[list]:
-    index = rows[0].index(column)
-    copy = [list(row) for row in rows]
-    for row, value in values.items():
-        copy[row][index] = value
-    return copy
+xlsx = partial(one_sheet, title="DonVi")
 
 
 def imported(tmp_path: Path, data: bytes, name: str = "don_vi.xlsx") -> dict:
