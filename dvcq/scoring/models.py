@@ -364,6 +364,11 @@ class ItemScore(TenantScoped, db.Model):
     def _result_score_expression(cls) -> ColumnElement[Decimal | None]:
         return func.coalesce(cls.final_score, cls.appraised_score)
 
+    def finalize(self, score: Decimal, note: str, by_id: int, at: datetime) -> None:
+        """Fix the score that counts from now on (an answered explanation, an amendment), with why, by whom and when."""
+        self.final_score, self.final_note = score, note
+        self.finalized_by_id, self.finalized_at = by_id, at
+
 
 class Evidence(TenantScoped, db.Model):
     """A file in the unit's evidence library (tài liệu kiểm chứng), reusable across campaigns. The bytes live in

@@ -352,8 +352,7 @@ def answer(actor, explanation_id: int, version: int, final_score: str, rationale
     explanation.answer, explanation.answered_score = rationale, value
     explanation.answered_by_id, explanation.answered_at = actor.id, now
     explanation.read_by_authority_at = explanation.read_by_authority_at or now
-    item.final_score, item.final_note = value, rationale
-    item.finalized_by_id, item.finalized_at = actor.id, now
+    item.finalize(value, rationale, actor.id, now)
     audit.record(
         "explanation.answered",
         actor=actor,

@@ -194,8 +194,7 @@ def amend(
         lines = []
         for item, score in resolved:
             old = item.result_score
-            item.final_score, item.final_note = score, note
-            item.finalized_by_id, item.finalized_at = actor.id, now
+            item.finalize(score, note, actor.id, now)
             audit.record(
                 "score.amend",
                 actor=actor,
