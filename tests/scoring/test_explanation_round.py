@@ -19,7 +19,7 @@ from dvcq.platform.errors import Conflict, Forbidden
 from dvcq.platform.extensions import db
 from dvcq.platform.notifications import Notification
 from dvcq.platform.tenancy import SYSTEM, Scope, scoped
-from dvcq.scoring.appraisal import explanations, services
+from dvcq.scoring.appraisal import explanations, reminders, services
 from dvcq.scoring.evidence import uploads
 from dvcq.scoring.models import (
     Assessment,
@@ -308,3 +308,21 @@ def test_the_preliminary_result_opens_with_a_summary_that_reads_the_right_way_ro
     with scoped(SYSTEM):
         assert db.session.execute(select(func.count(Explanation.id))).scalar_one() == 0
         assert db.session.get(Assessment, camp.assessment_ids["a"]).status == AssessmentStatus.RELEASED
+
+
+def test_a_released_unit_is_reminded_once_when_its_explanation_deadline_is_near(world, camp):
+    """Within three days of its own deadline, a unit's staff are told, with the link to its explanation page; a tick
+    that runs again reminds nobody twice, and a unit whose deadline is further away is not reminded."""
+    now = clock.now()
+    a = camp.assessment_ids["a"]
+    with scoped(SYSTEM):
+        db.session.get(Assessment, a).explanation_deadline = now + timedelta(days=2)
+        db.session.get(Campaign, camp.id).explanation_deadline = now + timedelta(days=10)
+        db.session.commit()
+        sent = [reminders.explanation_deadlines(now), reminders.explanation_deadlines(now + timedelta(minutes=15))]
+        db.session.commit()
+        notes = db.session.execute(select(Notification).where(Notification.kind == "deadline_soon")).scalars().all()
+    assert sent == [2, 0]
+    assert {n.user_id for n in notes} == {world.ids["officer_a"], world.ids["leader_a"]}
+    assert {n.link for n in notes} == {f"/giai-trinh/{a}"}
+    assert all(n.text.startswith("Còn dưới 3 ngày để giải trình kết quả thẩm định (hạn ") for n in notes)
