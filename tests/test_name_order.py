@@ -151,7 +151,7 @@ def ba_communes(world) -> dict[str, int]:
 
 def _names_of(codes: list[str]) -> list[str]:
     with scoped(SYSTEM):
-        name_of = dict(db.session.execute(select(Unit.code, Unit.name)).tuples().all())
+        name_of = {code: name for code, name in db.session.execute(select(Unit.code, Unit.name))}
     return [name_of[c] for c in codes]
 
 
