@@ -169,6 +169,7 @@ def test_the_province_appraises_2026_with_a_unit_at_every_stage(seeded):
     assert {stage for stage in STAGES.values()} == set(Stage)
     printed = {login: what for login, _, what in logins()}
     assert "đang giải trình" in printed["canbo.batoo"] and "chưa nộp" in printed["canbo.baxa"]
+    assert "bản nháp chờ lãnh đạo gửi" in printed["lanhdao.dangthuytram"]
 
 
 def test_the_story_runs_in_order_over_the_weeks_before_today_on_real_pdfs_and_seeding_again_changes_nothing(seeded):

@@ -131,12 +131,15 @@ def seed_campaign_2026() -> list[tuple[str, str, str]]:
 
 
 def logins() -> list[tuple[str, str, str]]:
+    """The account that shows each unit's stage: its officer, or its leader where the next step is the leader's (an
+    explanation drafted, waiting to be sent)."""
     slugs = PROVINCE_SLUG | PROVINCE_AGENCY_SLUG
     names = {code: name for code, name, *_ in PROVINCE_COMMUNES + PROVINCE_AGENCIES}
-    return [
-        (f"canbo.{slugs[code]}", Role.OFFICER.label, f"Kỳ {YEAR}: {names[code]} — {STAGE_LABELS[code]}")
-        for code in STAGES
-    ]
+    out = []
+    for code, stage in STAGES.items():
+        prefix, role = ("lanhdao", Role.LEADER) if stage == Stage.DRAFTED else ("canbo", Role.OFFICER)
+        out.append((f"{prefix}.{slugs[code]}", role.label, f"Kỳ {YEAR}: {names[code]} — {STAGE_LABELS[code]}"))
+    return out
 
 
 STAGE_LABELS = {
