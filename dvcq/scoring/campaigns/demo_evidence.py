@@ -155,6 +155,18 @@ class SampleFile:
     areas: tuple[str, ...]
 
 
+def _document(unit: Issuer, *, blocks: list[Block], signers: tuple[Signer, ...] = (), **printed) -> AdminDocument:
+    """One of the unit's documents: its header and place, signed by its head unless `signers` says otherwise."""
+    return AdminDocument(
+        issuer=unit.header,
+        parent=unit.parent,
+        place=unit.place,
+        blocks=tuple(blocks),
+        signers=signers or (Signer(unit.sign_as, unit.leader),),
+        **printed,
+    )
+
+
 def _file(unit: Issuer, doc: AdminDocument, name: str, areas: tuple[str, ...]) -> SampleFile:
     meta = {
         "doc_number": doc.number,
@@ -255,16 +267,13 @@ def plan(unit: Issuer, rng: random.Random) -> SampleFile:
             "hiện, nếu có khó khăn, vướng mắc, các bộ phận kịp thời báo cáo để xem xét, giải quyết./.",
         ),
     ]
-    doc = AdminDocument(
-        issuer=unit.header,
-        parent=unit.parent,
+    doc = _document(
+        unit,
         number=number,
-        place=unit.place,
         day=day,
         kind="KẾ HOẠCH",
         summary=f"Thực hiện công tác dân vận chính quyền năm {YEAR}",
-        blocks=tuple(blocks),
-        signers=(Signer(unit.sign_as, unit.leader),),
+        blocks=blocks,
         recipients=("Sở Nội vụ tỉnh Quảng Ngãi", words["party"], "Các bộ phận chuyên môn", "Lưu: VT."),
     )
     areas = ("1", "6", "8", "T") if unit.commune else ("1", "6", "7", "T")
@@ -346,15 +355,13 @@ def board_decision(unit: Issuer, rng: random.Random) -> SampleFile:
             "các ông (bà) có tên tại Điều 1 chịu trách nhiệm thi hành Quyết định này./.",
         ),
     ]
-    doc = AdminDocument(
-        issuer=unit.header,
-        parent=unit.parent,
+    doc = _document(
+        unit,
         number=number,
-        place=unit.place,
         day=day,
         kind="QUYẾT ĐỊNH",
         summary=f"Về việc kiện toàn {board} năm {YEAR}",
-        blocks=tuple(blocks),
+        blocks=blocks,
         signers=(Signer(unit.sign_as[-1:], unit.leader),),
         recipients=("Như Điều 3", "Sở Nội vụ tỉnh Quảng Ngãi", words["party"], "Lưu: VT."),
     )
@@ -435,16 +442,13 @@ def report(unit: Issuer, rng: random.Random) -> SampleFile:
             f"{unit.in_text}./.",
         ),
     ]
-    doc = AdminDocument(
-        issuer=unit.header,
-        parent=unit.parent,
+    doc = _document(
+        unit,
         number=number,
-        place=unit.place,
         day=day,
         kind="BÁO CÁO",
         summary=f"Kết quả thực hiện công tác dân vận chính quyền 9 tháng đầu năm {YEAR}",
-        blocks=tuple(blocks),
-        signers=(Signer(unit.sign_as, unit.leader),),
+        blocks=blocks,
         recipients=("Sở Nội vụ tỉnh Quảng Ngãi", words["party"], "Lưu: VT."),
     )
     areas = ("2", "3", "5", "8") if unit.commune else ("3", "4", "5")
@@ -560,15 +564,13 @@ def dialogue_minutes(unit: Issuer, rng: random.Random, *, second: bool = False) 
         if unit.commune
         else f"Hội nghị đối thoại giữa {unit.head} với cán bộ, công chức, người lao động"
     )
-    doc = AdminDocument(
-        issuer=unit.header,
-        parent=unit.parent,
+    doc = _document(
+        unit,
         number=number,
-        place=unit.place,
         day=day,
         kind="BIÊN BẢN",
         summary=summary,
-        blocks=tuple(blocks),
+        blocks=blocks,
         signers=(Signer(("THƯ KÝ",), unit.officer), Signer(("CHỦ TRÌ",), unit.leader)),
     )
     name = f"Biên bản đối thoại {'lần 2 ' if second else ''}ngày {day.day:02d}-{day.month:02d}-{YEAR}.pdf"
