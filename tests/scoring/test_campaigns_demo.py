@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from dvcq.platform import clock, demo, registry
 from dvcq.platform.audit import AuditRecord
 from dvcq.platform.auth.models import User
+from dvcq.platform.errors import Conflict
 from dvcq.platform.extensions import db
 from dvcq.platform.notifications import Notification
 from dvcq.platform.storage import get_storage
@@ -154,7 +155,7 @@ def test_the_province_appraises_2026_with_a_unit_at_every_stage(seeded):
     assert upheld.read_by_unit_at is not None
     for code in ("QNG-BATO", "QNG-STC"):
         assert rows[code].explanation_closed_at is not None
-        with pytest.raises(Exception, match="đã kết thúc giải trình"):
+        with pytest.raises(Conflict, match="đã kết thúc giải trình"):
             explanations.assert_open(rows[code])
     assert not _explanations(rows["QNG-STC"])
     assert appraisal.units_in_window(campaign.id) and explanations.unanswered_count(campaign.id) == 1
