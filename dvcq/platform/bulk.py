@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 def insert_rows(session: Session, table: Table, rows: Sequence[Mapping]) -> None:
     """Insert `rows` (dicts with the same keys, values as the ORM takes them: Decimal points, enums, datetimes) into
-    `table`, in the session's transaction. A column left out takes its default: the database's, or a constant Python-side
-    default filled in here (COPY cannot apply it); a column whose Python-side default is a function must be given."""
+    `table`, in the session's transaction. A column left out takes its default: the database's, or a constant
+    Python-side default filled in here (COPY cannot apply it); a column whose Python-side default is a function must
+    be given."""
     if not rows:
         return
     connection = session.connection()

@@ -69,8 +69,9 @@ def test_a_column_left_out_takes_its_default_on_every_database(world):
         insert_rows(db.session, UnitResult.__table__, [row])
         db.session.flush()
         stored = db.session.execute(
-            select(UnitResult.by_area, UnitResult.level_name, UnitResult.self_by_area, UnitResult.decision_number)
-            .where(UnitResult.year == 2019)
+            select(
+                UnitResult.by_area, UnitResult.level_name, UnitResult.self_by_area, UnitResult.decision_number
+            ).where(UnitResult.year == 2019)
         ).one()
     assert tuple(stored) == ("{}", "", "{}", "")
 
@@ -79,7 +80,9 @@ def test_a_column_with_a_computed_default_must_be_given(world):
     from sqlalchemy import Column, Integer, MetaData, String
     from sqlalchemy import Table as CoreTable
 
-    table = CoreTable("bulk_probe", MetaData(), Column("id", Integer, primary_key=True), Column("s", String, default=lambda: "x"))
+    table = CoreTable(
+        "bulk_probe", MetaData(), Column("id", Integer, primary_key=True), Column("s", String, default=lambda: "x")
+    )
     if db.engine.dialect.name != "postgresql":
         pytest.skip("only COPY needs the value named")
     with scoped(SYSTEM), pytest.raises(ValueError, match="bulk_probe.s"):

@@ -150,7 +150,9 @@ def test_an_item_of_another_dossier_answers_404_like_a_missing_one(world, camp, 
 def _audited(item_id) -> list[dict]:
     with scoped(SYSTEM):
         rows = db.session.execute(
-            select(AuditRecord.after).where(AuditRecord.action == "appraisal.scored", AuditRecord.target_id == str(item_id))
+            select(AuditRecord.after).where(
+                AuditRecord.action == "appraisal.scored", AuditRecord.target_id == str(item_id)
+            )
         ).scalars()
         return [json.loads(r) for r in rows]
 
