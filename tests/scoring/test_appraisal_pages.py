@@ -9,7 +9,7 @@ from sqlalchemy import select
 from dvcq.platform.auth.models import User
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, Scope, scoped
-from dvcq.scoring.appraisal import services
+from dvcq.scoring.appraisal import assignments
 from dvcq.scoring.models import Assessment, Campaign, CampaignStatus, Explanation, ItemScore
 from tests.scoring.appraisal_factories import build_campaign
 
@@ -22,7 +22,7 @@ def _user(login):
 def camp(world):
     camp = build_campaign(world)
     with scoped(Scope(world.district_id)):
-        services.assign(_user("thuongtruc"), camp.id, _user("thamdinh").id, world.a_id, None)
+        assignments.assign(_user("thuongtruc"), camp.id, _user("thamdinh").id, world.a_id, None)
     return camp
 
 
@@ -196,4 +196,4 @@ def test_the_assignment_page_shows_workload_and_assigns(world, camp, browser):
         {"action": "assign", "appraiser_id": world.ids["appraiser"], "unit_id": world.district_id, "area_id": ""},
     )
     with scoped(SYSTEM):
-        assert len(services.assignments_of(camp.id, world.ids["appraiser"])) == 1
+        assert len(assignments.assignments_of(camp.id, world.ids["appraiser"])) == 1

@@ -13,7 +13,7 @@ from dvcq.platform.extensions import db
 from dvcq.platform.formatting import vn_datetime
 from dvcq.platform.notifications import Notification
 from dvcq.platform.tenancy import Scope, scoped
-from dvcq.scoring.appraisal import explanations, services
+from dvcq.scoring.appraisal import assignments, explanations, release, services
 from dvcq.scoring.models import Assessment, AssessmentStatus, Campaign, CampaignStatus, Explanation, ItemScore
 from tests.scoring.appraisal_factories import build_campaign
 
@@ -51,7 +51,7 @@ def _score_all(camp, key, appraiser, scores=None):
 
 def test_an_assigned_appraiser_scores_with_reasons_and_the_unit_becomes_appraised(authority, camp):
     appraiser = _user("thamdinh")
-    services.assign(_user("thuongtruc"), camp.id, appraiser.id, authority.a_id, None)
+    assignments.assign(_user("thuongtruc"), camp.id, appraiser.id, authority.a_id, None)
     _score_all(camp, "a", appraiser)
     item = _item(camp.item_ids[("a", "1.1")])
     assert item.appraised_score == D("1.50") and item.deduction_reasons == "chua_day_du"
@@ -61,7 +61,7 @@ def test_an_assigned_appraiser_scores_with_reasons_and_the_unit_becomes_appraise
 
 
 def test_an_unassigned_appraiser_is_refused_as_if_the_item_were_missing(authority, camp):
-    services.assign(_user("thuongtruc"), camp.id, _user("thamdinh").id, authority.a_id, None)
+    assignments.assign(_user("thuongtruc"), camp.id, _user("thamdinh").id, authority.a_id, None)
     item = _item(camp.item_ids[("b", "1.1")])
     with pytest.raises(NotFound):
         services.save_appraisal(_user("thamdinh"), item.id, item.version, "2", [], "")
@@ -70,7 +70,7 @@ def test_an_unassigned_appraiser_is_refused_as_if_the_item_were_missing(authorit
 
 def test_an_area_assignment_covers_only_that_area(authority, camp):
     appraiser = _user("thamdinh")
-    services.assign(_user("thuongtruc"), camp.id, appraiser.id, None, camp.area_ids["2"])
+    assignments.assign(_user("thuongtruc"), camp.id, appraiser.id, None, camp.area_ids["2"])
     ok = _item(camp.item_ids[("b", "2.2")])
     services.save_appraisal(appraiser, ok.id, ok.version, "0.75", [], "")
     other_area = _item(camp.item_ids[("b", "1.1")])
@@ -81,12 +81,12 @@ def test_an_area_assignment_covers_only_that_area(authority, camp):
 def test_an_appraiser_is_never_assigned_to_their_own_unit(authority, camp):
     appraiser = _user("thamdinh")
     with pytest.raises(ServiceError, match="chính mình"):
-        services.assign(_user("thuongtruc"), camp.id, appraiser.id, appraiser.unit_id, None)
+        assignments.assign(_user("thuongtruc"), camp.id, appraiser.id, appraiser.unit_id, None)
 
 
 def test_a_deduction_without_a_reason_is_refused_and_nothing_saved(authority, camp):
     appraiser = _user("thamdinh")
-    services.assign(_user("thuongtruc"), camp.id, appraiser.id, authority.a_id, None)
+    assignments.assign(_user("thuongtruc"), camp.id, appraiser.id, authority.a_id, None)
     item = _item(camp.item_ids[("a", "1.1")])
     with pytest.raises(ServiceError, match="lý do trừ điểm"):
         services.save_appraisal(appraiser, item.id, item.version, "1.5", [], "")
@@ -99,7 +99,7 @@ def test_a_deduction_without_a_reason_is_refused_and_nothing_saved(authority, ca
 @pytest.mark.parametrize("value", ["2.5", "-1", "1,1", "abc", "1,234"])
 def test_an_appraised_score_out_of_range_or_off_step_is_refused(authority, camp, value):
     appraiser = _user("thamdinh")
-    services.assign(_user("thuongtruc"), camp.id, appraiser.id, authority.a_id, None)
+    assignments.assign(_user("thuongtruc"), camp.id, appraiser.id, authority.a_id, None)
     item = _item(camp.item_ids[("a", "1.1")])
     with pytest.raises(ServiceError, match="Tiêu chí 1.1"):
         services.save_appraisal(appraiser, item.id, item.version, value, ["khong_dat_noi_dung"], "")
@@ -110,7 +110,7 @@ def test_an_appraised_score_out_of_range_or_off_step_is_refused(authority, camp,
 def test_two_appraisers_on_one_item_get_a_conflict_not_a_lost_update(authority, camp):
     first, second = _user("thamdinh"), _user("thamdinh2")
     for appraiser in (first, second):
-        services.assign(_user("thuongtruc"), camp.id, appraiser.id, authority.a_id, None)
+        assignments.assign(_user("thuongtruc"), camp.id, appraiser.id, authority.a_id, None)
     seen = _item(camp.item_ids[("a", "2.2")]).version
     services.save_appraisal(first, camp.item_ids[("a", "2.2")], seen, "0.5", ["chua_day_du"], "")
     with pytest.raises(Conflict, match="vừa được người khác lưu"):
@@ -121,13 +121,13 @@ def test_two_appraisers_on_one_item_get_a_conflict_not_a_lost_update(authority, 
 
 def test_release_requires_a_complete_appraisal_and_notifies_the_unit(authority, camp):
     secretariat, appraiser = _user("thuongtruc"), _user("thamdinh")
-    services.assign(secretariat, camp.id, appraiser.id, authority.a_id, None)
+    assignments.assign(secretariat, camp.id, appraiser.id, authority.a_id, None)
     a = db.session.get(Assessment, camp.assessment_ids["a"])
     with pytest.raises(Conflict, match="mới thẩm định 0/4"):
-        services.release(secretariat, a.id, a.version)
+        release.release(secretariat, a.id, a.version)
     _score_all(camp, "a", appraiser)
     a = db.session.get(Assessment, camp.assessment_ids["a"])
-    services.release(secretariat, a.id, a.version)
+    release.release(secretariat, a.id, a.version)
     assert db.session.get(Assessment, a.id).status == AssessmentStatus.RELEASED
     notes = db.session.execute(select(Notification).where(Notification.kind == "released")).scalars().all()
     assert {n.user_id for n in notes} == {_user("canbo.a").id, _user("lanhdao.a").id}
@@ -135,10 +135,10 @@ def test_release_requires_a_complete_appraisal_and_notifies_the_unit(authority, 
 
 def test_no_appraisal_change_after_release(authority, camp):
     secretariat, appraiser = _user("thuongtruc"), _user("thamdinh")
-    services.assign(secretariat, camp.id, appraiser.id, authority.a_id, None)
+    assignments.assign(secretariat, camp.id, appraiser.id, authority.a_id, None)
     _score_all(camp, "a", appraiser)
     a = db.session.get(Assessment, camp.assessment_ids["a"])
-    services.release(secretariat, a.id, a.version)
+    release.release(secretariat, a.id, a.version)
     item = _item(camp.item_ids[("a", "2.2")])
     with pytest.raises(Conflict, match="giải trình"):
         services.save_appraisal(appraiser, item.id, item.version, "0.5", ["chua_day_du"], "")
@@ -147,10 +147,10 @@ def test_no_appraisal_change_after_release(authority, camp):
 def _released(world, camp):
     secretariat, appraiser = _user("thuongtruc"), _user("thamdinh")
     with scoped(Scope(world.district_id)):
-        services.assign(secretariat, camp.id, appraiser.id, world.a_id, None)
+        assignments.assign(secretariat, camp.id, appraiser.id, world.a_id, None)
         _score_all(camp, "a", appraiser)
         a = db.session.get(Assessment, camp.assessment_ids["a"])
-        services.release(secretariat, a.id, a.version)
+        release.release(secretariat, a.id, a.version)
         campaign = db.session.get(Campaign, camp.id)
         campaign.status = CampaignStatus.EXPLANATION
         db.session.commit()
@@ -199,16 +199,16 @@ def test_closing_appraisal_lists_what_is_missing_then_fixes_final_scores(world, 
     with scoped(Scope(world.district_id)):
         campaign = db.session.get(Campaign, camp.id)
         with pytest.raises(Conflict) as refused:
-            services.close_appraisal(secretariat, camp.id, campaign.version)
+            release.close_appraisal(secretariat, camp.id, campaign.version)
         assert any("Xã Bình Đông" in p for p in refused.value.problems)
         db.session.rollback()
-        services.assign(secretariat, camp.id, _user("thamdinh2").id, world.b_id, None)
+        assignments.assign(secretariat, camp.id, _user("thamdinh2").id, world.b_id, None)
         _score_all(camp, "b", _user("thamdinh2"))
         b = db.session.get(Assessment, camp.assessment_ids["b"])
-        services.release(secretariat, b.id, b.version)
+        release.release(secretariat, b.id, b.version)
         campaign = db.session.get(Campaign, camp.id)
         with pytest.raises(Conflict) as refused:  # both units are still inside their explanation window
-            services.close_appraisal(secretariat, camp.id, campaign.version)
+            release.close_appraisal(secretariat, camp.id, campaign.version)
         deadline = vn_datetime(campaign.explanation_deadline)
         assert refused.value.problems == [
             f"Còn 2 đơn vị đang trong hạn giải trình: Xã An Bình (hạn {deadline}), Xã Bình Đông (hạn {deadline}). "
@@ -217,7 +217,7 @@ def test_closing_appraisal_lists_what_is_missing_then_fixes_final_scores(world, 
         db.session.rollback()
         campaign = db.session.get(Campaign, camp.id)
         after_deadline = campaign.explanation_deadline + timedelta(seconds=1)
-        services.close_appraisal(secretariat, camp.id, campaign.version, now=after_deadline)
+        release.close_appraisal(secretariat, camp.id, campaign.version, now=after_deadline)
         assert db.session.get(Campaign, camp.id).status == CampaignStatus.FINAL_REVIEW
         finals = db.session.execute(select(ItemScore.final_score, ItemScore.appraised_score)).all()
         assert all(final == appraised for final, appraised in finals)
@@ -225,8 +225,8 @@ def test_closing_appraisal_lists_what_is_missing_then_fixes_final_scores(world, 
 
 def test_workload_counts_items_per_appraiser(authority, camp):
     secretariat = _user("thuongtruc")
-    services.assign(secretariat, camp.id, _user("thamdinh").id, authority.a_id, None)
-    services.assign(secretariat, camp.id, _user("thamdinh2").id, None, camp.area_ids["1"])
-    loads = {w.appraiser.login: w for w in services.workload(camp.id)}
+    assignments.assign(secretariat, camp.id, _user("thamdinh").id, authority.a_id, None)
+    assignments.assign(secretariat, camp.id, _user("thamdinh2").id, None, camp.area_ids["1"])
+    loads = {w.appraiser.login: w for w in assignments.workload(camp.id)}
     assert (loads["thamdinh"].units, loads["thamdinh"].items) == (1, 4)
     assert (loads["thamdinh2"].units, loads["thamdinh2"].items) == (2, 4)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from dvcq.platform.auth.models import User
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, Scope, scoped
-from dvcq.scoring.appraisal import services
+from dvcq.scoring.appraisal import assignments, services
 from dvcq.scoring.models import Assessment, AssessmentStatus, ItemScore
 from tests.scoring.appraisal_factories import build_campaign
 
@@ -27,7 +27,7 @@ def _form(page: str, item_id: int) -> str:
 def test_each_item_posts_to_its_own_url_with_its_reasons_checked_and_locks_after_release(world, browser):
     camp = build_campaign(world)
     with scoped(Scope(world.district_id)):
-        services.assign(_user("thuongtruc"), camp.id, _user("thamdinh").id, world.a_id, None)
+        assignments.assign(_user("thuongtruc"), camp.id, _user("thamdinh").id, world.a_id, None)
     assessment_id = camp.assessment_ids["a"]
     first, second = camp.item_ids[("a", "1.1")], camp.item_ids[("a", "1.2")]
     with scoped(SYSTEM):
@@ -82,8 +82,8 @@ def test_the_units_home_card_leaves_out_a_published_years_assessment(world, brow
 def test_the_sheets_progress_counts_the_appraised_items_whole_sheet_or_one_area(world, browser):
     camp = build_campaign(world)
     with scoped(Scope(world.district_id)):
-        services.assign(_user("thuongtruc"), camp.id, _user("thamdinh").id, world.a_id, None)
-        services.assign(_user("thuongtruc"), camp.id, _user("thamdinh2").id, world.a_id, _area_id(camp, "2"))
+        assignments.assign(_user("thuongtruc"), camp.id, _user("thamdinh").id, world.a_id, None)
+        assignments.assign(_user("thuongtruc"), camp.id, _user("thamdinh2").id, world.a_id, _area_id(camp, "2"))
     with scoped(SYSTEM):
         item = db.session.get(ItemScore, camp.item_ids[("a", "2.1")])
         item.appraised_score = item.self_score

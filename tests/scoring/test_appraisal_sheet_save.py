@@ -17,7 +17,7 @@ from dvcq.platform.auth.models import User
 from dvcq.platform.errors import NotFound
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, Scope, scoped
-from dvcq.scoring.appraisal import services
+from dvcq.scoring.appraisal import assignments, services
 from dvcq.scoring.models import Assessment, AssessmentStatus, ItemScore
 from tests.scoring.appraisal_factories import build_campaign
 
@@ -39,7 +39,7 @@ def _item(item_id) -> ItemScore:
 def camp(world):
     camp = build_campaign(world)
     with scoped(Scope(world.district_id)):
-        services.assign(_user("thuongtruc"), camp.id, _user("thamdinh").id, None, None)
+        assignments.assign(_user("thuongtruc"), camp.id, _user("thamdinh").id, None, None)
     return camp
 
 
@@ -114,7 +114,7 @@ def test_a_stale_save_is_a_409_with_the_value_somebody_else_saved_json_or_page(w
     item_id = camp.item_ids[("a", "1.2")]
     seen = _item(item_id).version
     with scoped(Scope(world.district_id)):
-        services.assign(_user("thuongtruc"), camp.id, _user("thamdinh2").id, None, None)
+        assignments.assign(_user("thuongtruc"), camp.id, _user("thamdinh2").id, None, None)
         services.save_appraisal(_user("thamdinh2"), item_id, seen, "0", ["khong_dat_noi_dung"], "Chưa làm")
     browser = make_browser()
     browser.login(world.appraiser)
@@ -200,7 +200,7 @@ def test_agreeing_with_the_whole_dossier_finishes_it(world, camp, browser):
 def test_agreeing_respects_the_appraisers_areas_and_optimistic_locking(world, camp, make_browser):
     with scoped(Scope(world.district_id)):
         area_two = camp.area_ids["2"]
-        services.assign(_user("thuongtruc"), camp.id, _user("thamdinh2").id, world.a_id, area_two)
+        assignments.assign(_user("thuongtruc"), camp.id, _user("thamdinh2").id, world.a_id, area_two)
     browser = make_browser()
     browser.login(world.appraiser2)
     page = browser.get(_url(camp)).get_data(as_text=True)

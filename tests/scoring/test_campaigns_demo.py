@@ -19,7 +19,7 @@ from dvcq.platform.extensions import db
 from dvcq.platform.notifications import Notification
 from dvcq.platform.storage import get_storage
 from dvcq.platform.tenancy import SYSTEM, scoped
-from dvcq.scoring.appraisal import explanations
+from dvcq.scoring.appraisal import explanations, queries, release
 from dvcq.scoring.appraisal import services as appraisal
 from dvcq.scoring.campaigns import services
 from dvcq.scoring.campaigns.demo import STAGES, Stage, logins, seed_campaign_2026
@@ -158,13 +158,13 @@ def test_the_province_appraises_2026_with_a_unit_at_every_stage(seeded):
         with pytest.raises(Conflict, match="đã kết thúc giải trình"):
             explanations.assert_open(rows[code])
     assert not _explanations(rows["QNG-STC"])
-    assert appraisal.units_in_window(campaign.id) and explanations.unanswered_count(campaign.id) == 1
+    assert release.units_in_window(campaign.id) and explanations.unanswered_count(campaign.id) == 1
 
     # the appraisers: the communes' areas split between them, each agency to one of them
     assignments = db.session.execute(select(AppraisalAssignment)).scalars().all()
     assert {a.appraiser.login for a in assignments} == {"thamdinh1", "thamdinh2"}
     assert {a.unit.code for a in assignments if a.unit_id} == {"QNG-VP", "QNG-SNV", "QNG-STP", "QNG-STC", "QNG-SGD"}
-    communes_areas = next(areas for version, areas in appraisal.areas_of(campaign) if version.max_total == 100)
+    communes_areas = next(areas for version, areas in queries.areas_of(campaign) if version.max_total == 100)
     assert sorted(a.area_id for a in assignments if a.area_id) == sorted(a.id for a in communes_areas)
     # every stage a newcomer reads is there, and the printed logins say which unit shows it
     assert {stage for stage in STAGES.values()} == set(Stage)

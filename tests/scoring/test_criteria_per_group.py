@@ -20,7 +20,7 @@ from dvcq.platform.auth.models import Role
 from dvcq.platform.errors import Conflict, ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, Scope, scoped
-from dvcq.scoring.appraisal import services as appraisal
+from dvcq.scoring.appraisal import assignments, queries
 from dvcq.scoring.campaigns import drafting, stages
 from dvcq.scoring.decisions import document, generation
 from dvcq.scoring.models import (
@@ -258,19 +258,19 @@ def test_an_area_assignment_covers_only_the_units_scored_on_that_area_s_set(worl
     with scoped(Scope(world.district_id)):
         secretariat, appraiser = user(world.secretariat), user(world.appraiser)
         with pytest.raises(ServiceError) as caught:
-            appraisal.assign(secretariat, campaign_id, appraiser.id, world.a_id, agency_area)
+            assignments.assign(secretariat, campaign_id, appraiser.id, world.a_id, agency_area)
         assert caught.value.message == "Lĩnh vực không thuộc bộ tiêu chí mà đơn vị này được chấm."
         db.session.rollback()
-        appraisal.assign(secretariat, campaign_id, appraiser.id, None, agency_area)  # area 1 of the agencies' set
+        assignments.assign(secretariat, campaign_id, appraiser.id, None, agency_area)  # area 1 of the agencies' set
         commune = assessment_of(world.a_id, campaign_id)
         agency = assessment_of(world.agency_id, campaign_id)
         appraiser = user(world.appraiser)
-        assert not appraisal.may_appraise(appraiser, commune, "1.1")  # the communes' area 1 is another area
-        assert appraisal.may_appraise(appraiser, agency, "1.2")
-        assert not appraisal.may_appraise(appraiser, agency, "2.1")
-        assert appraisal.appraisable_areas(appraiser, commune) == set()
-        assert appraisal.appraisable_areas(appraiser, agency) == {"1"}
-        areas = appraisal.areas_of(db.session.get(Campaign, campaign_id))
+        assert not assignments.may_appraise(appraiser, commune, "1.1")  # the communes' area 1 is another area
+        assert assignments.may_appraise(appraiser, agency, "1.2")
+        assert not assignments.may_appraise(appraiser, agency, "2.1")
+        assert assignments.appraisable_areas(appraiser, commune) == set()
+        assert assignments.appraisable_areas(appraiser, agency) == {"1"}
+        areas = queries.areas_of(db.session.get(Campaign, campaign_id))
         assert [(v.name, [n.code for n in nodes]) for v, nodes in areas] == [
             ("Bộ tiêu chí khối xã", ["1", "2"]),
             ("Bộ tiêu chí khối cơ quan", ["1", "2"]),

@@ -19,7 +19,7 @@ from dvcq.platform.errors import Conflict, Forbidden
 from dvcq.platform.extensions import db
 from dvcq.platform.notifications import Notification
 from dvcq.platform.tenancy import SYSTEM, Scope, scoped
-from dvcq.scoring.appraisal import explanations, reminders, services
+from dvcq.scoring.appraisal import assignments, explanations, release, reminders, services
 from dvcq.scoring.evidence import uploads
 from dvcq.scoring.models import (
     Assessment,
@@ -48,12 +48,12 @@ def camp(world):
     camp = build_campaign(world)
     with scoped(Scope(world.district_id)):
         secretariat, appraiser = _user("thuongtruc"), _user("thamdinh")
-        services.assign(secretariat, camp.id, appraiser.id, None, None)
+        assignments.assign(secretariat, camp.id, appraiser.id, None, None)
         for key in ("a", "b"):
             for code, (value, reasons) in SCORES.items():
                 item = db.session.get(ItemScore, camp.item_ids[(key, code)])
                 services.save_appraisal(appraiser, item.id, item.version, value, reasons, "Còn thiếu")
-        services.release_all(secretariat, camp.id, db.session.get(Campaign, camp.id).version)
+        release.release_all(secretariat, camp.id, db.session.get(Campaign, camp.id).version)
         db.session.get(Campaign, camp.id).status = CampaignStatus.EXPLANATION
         db.session.commit()
     db.session.remove()
@@ -280,12 +280,12 @@ def test_the_preliminary_result_opens_with_a_summary_that_reads_the_right_way_ro
         db.session.get(ItemScore, camp.item_ids[("a", "2.2")]).self_score = None
         db.session.commit()
     with scoped(Scope(world.district_id)):
-        services.assign(_user("thuongtruc"), camp.id, _user("thamdinh").id, None, None)
+        assignments.assign(_user("thuongtruc"), camp.id, _user("thamdinh").id, None, None)
         for code, (value, reasons) in SCORES.items():
             item = db.session.get(ItemScore, camp.item_ids[("a", code)])
             reasons = reasons or (["khong_dat_noi_dung"] if code == "2.2" else [])  # below its maximum
             services.save_appraisal(_user("thamdinh"), item.id, item.version, value, reasons, "")
-        services.release_all(_user("thuongtruc"), camp.id, db.session.get(Campaign, camp.id).version)
+        release.release_all(_user("thuongtruc"), camp.id, db.session.get(Campaign, camp.id).version)
     unit = make_browser()
     unit.login(world.officer_a)
     page = unit.get(f"/giai-trinh/{camp.assessment_ids['a']}").get_data(as_text=True)

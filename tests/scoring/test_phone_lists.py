@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, Scope, scoped
-from dvcq.scoring.appraisal import services as appraisal
+from dvcq.scoring.appraisal import assignments
 from dvcq.scoring.models import Explanation
 from dvcq.scoring.results.compute import compute
 from tests.e2e.conftest import (  # noqa: F401 — shared fixtures
@@ -76,7 +76,7 @@ def test_on_a_phone_the_staff_lists_are_cards(page, world, traffic):  # noqa: F8
     """The appraiser's units, the units' explanations, the campaigns and the decisions: each a card on a phone."""
     camp = build_campaign(world)
     with scoped(Scope(world.district_id)):
-        appraisal.assign(user(world.secretariat), camp.id, user(world.appraiser).id, world.a_id, None)
+        assignments.assign(user(world.secretariat), camp.id, user(world.appraiser).id, world.a_id, None)
     with scoped(SYSTEM):
         db.session.add(
             Explanation(

@@ -17,7 +17,7 @@ from dvcq.platform.errors import Conflict, Forbidden, NotFound
 from dvcq.platform.extensions import db
 from dvcq.platform.notifications import Notification
 from dvcq.platform.tenancy import SYSTEM, Scope, scoped
-from dvcq.scoring.appraisal import services, teams
+from dvcq.scoring.appraisal import assignments, release, services, teams
 from dvcq.scoring.campaigns import reminders, stages
 from dvcq.scoring.models import (
     AppraisalAssignment,
@@ -50,7 +50,7 @@ def rolling(world):
         b = db.session.get(Assessment, camp.assessment_ids["b"])
         b.status, b.submitted_at = AssessmentStatus.DRAFT, None
         db.session.commit()
-        services.assign(_user("thuongtruc"), camp.id, _user("thamdinh").id, None, None)
+        assignments.assign(_user("thuongtruc"), camp.id, _user("thamdinh").id, None, None)
     db.session.remove()
     return camp
 
@@ -234,7 +234,7 @@ def test_the_whole_team_gets_every_unit_and_every_area_in_one_form(world, browse
     assert "Đã thêm 0 phân công; giữ nguyên 2 phân công đã có." in again.get_data(as_text=True)
     with scoped(Scope(world.district_id)):
         a = db.session.get(Assessment, camp.assessment_ids["a"])
-        assert services.may_appraise(_user("thamdinh2"), a, "2.1")
+        assert assignments.may_appraise(_user("thamdinh2"), a, "2.1")
 
 
 def test_a_split_by_area_gives_each_area_to_its_appraiser_for_every_unit(world, browser):
@@ -248,7 +248,7 @@ def test_a_split_by_area_gives_each_area_to_its_appraiser_for_every_unit(world, 
     assert _assignments(camp.id) == {("thamdinh", None, camp.area_ids["1"]), ("thamdinh2", None, camp.area_ids["2"])}
     with scoped(Scope(world.district_id)):
         b = db.session.get(Assessment, camp.assessment_ids["b"])
-        assert services.appraisable_areas(_user("thamdinh2"), b) == {"2"}
+        assert assignments.appraisable_areas(_user("thamdinh2"), b) == {"2"}
 
 
 def test_a_bad_split_lists_every_problem_and_assigns_nothing(world, browser):
@@ -294,7 +294,7 @@ def test_rebalancing_spreads_the_unfinished_units_and_keeps_what_is_done(world):
     with scoped(Scope(world.district_id)):
         secretariat, first, second = _user("thuongtruc"), _user("thamdinh"), _user("thamdinh2")
         for unit_id in (world.a_id, world.b_id, world.agency_id):
-            services.assign(secretariat, camp.id, first.id, unit_id, None)
+            assignments.assign(secretariat, camp.id, first.id, unit_id, None)
         for code, value in (("1.1", "2"), ("1.2", "4"), ("2.1", "3"), ("2.2", "0.75")):
             item = _item(camp.item_ids[("a", code)])
             services.save_appraisal(first, item.id, item.version, value, [], "")
@@ -342,7 +342,7 @@ def _appraise_all(camp, key):
 def test_releasing_all_releases_every_appraised_unit_in_one_action_and_leaves_the_rest(world, browser):
     camp = build_campaign(world)
     with scoped(Scope(world.district_id)):
-        services.assign(_user("thuongtruc"), camp.id, _user("thamdinh").id, None, None)
+        assignments.assign(_user("thuongtruc"), camp.id, _user("thamdinh").id, None, None)
         _appraise_all(camp, "a")
         version = db.session.get(Campaign, camp.id).version
     browser.login(world.secretariat)
@@ -366,13 +366,13 @@ def test_releasing_all_releases_every_appraised_unit_in_one_action_and_leaves_th
 def test_releasing_all_refuses_a_stale_page_a_role_that_may_not_and_the_self_assessment_stage(world, make_browser):
     camp = build_campaign(world)
     with scoped(Scope(world.district_id)):
-        services.assign(_user("thuongtruc"), camp.id, _user("thamdinh").id, None, None)
+        assignments.assign(_user("thuongtruc"), camp.id, _user("thamdinh").id, None, None)
         _appraise_all(camp, "a")
         version = db.session.get(Campaign, camp.id).version
         with pytest.raises(Conflict, match="vừa được thay đổi"):
-            services.release_all(_user("thuongtruc"), camp.id, version + 1)
+            release.release_all(_user("thuongtruc"), camp.id, version + 1)
         with pytest.raises(Forbidden):
-            services.release_all(_user("lanhdao"), camp.id, version)
+            release.release_all(_user("lanhdao"), camp.id, version)
     leadership = make_browser()
     leadership.login(world.leadership)
     assert (
@@ -383,6 +383,6 @@ def test_releasing_all_refuses_a_stale_page_a_role_that_may_not_and_the_self_ass
         db.session.get(Campaign, camp.id).status = CampaignStatus.SELF_ASSESSMENT
         db.session.commit()
     with scoped(Scope(world.district_id)), pytest.raises(Conflict, match="giai đoạn thẩm định hoặc giải trình"):
-        services.release_all(_user("thuongtruc"), camp.id, version + 1)
+        release.release_all(_user("thuongtruc"), camp.id, version + 1)
     with scoped(SYSTEM):
         assert db.session.get(Assessment, camp.assessment_ids["a"]).status == AssessmentStatus.APPRAISED

@@ -4,7 +4,7 @@ appraiser answers each with a final score and a rationale. Each side sees when t
 
 The deadline is the server's: nothing is drafted, sent or attached after it, nor after the leader has ended the unit's
 round (`finish`), and the secretariat cannot close the round while a unit is still inside its window
-(`services.units_in_window`, checked by `services.close_appraisal`). A draft is the unit's own: the authority sees an
+(`release.units_in_window`, checked by `release.close_appraisal`). A draft is the unit's own: the authority sees an
 explanation, and the files attached to it, only once it is sent."""
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from dvcq.platform.notifications import notify
 from dvcq.platform.permissions import require
 from dvcq.platform.tenancy import one_or_missing
 from dvcq.scoring import engine
-from dvcq.scoring.appraisal.services import explanation_deadline, may_appraise, validate_score
+from dvcq.scoring.appraisal.assignments import may_appraise
+from dvcq.scoring.appraisal.release import explanation_deadline
+from dvcq.scoring.appraisal.services import validate_score
 from dvcq.scoring.models import (
     AppraisalAssignment,
     Assessment,

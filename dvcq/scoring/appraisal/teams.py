@@ -14,7 +14,7 @@ from dvcq.platform.auth.models import Role, User
 from dvcq.platform.errors import ServiceError
 from dvcq.platform.extensions import db
 from dvcq.platform.permissions import require
-from dvcq.scoring.appraisal.services import (
+from dvcq.scoring.appraisal.assignments import (
     _campaign,
     add_assignment,
     check_assignment,

@@ -16,7 +16,8 @@ from dvcq.platform.extensions import db
 from dvcq.platform.formatting import points, vn_date, vn_datetime
 from dvcq.platform.permissions import UNIT_STAFF, roles_required
 from dvcq.platform.tenancy import get_or_404
-from dvcq.scoring.appraisal import explanations, services, teams
+from dvcq.scoring.appraisal import assignments as assigning
+from dvcq.scoring.appraisal import explanations, queries, release, services, teams
 from dvcq.scoring.appraisal.sheets import sheet, summary
 from dvcq.scoring.evidence import library as evidence_library
 from dvcq.scoring.evidence import uploads
@@ -44,8 +45,8 @@ AREA_FIELD = "area-"  # the split-by-area form: area-<area node id> = appraiser 
 def home_cards(user):
     cards = []
     if user.role == Role.APPRAISER:
-        for campaign in services.active_campaigns():
-            mine = [a for a in services.assessments_of(campaign) if services.may_appraise(user, a)]
+        for campaign in queries.active_campaigns():
+            mine = [a for a in queries.assessments_of(campaign) if assigning.may_appraise(user, a)]
             done = services.progress(campaign.id)
             left = sum(1 for a in mine if done.get(a.id, (0, 0))[0] < done.get(a.id, (0, 0))[1])
             cards.append(
@@ -57,7 +58,7 @@ def home_cards(user):
                 }
             )
     elif user.role == Role.SECRETARIAT:
-        for campaign in services.active_campaigns():
+        for campaign in queries.active_campaigns():
             cards.append(
                 {
                     "title": f"Thẩm định — {campaign.name}",
@@ -68,7 +69,7 @@ def home_cards(user):
             )
     elif user.role in UNIT_STAFF:
         # One statement: the campaign comes with its assessment (every past year's was a query of its own).
-        for assessment in services.released_to_unit():
+        for assessment in queries.released_to_unit():
             link = url_for("appraisal.unit_result", assessment_id=assessment.id)
             if assessment.status == AssessmentStatus.FINAL:
                 card = {
@@ -92,9 +93,9 @@ def home_cards(user):
 @roles_required(Role.APPRAISER)
 def index():
     work = []
-    for campaign in services.active_campaigns():
+    for campaign in queries.active_campaigns():
         done = services.progress(campaign.id)
-        mine = [a for a in services.assessments_of(campaign) if services.may_appraise(current_user, a)]
+        mine = [a for a in queries.assessments_of(campaign) if assigning.may_appraise(current_user, a)]
         rows = [(a, *done.get(a.id, (0, 0))) for a in mine if services.open_for_appraisal(a)]
         waiting = [a for a in mine if not services.open_for_appraisal(a) and a.status == AssessmentStatus.DRAFT]
         work.append((campaign, rows, waiting))
@@ -104,7 +105,7 @@ def index():
 def _appraisable(assessment_id: int) -> Assessment:
     """A dossier assigned to the appraiser; any other is as missing as one that never was (404, byte for byte)."""
     assessment = get_or_404(Assessment, assessment_id)
-    if not services.may_appraise(current_user, assessment):
+    if not assigning.may_appraise(current_user, assessment):
         abort(404)
     return assessment
 
@@ -130,7 +131,7 @@ def saved_label(item) -> str:
 
 def _sheet(assessment: Assessment, *, entered=None, errors=None, conflicts=None, status: int = 200):
     """The appraisal sheet; after a refused save (no script) the typed values and the error are shown at the item."""
-    allowed = services.appraisable_areas(current_user, assessment)
+    allowed = assigning.appraisable_areas(current_user, assessment)
     areas = sheet(assessment, allowed)
     if allowed is None:
         # The whole sheet is loaded: count its items here rather than aggregate every assessment of the campaign
@@ -203,7 +204,7 @@ def item_state(item) -> dict:
 
 def _progress_json(assessment: Assessment) -> dict:
     """The sheet's counters after a save: the dossier's progress and each area's appraised total."""
-    areas = sheet(assessment, services.appraisable_areas(current_user, assessment))
+    areas = sheet(assessment, assigning.appraisable_areas(current_user, assessment))
     return {
         "status": assessment.status.label,
         "areas": {
@@ -320,7 +321,7 @@ def assignments(campaign_id: int):
         action = request.form.get("action")
         try:
             if action == "assign":
-                services.assign(
+                assigning.assign(
                     current_user,
                     campaign.id,
                     _int(request.form.get("appraiser_id")),
@@ -329,10 +330,10 @@ def assignments(campaign_id: int):
                 )
                 flash("Đã phân công.", "success")
             elif action == "remove":
-                services.unassign(current_user, _int(request.form.get("assignment_id")))
+                assigning.unassign(current_user, _int(request.form.get("assignment_id")))
                 flash("Đã bỏ phân công.", "success")
             elif action == "move":
-                services.reassign(
+                assigning.reassign(
                     current_user, _int(request.form.get("assignment_id")), _int(request.form.get("appraiser_id"))
                 )
                 flash("Đã chuyển phân công.", "success")
@@ -355,11 +356,11 @@ def assignments(campaign_id: int):
     return render_template(
         "appraisal/assignments.html",
         campaign=campaign,
-        rows=services.assignments(campaign),
-        appraisers=services.appraisers_of(campaign),
-        areas=services.areas_of(campaign),
-        units=[a.unit for a in services.assessments_of(campaign)],
-        workload=services.workload(campaign.id),
+        rows=queries.assignments(campaign),
+        appraisers=queries.appraisers_of(campaign),
+        areas=queries.areas_of(campaign),
+        units=[a.unit for a in queries.assessments_of(campaign)],
+        workload=assigning.workload(campaign.id),
     )
 
 
@@ -388,16 +389,16 @@ def review(campaign_id: int):
     if request.method == "POST":
         try:
             if request.form.get("action") == "release":
-                services.release(
+                release.release(
                     current_user, _int(request.form.get("assessment_id")), _int(request.form.get("version")) or 0
                 )
                 flash("Đã công bố kết quả thẩm định sơ bộ cho đơn vị.", "success")
             elif request.form.get("action") == "release_all":
-                released = services.release_all(current_user, campaign.id, _int(request.form.get("version")) or 0)
+                released = release.release_all(current_user, campaign.id, _int(request.form.get("version")) or 0)
                 names = ", ".join(a.unit.name for a in released)
                 flash(f"Đã công bố kết quả thẩm định sơ bộ cho {len(released)} đơn vị: {names}.", "success")
             elif request.form.get("action") == "close":
-                services.close_appraisal(current_user, campaign.id, _int(request.form.get("version")) or 0)
+                release.close_appraisal(current_user, campaign.id, _int(request.form.get("version")) or 0)
                 flash("Đã kết thúc thẩm định; kỳ đánh giá chuyển sang rà soát cuối để ban hành quyết định.", "success")
         except ServiceError as err:
             _refused(err)
@@ -405,10 +406,10 @@ def review(campaign_id: int):
     return render_template(
         "appraisal/review.html",
         campaign=campaign,
-        board=services.review_board(campaign.id),
+        board=release.review_board(campaign.id),
         unanswered=explanations.unanswered_count(campaign.id),
-        in_window=services.units_in_window(campaign.id),
-        deadline_of=services.explanation_deadline,
+        in_window=release.units_in_window(campaign.id),
+        deadline_of=release.explanation_deadline,
     )
 
 
@@ -418,7 +419,7 @@ def review(campaign_id: int):
 def _released_to_unit(assessment_id: int) -> Assessment:
     """The unit's own assessment, visible once released; before that it answers 404 like a missing one."""
     assessment = get_or_404(Assessment, assessment_id)
-    if assessment.status not in services.VISIBLE_TO_UNIT:
+    if assessment.status not in queries.VISIBLE_TO_UNIT:
         abort(404)
     return assessment
 
@@ -452,7 +453,7 @@ def _unit_page(assessment: Assessment, *, typed=None, errors=None, status: int =
             answer=whatif.what_if(assessment.id, include_rank=published),
             can_contest=can_contest,
             closed_reason=closed_reason,
-            deadline=services.explanation_deadline(assessment),
+            deadline=release.explanation_deadline(assessment),
             is_leader=current_user.role == Role.LEADER,
             library=evidence_library.library(current_user, assessment.unit_id) if can_contest else [],
             typed=typed or {},
@@ -597,7 +598,7 @@ def explanation(explanation_id: int):
     assessment = record.item.assessment
     if not reads_unit(current_user, assessment.unit_id, campaign=assessment.campaign, area=record.item.node.code):
         abort(404)  # an appraiser reads the units and areas assigned to them; any other is as missing
-    may_answer = services.may_appraise(current_user, assessment, record.item.node.code)
+    may_answer = assigning.may_appraise(current_user, assessment, record.item.node.code)
     typed, error, status = None, None, 200
     if request.method == "POST":
         typed = (request.form.get("final_score", ""), request.form.get("rationale", ""))

@@ -276,21 +276,22 @@ def _open(story: _Story) -> Campaign:
 
 def _assign(story: _Story, campaign: Campaign) -> None:
     """The communes' areas alternate between the two appraisers; each agency goes to one of them whole."""
-    from dvcq.scoring.appraisal import services as appraisal
-    from dvcq.scoring.appraisal import teams
+    from dvcq.scoring.appraisal import assignments, queries, teams
 
     communes_version = next(c.version_id for c in campaign.criteria if c.group.name != GROUP_AGENCIES)
     with _on(story.day(ASSIGNED)):
         plan = {
             area.id: story.appraisers[i % 2].id
-            for version, areas in appraisal.areas_of(campaign)
+            for version, areas in queries.areas_of(campaign)
             if version.id == communes_version
             for i, area in enumerate(areas)
         }
         teams.split_by_area(story.secretariat, campaign.id, plan)
         for code, index in AGENCY_APPRAISER.items():
             if code in story.units:
-                appraisal.assign(story.secretariat, campaign.id, story.appraisers[index].id, story.units[code].id, None)
+                assignments.assign(
+                    story.secretariat, campaign.id, story.appraisers[index].id, story.units[code].id, None
+                )
 
 
 # ---- self-assessment ----------------------------------------------------------------------------------------------
@@ -379,7 +380,7 @@ def _self_assess(story: _Story, campaign: Campaign) -> None:
 def _appraise(story: _Story, campaign: Campaign) -> None:
     """Appraisal opens once the drafting commune's extra week is over (the secretariat confirms moving on without
     it); each dossier is appraised on its own day, two items lowered with reasons; then some results are released."""
-    from dvcq.scoring.appraisal import services as appraisal
+    from dvcq.scoring.appraisal import release
     from dvcq.scoring.campaigns import stages
 
     with _on(story.day(APPRAISAL_FROM)):
@@ -394,7 +395,7 @@ def _appraise(story: _Story, campaign: Campaign) -> None:
     for index, code in enumerate(c for c in appraised if STAGES[c] >= Stage.RELEASED):
         assessment = _assessment(campaign, story.units[code])
         with _on(story.day(RELEASED_ON), 10 * index):
-            appraisal.release(story.secretariat, assessment.id, assessment.version)
+            release.release(story.secretariat, assessment.id, assessment.version)
 
 
 def _appraisers_of(story: _Story, code: str) -> list[User]:
@@ -405,6 +406,7 @@ def _appraise_unit(story: _Story, assessment: Assessment, *, half: bool) -> None
     """«Đồng ý điểm tự chấm» on each appraiser's items and the authority's own items scored (full marks, no penalty):
     both appraisers of a commune, the one of an agency; half-way, only the first appraiser's areas (an agency's
     appraiser: the first half of its areas)."""
+    from dvcq.scoring.appraisal import assignments
     from dvcq.scoring.appraisal import services as appraisal
 
     items = _items(assessment)
@@ -412,11 +414,11 @@ def _appraise_unit(story: _Story, assessment: Assessment, *, half: bool) -> None
     for number, appraiser in enumerate(team):
         if half and number > 0:
             break
-        areas = appraisal.appraisable_areas(appraiser, assessment)
-        mine = [i for i in items if areas is None or appraisal.area_code(i.node.code) in areas]
+        areas = assignments.appraisable_areas(appraiser, assessment)
+        mine = [i for i in items if areas is None or assignments.area_code(i.node.code) in areas]
         if half and len(team) == 1:
-            codes = list(dict.fromkeys(appraisal.area_code(i.node.code) for i in mine))
-            mine = [i for i in mine if appraisal.area_code(i.node.code) in codes[: len(codes) // 2]]
+            codes = list(dict.fromkeys(assignments.area_code(i.node.code) for i in mine))
+            mine = [i for i in mine if assignments.area_code(i.node.code) in codes[: len(codes) // 2]]
         agreed = appraisal.agree_with_self_scores(appraiser, assessment.id, {i.id: i.version for i in mine})
         for item, _ in agreed.skipped:
             full = item.node.max_points if item.node.kind == NodeKind.NORMAL else Decimal("0")
@@ -477,6 +479,6 @@ def _explain(story: _Story, campaign: Campaign) -> None:
 
 
 def _covers(appraiser: User, item: ItemScore) -> bool:
-    from dvcq.scoring.appraisal import services as appraisal
+    from dvcq.scoring.appraisal import assignments
 
-    return appraisal.may_appraise(appraiser, item.assessment, item.node.code)
+    return assignments.may_appraise(appraiser, item.assessment, item.node.code)

@@ -108,7 +108,7 @@ def reads_unit(user, unit_id: int, *, campaign: Campaign | None = None, area: st
     A unit's officer or leader: their own unit only. Secretariat, leadership, administrators: every member unit of
     their authority. An appraiser: a unit assigned to them in `campaign` — covering `area` (a node's code) when given —
     or, for what belongs to no campaign (the evidence library, plans, reports), in a campaign not yet published."""
-    from dvcq.scoring.appraisal.services import may_appraise
+    from dvcq.scoring.appraisal.assignments import may_appraise
 
     if user.role in UNIT_ROLES:
         return unit_id == user.unit_id
@@ -125,7 +125,7 @@ def reads_result(user, unit_id: int, campaign: Campaign | None) -> bool:
     """A member unit's result of a year, for authority staff: a published (or imported) year's for all of them;
     before publication the board's, or an appraiser's assigned to that unit's every area in that campaign (the totals
     add up every area). A unit's users: see `queries.unit_page` (their own, once released or published)."""
-    from dvcq.scoring.appraisal.services import appraisable_areas, may_appraise
+    from dvcq.scoring.appraisal.assignments import appraisable_areas, may_appraise
 
     if user.role in UNIT_ROLES or not _member(user, unit_id):
         return False
