@@ -30,6 +30,7 @@ from dvcq.scoring.models import (
     Explanation,
     ItemScore,
 )
+from dvcq.scoring.selfassessment.rules import extension_running, self_deadline
 from dvcq.tenants.models import Unit
 
 
@@ -173,7 +174,13 @@ def close_appraisal(actor, campaign_id: int, version: int, now: datetime | None 
     problems = []
     for state in board:
         name = state.assessment.unit.name
-        if state.assessment.status not in (AssessmentStatus.RELEASED, AssessmentStatus.FINAL):
+        if extension_running(state.assessment, now):
+            problems.append(
+                f"{name}: chưa nộp hồ sơ tự đánh giá và đang trong thời hạn gia hạn riêng đến "
+                f"{vn_datetime(self_deadline(state.assessment))}; chỉ kết thúc thẩm định khi đơn vị đã nộp, được "
+                "thẩm định và công bố kết quả sơ bộ, hoặc khi hết thời hạn gia hạn"
+            )
+        elif state.assessment.status not in (AssessmentStatus.RELEASED, AssessmentStatus.FINAL):
             problems.append(f"{name}: chưa công bố kết quả sơ bộ ({state.appraised}/{state.items} tiêu chí)")
         if state.open_explanations:
             problems.append(f"{name}: còn {state.open_explanations} nội dung giải trình chưa trả lời")

@@ -22,6 +22,7 @@ from dvcq.platform.transactions import commit_or_conflict
 from dvcq.scoring import engine
 from dvcq.scoring.appraisal.assignments import may_appraise
 from dvcq.scoring.models import Assessment, AssessmentStatus, CampaignStatus, CriteriaNode, ItemScore
+from dvcq.scoring.selfassessment.rules import extension_running
 
 # Reason codes for a deduction (lý do trừ điểm); the appraiser picks one or more and may add free text.
 DEDUCTION_REASONS = {
@@ -44,13 +45,14 @@ NOT_SUBMITTED_YET = "Đơn vị chưa nộp hồ sơ tự đánh giá; hồ sơ 
 def open_for_appraisal(assessment: Assessment) -> bool:
     """Rolling appraisal: a unit's dossier may be appraised as soon as the unit submits, while other units are still
     drafting; once the campaign is in appraisal, every dossier may (one never submitted is appraised on what it
-    holds). After release, scores change only through the explanation round."""
+    holds) — except one still inside its individual extension, which waits until the unit submits or its extension
+    is over. After release, scores change only through the explanation round."""
     if assessment.status not in APPRAISABLE:
         return False
     stage = assessment.campaign.status
     if stage == CampaignStatus.SELF_ASSESSMENT:
         return assessment.status != AssessmentStatus.DRAFT
-    return stage in (CampaignStatus.APPRAISAL, CampaignStatus.EXPLANATION)
+    return stage in (CampaignStatus.APPRAISAL, CampaignStatus.EXPLANATION) and not extension_running(assessment)
 
 
 def reason_labels(codes: str) -> list[str]:
@@ -80,7 +82,7 @@ def _assert_open(assessment: Assessment) -> None:
     if assessment.status not in APPRAISABLE:
         raise Conflict("Kết quả sơ bộ của đơn vị đã được công bố; điểm chỉ thay đổi qua giải trình.")
     if not open_for_appraisal(assessment):
-        if assessment.campaign.status == CampaignStatus.SELF_ASSESSMENT:
+        if assessment.campaign.status == CampaignStatus.SELF_ASSESSMENT or extension_running(assessment):
             raise Conflict(NOT_SUBMITTED_YET)
         raise Conflict("Kỳ đánh giá không còn ở giai đoạn chấm thẩm định.")
 

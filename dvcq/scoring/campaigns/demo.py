@@ -1,6 +1,7 @@
 """The province's running 2026 campaign: Tỉnh Quảng Ngãi assesses the 8 new communes (on the communes' sample set) and
 its 5 agencies (on the agencies'), and is in the appraisal stage with a unit at every stage a newcomer should see
-(`STAGES`): a commune that never submitted although it was given more time, dossiers waiting for appraisal, half
+(`STAGES`): a commune still self-assessing on an individual extension that runs into appraisal (floods), dossiers
+waiting for appraisal, half
 appraised, appraised, released with points deducted, an explanation drafted, one sent with a file, one answered, and
 units whose round is over. The appraisers split the communes' areas between them and take the agencies one each.
 
@@ -26,7 +27,7 @@ from werkzeug.datastructures import FileStorage
 from dvcq.platform import clock
 from dvcq.platform.auth.models import Role, User
 from dvcq.platform.extensions import db
-from dvcq.platform.formatting import VN
+from dvcq.platform.formatting import VN, vn_date
 from dvcq.scoring.campaigns import demo_evidence
 from dvcq.scoring.models import (
     Assessment,
@@ -54,7 +55,7 @@ YEAR = 2026
 class Stage(enum.IntEnum):
     """How far a unit has come; each stage includes the ones before it."""
 
-    DRAFTING = 0  # scored part of its dossier, was given more time, never submitted
+    DRAFTING = 0  # scored part of its dossier, was given more time (still running): self-assesses into appraisal
     SUBMITTED = 1  # waiting for appraisal
     APPRAISING = 2  # one appraiser's share done
     APPRAISED = 3  # every item appraised, two with points deducted; not yet released
@@ -97,7 +98,7 @@ NOTES = {
     "part": "Thực hiện chưa đầy đủ so với yêu cầu nên tự trừ điểm; đã nêu rõ trong báo cáo.",
     "none": "Trong năm chưa thực hiện nội dung này.",
 }
-EXTENSION_REASON = "Xã bị ảnh hưởng mưa lũ kéo dài, đề nghị gia hạn thêm 7 ngày để hoàn thiện hồ sơ."
+EXTENSION_REASON = "Xã bị ảnh hưởng mưa lũ kéo dài, đề nghị gia hạn thêm 4 tuần để hoàn thiện hồ sơ."
 EXPLANATION = (
     "Năm {year}, {head} đã tổ chức 02 cuộc đối thoại trực tiếp (ngày 18/8/{year} và ngày 22/9/{year}) theo đúng kế "
     "hoạch. Hồ sơ tự đánh giá mới dẫn biên bản cuộc thứ nhất; đơn vị xin gửi bổ sung biên bản cuộc thứ hai và đề "
@@ -108,10 +109,10 @@ ANSWERS = {
     False: "Biên bản bổ sung chưa thể hiện việc trả lời kiến nghị sau đối thoại; giữ nguyên điểm thẩm định sơ bộ.",
 }
 # The story's calendar, in days before today: the campaign opens eight weeks ago, self-assessment closes three
-# weeks ago (one commune's extension a week later), the appraisers are assigned just before, appraisal started 13
-# days ago; the stage deadlines ahead.
+# weeks ago (one commune's extension runs four weeks more: a week after today), the appraisers are assigned just
+# before, appraisal started 13 days ago; the stage deadlines ahead.
 OPENED, SCORED_FROM, SUBMITTED_FROM, EXTENDED, ASSIGNED = 56, 50, 30, 24, 22
-SELF_DEADLINE, EXTENDED_TO, APPRAISAL_FROM = 21, 14, 13
+SELF_DEADLINE, EXTENDED_TO, APPRAISAL_FROM = 21, -7, 13
 APPRAISED_FROM, RELEASED_ON, DRAFTED_ON, SENT_ON, ANSWERED_ON, CLOSED_ON = 12, 7, 5, 4, 3, 2
 AHEAD = {CampaignStatus.APPRAISAL: 14, CampaignStatus.EXPLANATION: 28, CampaignStatus.FINAL_REVIEW: 42}
 
@@ -138,12 +139,13 @@ def logins() -> list[tuple[str, str, str]]:
     out = []
     for code, stage in STAGES.items():
         prefix, role = ("lanhdao", Role.LEADER) if stage == Stage.DRAFTED else ("canbo", Role.OFFICER)
-        out.append((f"{prefix}.{slugs[code]}", role.label, f"Kỳ {YEAR}: {names[code]} — {STAGE_LABELS[code]}"))
+        label = STAGE_LABELS[code].format(extended_to=vn_date(clock.today_in_vietnam() - timedelta(days=EXTENDED_TO)))
+        out.append((f"{prefix}.{slugs[code]}", role.label, f"Kỳ {YEAR}: {names[code]} — {label}"))
     return out
 
 
 STAGE_LABELS = {
-    "QNG-BXA": "chưa nộp hồ sơ tự đánh giá (đã được gia hạn)",
+    "QNG-BXA": "đang tự chấm (được gia hạn riêng đến {extended_to})",
     "QNG-BVN": "đã nộp, chờ thẩm định",
     "QNG-SNV": "đã nộp, chờ thẩm định",
     "QNG-BDI": "đang thẩm định (một nửa)",
@@ -333,7 +335,7 @@ def _cite(library: list[tuple[Evidence, demo_evidence.SampleFile]], node: Criter
 
 def _self_assess(story: _Story, campaign: Campaign) -> None:
     """Each unit uploads its year's files and scores, on its own day; all but the drafting commune submit before the
-    deadline, and that one is given a week more."""
+    deadline, and that one is given four weeks more (to a week after today)."""
     from dvcq.scoring.campaigns import deadlines
     from dvcq.scoring.evidence import citations
     from dvcq.scoring.selfassessment import services as selfassessment
@@ -378,13 +380,14 @@ def _self_assess(story: _Story, campaign: Campaign) -> None:
 
 
 def _appraise(story: _Story, campaign: Campaign) -> None:
-    """Appraisal opens once the drafting commune's extra week is over (the secretariat confirms moving on without
-    it); each dossier is appraised on its own day, two items lowered with reasons; then some results are released."""
+    """Appraisal opens while the drafting commune is still inside its individual extension (it keeps self-assessing
+    and is appraised once it submits); each dossier is appraised on its own day, two items lowered with reasons;
+    then some results are released."""
     from dvcq.scoring.appraisal import release
     from dvcq.scoring.campaigns import stages
 
     with _on(story.day(APPRAISAL_FROM)):
-        stages.advance(story.secretariat, campaign.id, campaign.version, confirm_unsubmitted=True)
+        stages.advance(story.secretariat, campaign.id, campaign.version)
     appraised = [code for code in story.codes if STAGES[code] >= Stage.APPRAISING]
     for index, code in enumerate(appraised):
         assessment = _assessment(campaign, story.units[code])

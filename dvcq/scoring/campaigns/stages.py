@@ -34,7 +34,7 @@ from dvcq.scoring.models import (
     ItemScore,
     VersionStatus,
 )
-from dvcq.scoring.selfassessment.rules import self_deadline
+from dvcq.scoring.selfassessment.rules import deadline_passed, extension_note, extension_running
 
 
 def next_status(status: CampaignStatus) -> CampaignStatus | None:
@@ -83,17 +83,30 @@ def _refuse_open(campaign: Campaign, now: datetime) -> list[str]:
     return problems
 
 
+def on_extension(campaign: Campaign, now: datetime | None = None) -> list[Assessment]:
+    """The units that have not submitted and are inside an individual extension: they do not hold appraisal back, keep
+    self-assessing into it and are appraised once they submit."""
+    return [a for a in participants(campaign) if extension_running(a, now)]
+
+
+def extension_notes(campaign: Campaign, now: datetime | None = None) -> list[str]:
+    """«Xã … đang trong thời hạn gia hạn riêng đến …; đơn vị vẫn tự chấm và nộp, hồ sơ được thẩm định khi nộp»."""
+    return [extension_note(a) for a in on_extension(campaign, now)]
+
+
 def _refuse_appraisal(campaign: Campaign, now: datetime, confirm_unsubmitted: bool) -> list[str]:
-    """Appraisal starts when every unit has submitted, or when every unit that has not is past its deadline and the
-    secretariat confirms moving on without them."""
-    unsubmitted = [a for a in participants(campaign) if a.status == AssessmentStatus.DRAFT]
+    """Appraisal starts when every unit has submitted or is inside its individual extension, or when every other unit
+    that has not is past its deadline and the secretariat confirms moving on without them."""
+    unsubmitted = [
+        a for a in participants(campaign) if a.status == AssessmentStatus.DRAFT and not extension_running(a, now)
+    ]
     if not unsubmitted:
         return []
-    running = [a for a in unsubmitted if not (self_deadline(a) and now > self_deadline(a))]
+    running = [a for a in unsubmitted if not deadline_passed(a, now)]
     if running:
         return [
             f"Còn {len(running)} đơn vị chưa nộp và chưa hết hạn tự đánh giá: {_names(running)}. "
-            "Chỉ chuyển sang thẩm định khi mọi đơn vị đã nộp hoặc đã hết hạn."
+            "Chỉ chuyển sang thẩm định khi mọi đơn vị đã nộp, đã hết hạn hoặc đang trong thời hạn gia hạn riêng."
         ]
     if not confirm_unsubmitted:
         return [
@@ -112,7 +125,10 @@ def _refuse_explanation(campaign: Campaign, now: datetime) -> list[str]:
         .distinct()
     )
     pending = list(db.session.execute(stmt).scalars())
-    problems = []
+    problems = [
+        f"{note}. Chỉ chuyển sang giải trình khi đơn vị đã nộp và được thẩm định."
+        for note in extension_notes(campaign, now)
+    ]
     if pending:
         problems.append(f"Còn {len(pending)} đơn vị chưa được thẩm định đủ mọi tiêu chí: {_names(pending)}.")
     if campaign.explanation_deadline is None:
@@ -161,9 +177,14 @@ def advance(
     if current == CampaignStatus.DRAFT:
         after["items_created"] = _open(campaign)
     if current == CampaignStatus.SELF_ASSESSMENT:
-        unsubmitted = [a.unit.code for a in participants(campaign) if a.status == AssessmentStatus.DRAFT]
+        extended = on_extension(campaign, now)
+        unsubmitted = [
+            a.unit.code for a in participants(campaign) if a.status == AssessmentStatus.DRAFT and a not in extended
+        ]
         if unsubmitted:
             after["unsubmitted"] = unsubmitted
+        if extended:
+            after["on_extension"] = [a.unit.code for a in extended]
     campaign.status = target
     audit.record(
         "campaign.advance",

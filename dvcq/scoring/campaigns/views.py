@@ -227,6 +227,7 @@ def _show(campaign_id: int, message: str | None = None, problems=None, status: i
             message=message,
             problems=problems or [],
             confirm_label=services.CONFIRM_UNSUBMITTED,
+            extension_notes=stages.extension_notes(campaign),
             action_form=ActionForm(formdata=None, version=campaign.version),
         ),
         status,
@@ -257,6 +258,8 @@ def advance(campaign_id: int):
     except ServiceError as err:
         return _refused(campaign_id, err, {"advance": form})
     flash(f"Đã chuyển kỳ đánh giá sang giai đoạn «{campaign.status.label}».", "success")
+    for note in stages.extension_notes(campaign):
+        flash(f"{note}.", "info")
     return redirect(url_for("campaigns.show", campaign_id=campaign_id))
 
 

@@ -34,6 +34,7 @@ from dvcq.scoring.models import (
     CampaignStatus,
     CriteriaNode,
 )
+from dvcq.scoring.selfassessment.rules import EXTENSION_STAGES, extension_running
 from dvcq.tenants.models import Unit
 
 RELEASED = (AssessmentStatus.RELEASED, AssessmentStatus.FINAL)
@@ -195,17 +196,22 @@ def readable_units(user) -> set[int] | None:
 
 def self_scores_private(assessment: Assessment) -> bool:
     """A unit's self-scores (and their totals) are its own while its dossier is a draft it may still change: not
-    submitted, and the campaign still in preparation or self-assessment. Submitting shows them to the authority;
-    withdrawing hides them again; once the self-assessment stage is over a dossier never submitted is appraised on
-    what it holds. Progress counts ("51/51 mục đã chấm") are not self-scores and stay visible to the secretariat."""
-    return assessment.status == AssessmentStatus.DRAFT and assessment.campaign.status in PRIVATE_STAGES
+    submitted, and the campaign still in preparation or self-assessment — or the unit still inside an individual
+    extension that runs into appraisal (`rules.extension_running`). Submitting shows them to the authority;
+    withdrawing hides them again; once a unit's time is over a dossier never submitted is appraised on what it holds.
+    Progress counts ("51/51 mục đã chấm") are not self-scores and stay visible to the secretariat."""
+    if assessment.status != AssessmentStatus.DRAFT:
+        return False
+    return assessment.campaign.status in PRIVATE_STAGES or extension_running(assessment)
 
 
 def private_drafts(campaign: Campaign | None) -> dict[int, int]:
     """{assessment id: unit id} of the campaign's dossiers whose self-scores are private (`self_scores_private`)."""
-    if campaign is None or campaign.status not in PRIVATE_STAGES:
+    if campaign is None or campaign.status not in PRIVATE_STAGES + EXTENSION_STAGES:
         return {}
-    stmt = select(Assessment.id, Assessment.unit_id).where(
+    drafts = select(Assessment).where(
         Assessment.campaign_id == campaign.id, Assessment.status == AssessmentStatus.DRAFT
     )
-    return dict(db.session.execute(stmt).all())
+    if campaign.status in PRIVATE_STAGES:
+        return dict(db.session.execute(drafts.with_only_columns(Assessment.id, Assessment.unit_id)).all())
+    return {a.id: a.unit_id for a in db.session.execute(drafts).scalars() if extension_running(a)}

@@ -20,7 +20,7 @@ from dvcq.scoring.campaigns import services as campaign_services
 from dvcq.scoring.models import CampaignStatus
 from dvcq.scoring.selfassessment import services
 from dvcq.scoring.selfassessment.forms import SubmitForm, WithdrawForm
-from dvcq.scoring.selfassessment.rules import self_deadline, time_left
+from dvcq.scoring.selfassessment.rules import extension_running, self_deadline, time_left
 
 bp = Blueprint(
     "selfassessment",
@@ -44,7 +44,7 @@ def home_cards(user):
     if assessment is None:
         return []
     body = f"{campaign.name}. Hồ sơ: {assessment.status.label}."
-    if campaign.status == CampaignStatus.SELF_ASSESSMENT:
+    if campaign.status == CampaignStatus.SELF_ASSESSMENT or extension_running(assessment):
         deadline = self_deadline(assessment)
         body += f" Hạn nộp: {vn_datetime(deadline)} ({time_left(deadline)})."
     return [
