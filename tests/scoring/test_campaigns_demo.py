@@ -97,14 +97,20 @@ def test_the_province_appraises_2026_with_a_unit_at_every_stage(seeded):
     status = {code: a.status for code, a in rows.items()}
     progress = appraisal.progress(campaign.id)
 
-    # drafting: Ba Xa scored part of its dossier, was given a week more for the floods, and never submitted
+    # drafting: Ba Xa scored part of its dossier and, after the floods, holds an individual extension that runs a week
+    # past today — into the appraisal stage: its dossier stays live for its officer, private and not yet appraised
     ba_xa = rows["QNG-BXA"]
     assert status["QNG-BXA"] == AssessmentStatus.DRAFT and "mưa lũ" in ba_xa.self_deadline_reason
-    assert ba_xa.self_deadline > campaign.self_assessment_deadline
+    assert ba_xa.self_deadline == services.end_of_day(today + timedelta(days=7))
     scored = db.session.execute(
         select(func.count(ItemScore.id)).where(ItemScore.assessment_id == ba_xa.id, ItemScore.self_score.is_not(None))
     ).scalar_one()
     assert 0 < scored < progress[ba_xa.id][1]
+    officer = _user("canbo.baxa")
+    view = selfassessment.page(officer, ba_xa.id)
+    assert view.can_edit and view.locked_reason == "" and view.time_left == "còn 7 ngày"
+    assert selfassessment.editable_assessment(officer).id == ba_xa.id
+    assert not appraisal.open_for_appraisal(ba_xa)
     advanced = (
         db.session.execute(
             select(AuditRecord).where(AuditRecord.action == "campaign.advance").order_by(AuditRecord.seq.desc())
@@ -112,7 +118,7 @@ def test_the_province_appraises_2026_with_a_unit_at_every_stage(seeded):
         .scalars()
         .first()
     )
-    assert '"unsubmitted": ["QNG-BXA"]' in advanced.after
+    assert '"on_extension": ["QNG-BXA"]' in advanced.after and "unsubmitted" not in advanced.after
 
     # submitted through the real check (nothing missing), waiting for appraisal
     secretariat = _user("thuongtruc")
@@ -169,7 +175,9 @@ def test_the_province_appraises_2026_with_a_unit_at_every_stage(seeded):
     # every stage a newcomer reads is there, and the printed logins say which unit shows it
     assert {stage for stage in STAGES.values()} == set(Stage)
     printed = {login: what for login, _, what in logins()}
-    assert "đang giải trình" in printed["canbo.batoo"] and "chưa nộp" in printed["canbo.baxa"]
+    assert "đang giải trình" in printed["canbo.batoo"]
+    extended_to = (today + timedelta(days=7)).strftime("%d/%m/%Y")
+    assert printed["canbo.baxa"] == f"Kỳ 2026: Xã Ba Xa — đang tự chấm (được gia hạn riêng đến {extended_to})"
     assert "bản nháp chờ lãnh đạo gửi" in printed["lanhdao.dangthuytram"]
 
 
