@@ -61,7 +61,12 @@ def home_cards(user):
 @roles_required(*services.UNIT_ROLES)
 def index():
     assessments = services.unit_assessments(current_user)
-    return render_template("selfassessment/index.html", assessments=assessments, self_deadline=self_deadline)
+    return render_template(
+        "selfassessment/index.html",
+        assessments=assessments,
+        self_deadline=self_deadline,
+        extension_running=extension_running,
+    )
 
 
 _MARK = 987654321  # an id no row has: the per-item URLs are built once and the item's id put in its place
