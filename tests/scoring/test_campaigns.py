@@ -289,7 +289,8 @@ def test_when_every_unit_has_submitted_appraisal_may_start_before_the_deadline(w
     assert _campaign(campaign_id).status == CampaignStatus.APPRAISAL
 
 
-def test_a_unit_still_within_its_own_extension_holds_the_move(world, browser):
+def test_a_unit_still_within_its_own_extension_no_longer_holds_the_move_and_is_named(world, browser):
+    """Issue 18 item 5: an individual extension runs into the appraisal stage (the unit keeps self-assessing)."""
     campaign_id = open_campaign(world)
     _submit_all(world, campaign_id, [world.b_id, world.agency_id])
     with scoped(SYSTEM):
@@ -302,9 +303,11 @@ def test_a_unit_still_within_its_own_extension_holds_the_move(world, browser):
         )
     set_campaign_deadline(campaign_id, past())
     browser.login(world.secretariat)
-    response = _advance(browser, campaign_id, confirm=True)
-    assert response.status_code == 400
-    assert "Còn 1 đơn vị chưa nộp và chưa hết hạn tự đánh giá: Xã An Bình" in response.get_data(as_text=True)
+    assert _advance(browser, campaign_id).status_code == 302  # nobody past a deadline: no confirmation needed
+    assert _campaign(campaign_id).status == CampaignStatus.APPRAISAL
+    page = browser.get(f"/ky-danh-gia/{campaign_id}").get_data(as_text=True)
+    assert "Xã An Bình đang trong thời hạn gia hạn riêng đến" in page
+    assert '"on_extension": ["A"]' in _audit("campaign.advance")[-1].after
 
 
 # ---- later stages ---------------------------------------------------------------------------------------------
