@@ -19,7 +19,7 @@ from dvcq.platform.auth.models import User
 from dvcq.platform.extensions import db
 from dvcq.platform.tenancy import SYSTEM, scoped
 from dvcq.scoring.campaigns import drafting, services, stages
-from dvcq.scoring.models import Assessment, Campaign, CampaignStatus, CriteriaNode, ItemScore
+from dvcq.scoring.models import Assessment, Campaign, CampaignStatus, CriteriaNode, Evidence, ItemScore
 from tests.scoring.criteria_factories import make_version
 
 LEAVES = {
@@ -112,3 +112,20 @@ def set_campaign_deadline(campaign_id: int, when: datetime) -> None:
 
 def past(hours: int = 1) -> datetime:
     return datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=hours)
+
+
+def make_evidence(unit_id: int, name: str = "Quyết định kiện toàn Ban Chỉ đạo.pdf") -> int:
+    """A file in the unit's library (stored row only), as a citation needs it."""
+    with scoped(SYSTEM):
+        evidence = Evidence(
+            unit_id=unit_id,
+            storage_key=f"test/{unit_id}/{name}",
+            sha256=f"{unit_id:064d}",
+            size=10,
+            content_type="application/pdf",
+            original_name=name,
+            uploaded_at=datetime(2026, 3, 1),
+        )
+        db.session.add(evidence)
+        db.session.commit()
+        return evidence.id

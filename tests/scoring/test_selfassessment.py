@@ -16,7 +16,7 @@ from dvcq.platform.notifications import Notification
 from dvcq.platform.tenancy import SYSTEM, scoped
 from dvcq.scoring.campaigns import deadlines
 from dvcq.scoring.campaigns import services as campaign_services
-from dvcq.scoring.models import AssessmentStatus, CampaignStatus, Evidence, EvidenceLink
+from dvcq.scoring.models import AssessmentStatus, CampaignStatus, EvidenceLink
 from dvcq.scoring.selfassessment import services
 from dvcq.scoring.selfassessment.rules import assert_editable, time_left
 from tests.scoring.campaign_factories import (
@@ -24,6 +24,7 @@ from tests.scoring.campaign_factories import (
     assessment_of,
     item_of,
     make_campaign,
+    make_evidence,
     open_campaign,
     past,
     set_campaign_deadline,
@@ -56,19 +57,7 @@ def _save(browser, world, campaign_id: int, code: str, score: str, note: str = "
 
 
 def _evidence(world) -> int:
-    with scoped(SYSTEM):
-        evidence = Evidence(
-            unit_id=world.a_id,
-            storage_key="test/quyet-dinh",
-            sha256="0" * 64,
-            size=10,
-            content_type="application/pdf",
-            original_name="Quyết định kiện toàn Ban Chỉ đạo.pdf",
-            uploaded_at=datetime(2026, 3, 1),
-        )
-        db.session.add(evidence)
-        db.session.commit()
-        return evidence.id
+    return make_evidence(world.a_id)
 
 
 def _cite(browser, world, campaign_id: int, code: str, evidence_id: int, page_ref: str = "tr. 2"):
