@@ -1,8 +1,8 @@
 """Numbers read from a request, never a 500: an id in the path that no row can have answers 404 like a missing one
 (IdConverter), a malformed query or form field 400 with a Vietnamese message naming it (`integer`, IdField), and a
-hidden field whose bad value has its own answer — a stale version, an unknown id — reads as such (`whole`). The
-databases store ids as signed 64-bit integers (a larger one overflows SQLite's driver), and Python's int() refuses
-text of more than 4,300 digits."""
+hidden field whose bad value has its own answer — a stale version, an unknown id — reads as such (`whole`). Ids are
+`integer` columns, signed 32-bit on PostgreSQL (a larger value is refused by the database before any row is looked
+at: "integer out of range"), and Python's int() refuses text of more than 4,300 digits."""
 
 from __future__ import annotations
 
@@ -12,13 +12,14 @@ from wtforms.validators import NumberRange
 
 from dvcq.platform.errors import ServiceError
 
-ID_MAX = 2**63 - 1
+ID_MAX = 2**31 - 1  # the largest value of PostgreSQL's `integer`, the type of every id a route or form names
 _DIGITS = len(str(ID_MAX))
+_READABLE = 20  # digits a field may have and still be read as a number (then checked against its range)
 
 
 class IdConverter(IntegerConverter):
-    """`<int:…>` in every route (the chassis installs it as the «int» converter): a non-negative integer that fits a
-    signed 64-bit column; anything else does not match the route, so it answers 404 like a missing id."""
+    """`<int:…>` in every route (the chassis installs it as the «int» converter): a non-negative integer that fits an
+    id column (ID_MAX); anything else does not match the route, so it answers 404 like a missing id."""
 
     def __init__(self, map, fixed_digits=0, min=None, max=ID_MAX, signed=False):  # noqa: A002 — Werkzeug's names
         super().__init__(map, fixed_digits, min, max, signed)
@@ -34,7 +35,7 @@ class BadParameter(ServiceError):
 
 
 def whole(value, default=None):
-    """`value` as an id-sized whole number (0 … 2⁶³−1) if it is written as one, else `default`: for hidden fields whose
+    """`value` as an id-sized whole number (0 … ID_MAX) if it is written as one, else `default`: for hidden fields whose
     bad value has its own answer — a version that is not one conflicts like a stale one, an unknown id is missing."""
     text = "" if value is None else str(value).strip()
     if not text.isdecimal() or len(text) > _DIGITS:
@@ -49,7 +50,7 @@ def integer(value, label: str, *, minimum: int = 0, maximum: int = ID_MAX) -> in
     text = "" if value is None else str(value).strip()
     if not text:
         return None
-    if len(text) > _DIGITS + 1 or not text.removeprefix("-").isdecimal():
+    if len(text) > _READABLE + 1 or not text.removeprefix("-").isdecimal():
         raise BadParameter(f"«{label}» phải là một số nguyên.")
     number = int(text)
     if not minimum <= number <= maximum:

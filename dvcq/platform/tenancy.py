@@ -205,7 +205,7 @@ def one_or_missing(model, ident: int, message: str):
 
 def get_or_404(model, ident, **options):
     """Load one tenant-aware row through the guard; another unit's row is as missing as a row that never was, and an
-    integer id no row can have (negative, beyond 64 bits) is missing without asking the database."""
+    integer id no row can have (negative, beyond ID_MAX) is missing without asking the database."""
     from flask import abort
 
     if isinstance(ident, int) and not 0 <= ident <= ID_MAX:

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,6 +35,8 @@ def _record(record_id: str) -> JobRecord:
 
 
 def _worker(app, redis_server, *extra: str, env_extra: dict | None = None) -> subprocess.Popen:
+    db.session.commit()  # the test's own transaction ends here: the worker never waits on a row this test read
+    log = tempfile.NamedTemporaryFile(prefix="dvcq-worker-", suffix=".log", delete=False)  # noqa: SIM115
     rq = Path(sys.executable).parent / "rq"
     if not rq.exists():
         pytest.skip("the rq command is not installed")
@@ -46,7 +49,7 @@ def _worker(app, redis_server, *extra: str, env_extra: dict | None = None) -> su
         PYTHONPATH=str(ROOT),
         **(env_extra or {}),
     )
-    return subprocess.Popen(
+    process = subprocess.Popen(
         [
             str(rq),
             "worker",
@@ -60,9 +63,24 @@ def _worker(app, redis_server, *extra: str, env_extra: dict | None = None) -> su
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log,  # what the worker said, shown by _finished when it does not end
         start_new_session=True,  # its own process group: the worker and its work-horse die together
     )
+    log.close()  # the worker holds its own copy of the file
+    process.stderr_path = log.name
+    return process
+
+
+def _finished(process: subprocess.Popen, seconds: float = 120) -> None:
+    """A burst worker ends by itself once the queues are empty; if it does not, say what it logged."""
+    try:
+        status = process.wait(seconds)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+        status = None
+    said = Path(process.stderr_path).read_text(errors="replace")[-4000:]
+    assert status == 0, f"the burst worker ended with {status}:\n{said}"
 
 
 def _wait_for(path: Path, seconds: float = 30) -> None:
@@ -132,7 +150,7 @@ def test_a_job_whose_worker_is_killed_is_retried_and_finishes(app, world, redis_
     queue.enqueue_job(job)
     (tmp_path / "release").write_text("go")
     again = _worker(app, redis_server, "--burst")
-    assert again.wait(60) == 0
+    _finished(again)
     done = _record(record_id)
     assert done.status == JobStatus.FINISHED and done.attempts == 2 and done.result_data == {"attempt": 2}
 
@@ -214,7 +232,7 @@ def test_a_decision_document_killed_half_written_is_never_offered_and_the_retry_
     ScheduledJobRegistry(queue=queue).remove(rq_job)  # the retry interval has passed
     queue.enqueue_job(rq_job)
     (tmp_path / "release").write_text("go")
-    assert _worker(app, redis_server, "--burst", env_extra=blocked).wait(120) == 0
+    _finished(_worker(app, redis_server, "--burst", env_extra=blocked))
     saved = fresh(Decision, decision_id)
     assert saved.docx_key and storage.keys() == [saved.docx_key]
     download = browser.get(f"/quyet-dinh/{decision_id}/tai-ve/docx")
