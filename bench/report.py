@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 ORDER = [
     ("deadline_day", "Deadline day on the production stack", "19.1"),
+    ("deadline_day_human", "Deadline day at a person's pace (the same, --think 5,15 at full size)", "19.1"),
     ("country_scale", "A whole country in one deployment", "19.2"),
     ("slow_lines", "Slow lines (Chromium, 1,6 Mbit/s down, 750 kbit/s up, 150 ms RTT)", "19.3"),
     ("concurrent_uploads", "Many uploads at once through nginx", "19.4"),

@@ -58,7 +58,7 @@ case "$MODE" in
     HASH_ROUNDS=30 ENGINE_SIZES=19,3321 ENGINE_REPEAT=3
     PROVINCE=(--scale province) PAGES=(--users 50 --seconds 10 --warmup 2) UPLOAD_MB=100
     COUNTRY=(--scale country) LOAD=(60s 100 4)
-    DEADLINE=(--communes 100 --officers 3 --leaves 100 --seconds 300 --login-window 60)
+    DEADLINE=(--communes 100 --officers 3 --leaves 100 --seconds 300 --login-window 60) HUMAN=(--think 5,15)
     NATION=(--provinces 34 --communes 3321 --years 5 --users 100 --warmup 20 --seconds 60)
     SLOW=(--communes 100 --years 5 --repeat 3) MANY=(--uploads 20 --mb 20)
     ;;
@@ -66,7 +66,7 @@ case "$MODE" in
     HASH_ROUNDS=5 ENGINE_SIZES=19,300 ENGINE_REPEAT=1
     PROVINCE=(--scale province --communes 20 --years 2) PAGES=(--users 10 --seconds 3 --warmup 1) UPLOAD_MB=20
     COUNTRY=(--scale country --communes 300 --groups 4 --years 1) LOAD=(15s 20 2)
-    DEADLINE=(--communes 10 --officers 3 --leaves 30 --seconds 30 --login-window 10)
+    DEADLINE=(--communes 10 --officers 3 --leaves 30 --seconds 30 --login-window 10) HUMAN=(--think 2,5)
     NATION=(--provinces 4 --communes 80 --years 2 --users 20 --warmup 5 --seconds 15 --repeat 1)
     SLOW=(--communes 10 --years 2 --repeat 1) MANY=(--uploads 5 --mb 20)
     ;;
@@ -77,6 +77,7 @@ case "$MODE" in
     COUNTRY=(--scale country --communes 4 --groups 2 --years 1 --evidence-per-unit 1 --tasks-per-plan 1)
     LOAD=(4s 2 1)
     DEADLINE=(--communes 2 --officers 2 --leaves 5 --seconds 6 --login-window 1 --web-concurrency 2)
+    HUMAN=(--think 0.5,1)
     NATION=(--provinces 2 --communes 4 --years 1 --users 4 --warmup 0 --seconds 3 --repeat 1 --web-concurrency 2)
     SLOW=(--communes 2 --years 1 --repeat 1 --web-concurrency 2) MANY=(--uploads 2 --mb 1 --web-concurrency 2)
     ;;
@@ -164,6 +165,7 @@ run load_sqlite env -u DVCQ_BENCH_DATABASE_URL PY="$PY" DVCQ_LOAD_WORK="$WORK/lo
   bash bench/load/run.sh "${LOAD[@]}"
 # issue 19
 run deadline_day "$PY" bench/deadline_day.py "${DEADLINE[@]}"
+run deadline_day_human "$PY" bench/deadline_day.py "${DEADLINE[@]}" "${HUMAN[@]}" --name deadline_day_human
 run country_scale "$PY" bench/country_scale.py "${NATION[@]}"
 run slow_lines "$PY" bench/slow_lines.py "${SLOW[@]}"
 run concurrent_uploads "$PY" bench/concurrent_uploads.py "${MANY[@]}"

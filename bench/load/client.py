@@ -1,10 +1,11 @@
 """The deadline rush as a small, bounded client (no locust needed): every simulated officer logs in within the first
-`--login-window` seconds, then — 0,5–2 s apart — saves an item score (JSON, with the version it saw), opens the
-self-assessment page, or uploads a 20–400 KB PDF to the unit's library (5 : 1 : 2), until `--seconds` have passed
-since the start; requests in flight then finish (each waits at most `--timeout` s) and are counted.
+`--login-window` seconds, then — `--think` seconds apart, 0,5–2 by default — saves an item score (JSON, with the
+version it saw), opens the self-assessment page, or uploads a 20–400 KB PDF to the unit's library (5 : 1 : 2), until
+`--seconds` have passed since the start; requests in flight then finish (each waits at most `--timeout` s) and are
+counted.
 
     python -m bench.load.client --base-url https://127.0.0.1:8443 --users-file users.json --sent sent.json \\
-        [--users 300] [--seconds 300] [--login-window 60] [--summary summary.json]
+        [--users 300] [--seconds 300] [--login-window 60] [--think 0.5,2] [--summary summary.json]
 
 One thread per officer, each with its own keep-alive connection and cookies (bench/stack.py's Client); loopback
 only. `users.json` is what bench/load/seed.py writes; officers of one commune work on their own share of its items
@@ -36,6 +37,7 @@ VIEW = "self-assessment page"
 UPLOAD = "upload evidence (POST multipart)"
 FORM = "login form page"
 HOME = "home page after login"
+THINK = (0.5, 2.0)  # seconds between one officer's requests: the locustfile's pace (a stress, not a person's pace)
 PAGES = (FORM, HOME, VIEW)
 
 
@@ -66,7 +68,16 @@ def timed(tally: Tally, name: str, fn, ok_status: tuple[int, ...]):
     return (status, data, headers) if status in ok_status else None
 
 
-def officer(person: dict, base_url: str, start_at: float, stop_at: float, tally: Tally, seed: int, timeout: float):
+def officer(
+    person: dict,
+    base_url: str,
+    start_at: float,
+    stop_at: float,
+    tally: Tally,
+    seed: int,
+    timeout: float,
+    think: tuple[float, float] = THINK,
+):
     rng = random.Random(seed)
     client = Client(base_url, timeout=timeout)
     versions: dict[int, int] = {}
@@ -88,7 +99,7 @@ def officer(person: dict, base_url: str, start_at: float, stop_at: float, tally:
             return
         client.remember_token(home[1])
         while True:
-            time.sleep(rng.uniform(0.5, 2.0))
+            time.sleep(rng.uniform(*think))
             if time.perf_counter() >= stop_at:
                 return
             task = rng.choices((SAVE, VIEW, UPLOAD), weights=(5, 1, 2))[0]
@@ -134,6 +145,15 @@ def officer(person: dict, base_url: str, start_at: float, stop_at: float, tally:
         client.close()
 
 
+def think_range(text: str) -> tuple[float, float]:
+    """«0.5,2» → (0.5, 2.0): an officer waits a uniform time in this range between two requests."""
+    low, _, high = text.partition(",")
+    low, high = float(low), float(high or low)
+    if not 0 <= low <= high:
+        raise argparse.ArgumentTypeError(f"think time «{text}»: two seconds values, low ≤ high")
+    return low, high
+
+
 def stats(values: list[float]) -> dict:
     return {
         "count": len(values),
@@ -143,7 +163,14 @@ def stats(values: list[float]) -> dict:
     }
 
 
-def run(people: list[dict], base_url: str, seconds: float, login_window: float, timeout: float) -> tuple[Tally, dict]:
+def run(
+    people: list[dict],
+    base_url: str,
+    seconds: float,
+    login_window: float,
+    timeout: float,
+    think: tuple[float, float] = THINK,
+) -> tuple[Tally, dict]:
     tally = Tally()
     begin = time.perf_counter()
     stop_at = begin + seconds
@@ -152,7 +179,7 @@ def run(people: list[dict], base_url: str, seconds: float, login_window: float, 
     for i, person in enumerate(people):
         start_at = begin + login_window * (i + random.Random(i).random()) / len(people)
         thread = threading.Thread(
-            target=officer, args=(person, base_url, start_at, stop_at, tally, i, timeout), daemon=True
+            target=officer, args=(person, base_url, start_at, stop_at, tally, i, timeout, think), daemon=True
         )
         thread.start()
         threads.append(thread)
@@ -163,6 +190,7 @@ def run(people: list[dict], base_url: str, seconds: float, login_window: float, 
     requests = sum(len(v) for k, v in tally.times.items() if k not in (LOGIN,))
     summary = {
         "users": len(people),
+        "think": list(think),
         "seconds": elapsed,
         "requests": requests,
         "rps": requests / elapsed,
@@ -207,6 +235,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--login-window", type=float, default=5)
     parser.add_argument("--timeout", type=float, default=120, help="the longest a single request may take")
+    parser.add_argument("--think", type=think_range, default=THINK, help="seconds between requests, e.g. 0.5,2")
     parser.add_argument("--summary", help="also write the summary as JSON here")
     parser.add_argument("--figures", help="record the figures for bench/run_all.sh's report under this name")
     args = parser.parse_args()
@@ -215,7 +244,7 @@ def main() -> None:
     print(
         f"{len(people)} officers against {args.base_url}, {args.seconds:.0f} s, logins within {args.login_window:.0f} s"
     )
-    tally, summary = run(people, args.base_url, args.seconds, args.login_window, args.timeout)
+    tally, summary = run(people, args.base_url, args.seconds, args.login_window, args.timeout, args.think)
     Path(args.sent).write_text(
         json.dumps({"uploads": tally.uploads, "scores": tally.scores, "conflicts": 0}, ensure_ascii=False),
         encoding="utf-8",

@@ -36,6 +36,19 @@ def commit_or_conflict(message: str) -> None:
         raise Conflict(message) from err
 
 
+def commit_keeping_loaded() -> None:
+    """Commit without expiring what the session holds: for a service that answers from the rows it has just written
+    (their values and new version counters are already on the objects), so the answer needs no second read. Only for
+    the end of a request's change: other writers' later changes are not seen through these objects."""
+    session = db.session()
+    keep = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
+
+
 def check_version(row, version, message: str) -> None:
     """Refuse a change made on a version of `row` the user did not see: `version`, as the form sent it, must be the
     row's version counter (missing or malformed counts as stale) — else Conflict with `message`, and nothing changed."""

@@ -19,7 +19,7 @@ from dvcq.platform.extensions import db
 from dvcq.platform.formatting import vn_datetime
 from dvcq.platform.notifications import notify
 from dvcq.platform.permissions import require
-from dvcq.platform.transactions import commit_or_conflict
+from dvcq.platform.transactions import commit_keeping_loaded, commit_or_conflict
 from dvcq.scoring import engine
 from dvcq.scoring.campaigns.services import NOT_FOUND, path_for
 from dvcq.scoring.criteria import tree
@@ -312,20 +312,24 @@ def save_item(
     item.self_note = note
     item.self_updated_at = now
     item.self_updated_by_id = actor.id
-    try:  # the audit record flushes the UPDATE first: a save that lost the race fails there, not only at commit
-        audit.record(
-            "selfassessment.score",
-            actor=actor,
-            target=item,
-            before=before,
-            after={"code": node.code, "score": value, "note": note},
-        )
-        db.session.commit()
+    try:  # the UPDATE first, with its version check: a save that lost the race fails here, not only at commit
+        db.session.flush()
     except StaleDataError as err:
         db.session.rollback()
         fresh = db.session.execute(select(ItemScore).where(ItemScore.id == item_id)).scalar_one()
         raise ItemConflict(fresh) from err
-    return item, totals(assessment)
+    # The totals as committed: the assessment's row lock keeps every other save of this unit out until the commit.
+    # Read before the audit record, which serialises every writer of the platform until the commit (its hash chain).
+    sums = totals(assessment)
+    audit.record(
+        "selfassessment.score",
+        actor=actor,
+        target=item,
+        before=before,
+        after={"code": node.code, "score": value, "note": note},
+    )
+    commit_keeping_loaded()  # the caller answers from the item as just written, without reading it back
+    return item, sums
 
 
 def item_state(item: ItemScore) -> dict:
