@@ -41,7 +41,17 @@ from figures import record, verdict  # noqa: E402
 from load import client as rush  # noqa: E402
 from load import seed as seeding  # noqa: E402
 from load import verify  # noqa: E402
-from stack import LIFTED_LIMITS, Stack, admin_url, fresh_database, redis_url, scratch  # noqa: E402
+from stack import (  # noqa: E402
+    LIFTED_LIMITS,
+    Stack,
+    WaitSampler,
+    admin_url,
+    cpu_by_part,
+    cpu_spent,
+    fresh_database,
+    redis_url,
+    scratch,
+)
 
 BENCH = "deadline_day"
 
@@ -77,7 +87,10 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         print(stack.describe())
         print(f"  (lifted for the run, every user comes from 127.0.0.1: {LIFTED_LIMITS})")
         load_before = os.getloadavg()
-        tally, summary = rush.run(people, stack.base_url, args.seconds, args.login_window, 120, args.think)
+        cpu_before = cpu_by_part(stack, database_url, redis_url())
+        with WaitSampler(database_url) as waits:
+            tally, summary = rush.run(people, stack.base_url, args.seconds, args.login_window, 120, args.think)
+        cpu = cpu_spent(cpu_before, cpu_by_part(stack, database_url, redis_url()))
         load_after = os.getloadavg()
         problems = stack.log_problems()
     sent = {"uploads": tally.uploads, "scores": tally.scores, "conflicts": 0}
@@ -90,6 +103,18 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         f"load {load_before[0]:.2f} → {load_after[0]:.2f}"
     )
     rush.print_summary(summary)
+    wall = summary["seconds"]
+    print(f"where the two cores went ({2 * wall:.0f} core-seconds in {wall:.0f} s):")
+    for part, seconds in sorted(cpu.items(), key=lambda kv: -kv[1]):
+        print(f"  {part:<22} {seconds:8.1f} s  {seconds / wall:5.2f} cores")
+    requests = summary["requests"] or 1
+    print(
+        f"  app CPU per request: {cpu['gunicorn (the app)'] / requests * 1000:.1f} ms; all parts: "
+        f"{sum(cpu.values()) / requests * 1000:.1f} ms"
+    )
+    print(f"PostgreSQL sessions of the app, mean over {waits.samples} samples:")
+    for state, mean in waits.summary().items():
+        print(f"  {state:<60} {mean:6.2f}")
     lost = verify.check(seeded, sent)
     for problem in lost:
         print("LOST:", problem)
@@ -120,6 +145,20 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         "the load client's CPU time (on the same two cores)",
         round(summary["client_cpu"], 1),
         "s",
+    )
+    record(
+        args.name,
+        "cpu_per_request",
+        "CPU per request, every part of the stack and the client (ms)",
+        round(sum(cpu.values()) / requests * 1000, 1),
+        "ms",
+    )
+    record(
+        args.name,
+        "lock_waits",
+        "app sessions waiting on a lock in PostgreSQL, mean (the audit chain's lock among them)",
+        round(sum(m for s, m in waits.summary().items() if s.startswith("waiting: Lock")), 2),
+        "",
     )
     by = summary["by_request"]
     figures = [

@@ -394,3 +394,105 @@ def percentile(values: list[float], share: float) -> float | None:
         return None
     ordered = sorted(values)
     return ordered[max(0, min(len(ordered) - 1, int(len(ordered) * share + 0.999999) - 1))]
+
+
+# -- where the cores went during a run ------------------------------------------------------------------------------
+def _process_tree(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children(current))
+    return found
+
+
+def _listening(port: int, marker: str) -> int | None:
+    """The process whose command line holds `marker` and the port (the postmaster's «-p 5488», redis's «:6388»)."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if marker in command and (f"-p {port}" in command or f":{port}" in command):
+                return int(entry.name)
+    return None
+
+
+def cpu_by_part(stack: Stack, database_url: str, redis: str) -> dict[str, float]:
+    """CPU seconds used so far (user + system) by each part of this run: the stack's gunicorn, RQ workers and nginx
+    (each with its children), the PostgreSQL cluster and the Redis serving it, and the load client (this process).
+    Call before and after a run and subtract (`cpu_spent`); a process that ended in between is not counted."""
+    pg = _listening(urlsplit(database_url.replace("+psycopg", "")).port or 5432, "postgres")
+    rd = _listening(urlsplit(redis).port or 6379, "redis-server")
+    parts = {
+        "gunicorn (the app)": [stack.gunicorn_pid],
+        "RQ workers": [p.pid for name, p in stack.processes.items() if name.startswith("rq-worker")],
+        "nginx": [stack.processes["nginx"].pid],
+        "PostgreSQL": [pg] if pg else [],
+        "Redis": [rd] if rd else [],
+    }
+    spent = {}
+    for name, roots in parts.items():
+        total = 0.0
+        for root in roots:
+            for pid in _process_tree(root):
+                with contextlib.suppress(OSError, ValueError, IndexError):
+                    total += cpu_seconds(pid)
+        spent[name] = total
+    spent["load client"] = time.process_time()
+    return spent
+
+
+def cpu_spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {name: max(0.0, after[name] - before.get(name, 0.0)) for name in after}
+
+
+class WaitSampler:
+    """Samples PostgreSQL's pg_stat_activity of one database every `every` s in a thread while a run lasts: for each
+    sample, how many of the app's sessions were running a statement, and what the waiting ones waited on (a lock —
+    e.g. the audit chain's advisory lock —, the client, I/O). `summary()` gives the mean count per state."""
+
+    def __init__(self, database_url: str, every: float = 0.25):
+        import threading
+
+        self.url = database_url.replace("postgresql+psycopg://", "postgresql://")
+        self.every = every
+        self.counts: dict[str, int] = {}
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> WaitSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self._stop.wait(self.every):
+                rows = conn.execute(
+                    "SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+                ).fetchall()
+                self.samples += 1
+                for state, kind, event in rows:
+                    if state == "active":
+                        key = f"waiting: {kind} {event}" if kind else "running a statement"
+                    elif state == "idle in transaction":
+                        key = "idle in transaction (the app working between statements)"
+                    else:
+                        continue
+                    self.counts[key] = self.counts.get(key, 0) + 1
+
+    def summary(self) -> dict[str, float]:
+        """Mean number of sessions in each state over the samples, most first."""
+        if not self.samples:
+            return {}
+        means = {key: count / self.samples for key, count in self.counts.items()}
+        return dict(sorted(means.items(), key=lambda kv: -kv[1]))
