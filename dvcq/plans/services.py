@@ -7,6 +7,7 @@ import json
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from dvcq.plans.models import ImprovementPlan, PlanStatus
 from dvcq.platform.auth.models import Role, User
@@ -149,8 +150,9 @@ def levels_of(plan: ImprovementPlan) -> list[ClassificationLevel]:
 
 
 def all_plans() -> list[ImprovementPlan]:
-    """Every plan the caller's scope may see (the authority's, for its staff)."""
-    return list(db.session.execute(select(ImprovementPlan)).scalars())
+    """Every plan the caller's scope may see (the authority's, for its staff), with its reports (the follow-up and
+    the secretariat's home card read every plan's four)."""
+    return list(db.session.execute(select(ImprovementPlan).options(selectinload(ImprovementPlan.reports))).scalars())
 
 
 def users_of(unit_id: int, *roles: Role) -> list[User]:

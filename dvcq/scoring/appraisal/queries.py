@@ -39,11 +39,16 @@ def assessments_of(campaign: Campaign) -> list[Assessment]:
 
 def _by_group_and_name(*where) -> list[Assessment]:
     """The assessments by group, then unit name in Vietnamese alphabetical order, then unit code."""
-    rows = db.session.execute(
-        select(Assessment, Unit.name, Unit.code).join(Unit, Unit.id == Assessment.unit_id).where(*where)
-    ).all()
-    rows.sort(key=lambda row: (row[0].group_id or 0, vn_key(row[1]), row[2]))
-    return [assessment for assessment, _, _ in rows]
+    rows = list(
+        db.session.execute(
+            select(Assessment)
+            .join(Unit, Unit.id == Assessment.unit_id)
+            .options(contains_eager(Assessment.unit))  # the lists show each unit: one statement, not one per unit
+            .where(*where)
+        ).scalars()
+    )
+    rows.sort(key=lambda a: (a.group_id or 0, vn_key(a.unit.name), a.unit.code))
+    return rows
 
 
 def released_to_unit() -> list[Assessment]:

@@ -46,7 +46,7 @@ def home_cards(user):
     cards = []
     if user.role == Role.APPRAISER:
         for campaign in queries.active_campaigns():
-            mine = [a for a in queries.assessments_of(campaign) if assigning.may_appraise(user, a)]
+            mine = assigning.appraisable(user, queries.assessments_of(campaign))
             done = services.progress(campaign.id)
             left = sum(1 for a in mine if done.get(a.id, (0, 0))[0] < done.get(a.id, (0, 0))[1])
             cards.append(
@@ -95,7 +95,7 @@ def index():
     work = []
     for campaign in queries.active_campaigns():
         done = services.progress(campaign.id)
-        mine = [a for a in queries.assessments_of(campaign) if assigning.may_appraise(current_user, a)]
+        mine = assigning.appraisable(current_user, queries.assessments_of(campaign))
         rows = [(a, *done.get(a.id, (0, 0))) for a in mine if services.open_for_appraisal(a)]
         waiting = [a for a in mine if not services.open_for_appraisal(a) and a.status == AssessmentStatus.DRAFT]
         work.append((campaign, rows, waiting))
