@@ -59,7 +59,7 @@ case "$MODE" in
     PROVINCE=(--scale province) PAGES=(--users 50 --seconds 10 --warmup 2) UPLOAD_MB=100
     COUNTRY=(--scale country) LOAD=(60s 100 4)
     DEADLINE=(--communes 100 --officers 3 --leaves 100 --seconds 300 --login-window 60) HUMAN=(--think 5,15)
-    NATION=(--provinces 34 --communes 3321 --years 5 --users 100 --warmup 20 --seconds 60)
+    NATION=(--provinces 34 --communes 3321 --years 5 --users 100 --warmup 20 --seconds 60 --human-think 10)
     SLOW=(--communes 100 --years 5 --repeat 3) MANY=(--uploads 20 --mb 20)
     ;;
   quick)
@@ -67,7 +67,8 @@ case "$MODE" in
     PROVINCE=(--scale province --communes 20 --years 2) PAGES=(--users 10 --seconds 3 --warmup 1) UPLOAD_MB=20
     COUNTRY=(--scale country --communes 300 --groups 4 --years 1) LOAD=(15s 20 2)
     DEADLINE=(--communes 10 --officers 3 --leaves 30 --seconds 30 --login-window 10) HUMAN=(--think 2,5)
-    NATION=(--provinces 4 --communes 80 --years 2 --users 20 --warmup 5 --seconds 15 --repeat 1)
+    NATION=(--provinces 4 --communes 80 --years 2 --users 20 --warmup 5 --seconds 15 --repeat 1 --human-think 3
+      --human-seconds 15)
     SLOW=(--communes 10 --years 2 --repeat 1) MANY=(--uploads 5 --mb 20)
     ;;
   tiny)
@@ -78,7 +79,8 @@ case "$MODE" in
     LOAD=(4s 2 1)
     DEADLINE=(--communes 2 --officers 2 --leaves 5 --seconds 6 --login-window 1 --web-concurrency 2)
     HUMAN=(--think 0.5,1)
-    NATION=(--provinces 2 --communes 4 --years 1 --users 4 --warmup 0 --seconds 3 --repeat 1 --web-concurrency 2)
+    NATION=(--provinces 2 --communes 4 --years 1 --users 4 --warmup 0 --seconds 3 --repeat 1 --web-concurrency 2
+      --human-think 1 --human-seconds 2)
     SLOW=(--communes 2 --years 1 --repeat 1 --web-concurrency 2) MANY=(--uploads 2 --mb 1 --web-concurrency 2)
     ;;
 esac
