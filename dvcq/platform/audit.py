@@ -40,26 +40,31 @@ class AuditRecord(db.Model):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
+    def _hashed_fields(self) -> list:
+        """What the hash covers between the record's number and the previous record's hash."""
+        return [
+            self.at.replace(tzinfo=None).isoformat(timespec="microseconds"),
+            self.actor_id,
+            self.actor_login,
+            self.unit_id,
+            self.action,
+            self.target_type,
+            self.target_id,
+            self.before,
+            self.after,
+            self.reason,
+        ]
+
     def compute_hash(self) -> str:
         payload = json.dumps(
-            [
-                self.seq,
-                self.at.replace(tzinfo=None).isoformat(timespec="microseconds"),
-                self.actor_id,
-                self.actor_login,
-                self.unit_id,
-                self.action,
-                self.target_type,
-                self.target_id,
-                self.before,
-                self.after,
-                self.reason,
-                self.prev_hash,
-            ],
-            ensure_ascii=False,
-            separators=(",", ":"),
+            [self.seq, *self._hashed_fields(), self.prev_hash], ensure_ascii=False, separators=(",", ":")
         )
         return hashlib.sha256(payload.encode()).hexdigest()
+
+    def hashed_middle(self) -> bytes:
+        """The payload between «[seq,» and «,"prev_hash"]», as UTF-8: what PostgreSQL's dvcq_audit_append hashes
+        around the number and the previous hash it reads under the chain's lock."""
+        return json.dumps(self._hashed_fields(), ensure_ascii=False, separators=(",", ":"))[1:-1].encode()
 
 
 def _plain(value):
@@ -80,15 +85,18 @@ def _dump(value) -> str:
     return json.dumps(_plain(value), ensure_ascii=False, sort_keys=True)
 
 
+def _appended_at_commit(session) -> bool:
+    """PostgreSQL appends a transaction's records in one call just before its COMMIT (migration 0017): the chain's
+    lock is then held for that call and the COMMIT only, not for whatever the request does in between."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def _lock_chain(session) -> None:
-    """Serialise writers of the chain before reading its head. PostgreSQL takes an advisory lock that is released at
-    commit/rollback. SQLite serialises writers, but the head is read before the caller's pending changes are flushed,
-    so the transaction may not be writing yet: two requests then read the same head and the second fails on the
-    unique `seq` (found by the load run). A no-op UPDATE takes SQLite's write lock first (waiting busy_timeout)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(7001)"))
-    elif dialect == "sqlite":
+    """Serialise writers of the chain before reading its head (the Python path: SQLite). SQLite serialises writers,
+    but the head is read before the caller's pending changes are flushed, so the transaction may not be writing yet:
+    two requests then read the same head and the second fails on the unique `seq` (found by the load run). A no-op
+    UPDATE takes SQLite's write lock first (waiting busy_timeout)."""
+    if session.get_bind().dialect.name == "sqlite":
         session.execute(text("UPDATE audit_log SET seq = seq WHERE 0"))
 
 
@@ -111,16 +119,7 @@ def record(
         target_id = target_id or getattr(target, "id", "")
         if unit_id is None:
             unit_id = getattr(target, "unit_id", None)
-    last = session.info.get(_LAST)  # records added earlier in this same transaction, not yet flushed
-    if last is None:
-        _lock_chain(session)
-        with session.no_autoflush:
-            last = session.execute(
-                select(AuditRecord.seq, AuditRecord.hash).order_by(AuditRecord.seq.desc()).limit(1)
-            ).first()
-        last = tuple(last) if last else (0, GENESIS)
     rec = AuditRecord(
-        seq=last[0] + 1,
         at=clock.now(),
         actor_id=getattr(actor, "id", None),
         actor_login=getattr(actor, "login", "") or "",
@@ -131,8 +130,19 @@ def record(
         before=_dump(before),
         after=_dump(after),
         reason=reason or "",
-        prev_hash=last[1],
     )
+    if _appended_at_commit(session):
+        session.info.setdefault(_PENDING, []).append(rec)
+        return rec
+    last = session.info.get(_LAST)  # records added earlier in this same transaction, not yet flushed
+    if last is None:
+        _lock_chain(session)
+        with session.no_autoflush:
+            last = session.execute(
+                select(AuditRecord.seq, AuditRecord.hash).order_by(AuditRecord.seq.desc()).limit(1)
+            ).first()
+        last = tuple(last) if last else (0, GENESIS)
+    rec.seq, rec.prev_hash = last[0] + 1, last[1]
     rec.hash = rec.compute_hash()
     session.add(rec)
     session.info[_LAST] = (rec.seq, rec.hash)
@@ -148,12 +158,44 @@ def record_new(obj, action: str, **fields) -> AuditRecord:
 
 
 _LAST = "dvcq_audit_last"
+_PENDING = "dvcq_audit_pending"  # PostgreSQL: this transaction's records, appended just before its COMMIT
+_APPEND = text(
+    "SELECT dvcq_audit_append(:ats, :actor_ids, :actor_logins, :unit_ids, :actions, :target_types, :target_ids,"
+    " :befores, :afters, :reasons, :middles)"
+)
+
+
+@event.listens_for(Session, "before_commit")
+def _append_pending(session) -> None:
+    """The change is flushed first (a save that lost its race fails there, before the chain's lock is taken), then
+    the transaction's records go to dvcq_audit_append in one call, in the order they were recorded."""
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    session.flush()
+    session.execute(
+        _APPEND,
+        {
+            "ats": [r.at.replace(tzinfo=None) for r in pending],
+            "actor_ids": [r.actor_id for r in pending],
+            "actor_logins": [r.actor_login for r in pending],
+            "unit_ids": [r.unit_id for r in pending],
+            "actions": [r.action for r in pending],
+            "target_types": [r.target_type for r in pending],
+            "target_ids": [r.target_id for r in pending],
+            "befores": [r.before for r in pending],
+            "afters": [r.after for r in pending],
+            "reasons": [r.reason for r in pending],
+            "middles": [r.hashed_middle() for r in pending],
+        },
+    )
 
 
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_chain_head(session, *args) -> None:
     session.info.pop(_LAST, None)
+    session.info.pop(_PENDING, None)
 
 
 def verify() -> tuple[int, AuditRecord | None, str]:

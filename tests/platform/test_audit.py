@@ -87,3 +87,68 @@ def test_a_failed_change_leaves_no_audit_record(world, system):
     audit.record("test.change", target_type="Thing", target_id=1)
     db.session.rollback()
     assert db.session.execute(select(db.func.count(AuditRecord.id))).scalar_one() == before
+
+
+def test_quotes_backslashes_control_characters_and_emoji_hash_alike_in_python_and_in_the_database(world, system):
+    """On PostgreSQL the chain's hashes are computed by dvcq_audit_append from the JSON the app writes; verify
+    recomputes them in Python: the two must agree byte for byte on any text an official can type."""
+    awkward = 'Trích «dẫn» "ngoặc kép" \\ gạch chéo\nxuống dòng\ttab \x01 😀 Đ\u0110 e\u0301'
+    audit.record("test.awkward", target_type="Thing", target_id=awkward[:20], before={"k": awkward}, reason=awkward)
+    audit.record("test.awkward", actor=None, unit_id=None, after=None)
+    db.session.commit()
+    count, bad, why = audit.verify()
+    assert bad is None, why
+    rows = db.session.execute(select(AuditRecord).where(AuditRecord.action == "test.awkward")).scalars().all()
+    assert [r.reason for r in rows] == [awkward, ""]
+    assert rows[1].seq == rows[0].seq + 1 and rows[1].prev_hash == rows[0].hash
+
+
+def test_an_open_transaction_that_recorded_does_not_hold_the_chain_on_postgresql(app, world, system):
+    """PostgreSQL appends a transaction's records just before its COMMIT: another request's audited change commits
+    while this one is still working (before, the chain's lock was taken at the first record and held to the end)."""
+    import threading
+
+    from dvcq.platform.tenancy import SYSTEM, scoped
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers: the Python path keeps its lock from the first record")
+    other_done, first_may_commit = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def slow() -> None:
+        with app.app_context(), scoped(SYSTEM):
+            try:
+                audit.record("test.open", target_type="Thing", target_id="slow")
+                db.session.execute(text("SELECT 1"))  # the request goes on working in its transaction
+                first_may_commit.wait(30)
+                db.session.commit()
+            except BaseException as err:  # noqa: BLE001 — reported below
+                errors.append(err)
+            finally:
+                db.session.remove()
+
+    def quick() -> None:
+        with app.app_context(), scoped(SYSTEM):
+            try:
+                audit.record("test.open", target_type="Thing", target_id="quick")
+                db.session.commit()
+                other_done.set()
+            except BaseException as err:  # noqa: BLE001
+                errors.append(err)
+            finally:
+                db.session.remove()
+
+    first = threading.Thread(target=slow)
+    first.start()
+    second = threading.Thread(target=quick)
+    second.start()
+    committed_meanwhile = other_done.wait(20)
+    first_may_commit.set()
+    first.join(30)
+    second.join(30)
+    assert errors == []
+    assert committed_meanwhile, "the quick request waited for the slow one's transaction"
+    count, bad, why = audit.verify()
+    assert bad is None, why
+    rows = db.session.execute(select(AuditRecord).where(AuditRecord.action == "test.open").order_by(AuditRecord.seq))
+    assert [r.target_id for r in rows.scalars()] == ["quick", "slow"]
