@@ -26,7 +26,10 @@ preload_app = True
 # nginx buffers uploads before passing them on, so a request only needs the time to store and hash the file.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 120)
 graceful_timeout = 30
-keepalive = 5
+# Longer than nginx's upstream keepalive_timeout (60 s in nginx.conf.example), so that nginx, not gunicorn, closes
+# an idle connection: a connection gunicorn closed while nginx was sending a request on it became a 502 for a save.
+# A gthread worker keeps idle connections in its poller, not in a thread.
+keepalive = 75
 # Recycle workers now and then so a slow leak in a library never grows without bound. Not too often: a recycled
 # worker starts with empty per-process caches (the dashboard per data version, the published results tables) and
 # rebuilds each on its next view (the dashboard: most of a second of CPU); at 2,000 a busy hour recycled every worker

@@ -89,3 +89,16 @@ def test_the_production_config_serves_a_logged_in_page_from_forked_workers(app, 
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=15)
+
+
+def test_nginx_drops_an_idle_upstream_connection_before_gunicorn_does():
+    """A connection gunicorn closes while nginx sends a request on it is reset, and nginx answers 502 to a save or an
+    upload (it retries no POST): seen once on deadline day. nginx's upstream keepalive_timeout must be shorter than
+    gunicorn's keepalive, in the files as shipped."""
+    gunicorn = (ROOT / "deploy" / "gunicorn.conf.py").read_text(encoding="utf-8")
+    nginx = (ROOT / "deploy" / "nginx.conf.example").read_text(encoding="utf-8")
+    gunicorn_keepalive = int(re.search(r"^keepalive = (\d+)$", gunicorn, re.M).group(1))
+    upstream = re.search(r"upstream dvcq_web \{(.*?)\}", nginx, re.S).group(1)
+    nginx_timeout = re.search(r"^\s*keepalive_timeout (\d+)s;", upstream, re.M)
+    assert nginx_timeout, "the upstream block sets no keepalive_timeout (nginx's default is 60 s)"
+    assert int(nginx_timeout.group(1)) < gunicorn_keepalive
