@@ -5,7 +5,8 @@
 #   bash bench/run_all.sh            # full sizes, as issues 9 and 19 set them (an hour or more on 2 cores)
 #   bash bench/run_all.sh --quick    # every benchmark at small sizes, a few minutes: bench/results/<date>-quick.md
 #   bash bench/run_all.sh --tiny     # the smallest sizes (tests/bench/test_run_all.py), results in --out's folder
-#   options: --out DIR (default bench/results), --only name,name (e.g. --only deadline_day,slow_lines), --keep
+#   options: --out DIR (default bench/results), --only name,name (e.g. --only deadline_day,slow_lines), --keep,
+#            --reuse-services (the PostgreSQL and Redis of DVCQ_BENCH_DATABASE_URL / _REDIS_URL, the country kept)
 #
 # Services, as .ci/run starts them: a throwaway PostgreSQL cluster (fsync off) and a Redis, data under /tmp, on
 # loopback ports DVCQ_BENCH_PG_PORT (5488) and DVCQ_BENCH_REDIS_PORT (6388) — not CI's 5499/6390 nor the dev ones
@@ -21,6 +22,7 @@ MODE=full
 OUT=bench/results
 ONLY=
 KEEP=
+REUSE=
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) MODE=quick ;;
@@ -28,6 +30,7 @@ while [ $# -gt 0 ]; do
     --out) OUT=$2 && shift ;;
     --only) ONLY=$2 && shift ;;
     --keep) KEEP=1 ;;
+    --reuse-services) REUSE=1 ;;
     -h | --help) sed -n '2,15p' "$0" && exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2 && exit 2 ;;
   esac
@@ -86,46 +89,63 @@ case "$MODE" in
 esac
 
 # -- PostgreSQL and Redis, as .ci/run starts them --------------------------------------------------------------------
-PGBIN=$(pg_bin)
-[ -n "$PGBIN" ] || { echo "PostgreSQL is missing (apt-get install postgresql)" >&2 && exit 2; }
-command -v redis-server >/dev/null || { echo "redis-server is missing (apt-get install redis-server)" >&2 && exit 2; }
-PG_PORT=${DVCQ_BENCH_PG_PORT:-5488}
-REDIS_PORT=${DVCQ_BENCH_REDIS_PORT:-6388}
-port_taken "$PG_PORT" && PG_PORT=$(free_port)
-port_taken "$REDIS_PORT" && REDIS_PORT=$(free_port)
-PGDATA=$(mktemp -d /tmp/dvcq-bench-pg.XXXXXX)
-REDIS_DIR=$(mktemp -d /tmp/dvcq-bench-redis.XXXXXX)
+# --reuse-services: the PostgreSQL and Redis of DVCQ_BENCH_DATABASE_URL / DVCQ_BENCH_REDIS_URL instead (left running),
+# and the country of an earlier run kept (country_scale --reuse: its build alone takes ~6 min at full size).
+if [ -n "$REUSE" ]; then
+  [ -n "${DVCQ_BENCH_DATABASE_URL:-}" ] && [ -n "${DVCQ_BENCH_REDIS_URL:-}" ] ||
+    { echo "--reuse-services needs DVCQ_BENCH_DATABASE_URL and DVCQ_BENCH_REDIS_URL" >&2 && exit 2; }
+  NATION+=(--reuse)
+  stop_services() {
+    local status=$?
+    if [ -n "$KEEP" ]; then echo "work folder kept: $WORK"; else rm -rf "$WORK"; fi
+    echo "Exit status $status after ${SECONDS}s"
+    exit "$status"
+  }
+  trap stop_services EXIT
+  trap 'exit 130' INT TERM
+  step "PostgreSQL $DVCQ_BENCH_DATABASE_URL and Redis $DVCQ_BENCH_REDIS_URL (given, left running)"
+else
+  PGBIN=$(pg_bin)
+  [ -n "$PGBIN" ] || { echo "PostgreSQL is missing (apt-get install postgresql)" >&2 && exit 2; }
+  command -v redis-server >/dev/null || { echo "redis-server is missing (apt-get install redis-server)" >&2 && exit 2; }
+  PG_PORT=${DVCQ_BENCH_PG_PORT:-5488}
+  REDIS_PORT=${DVCQ_BENCH_REDIS_PORT:-6388}
+  port_taken "$PG_PORT" && PG_PORT=$(free_port)
+  port_taken "$REDIS_PORT" && REDIS_PORT=$(free_port)
+  PGDATA=$(mktemp -d /tmp/dvcq-bench-pg.XXXXXX)
+  REDIS_DIR=$(mktemp -d /tmp/dvcq-bench-redis.XXXXXX)
 
-stop_services() {
-  local status=$?
-  step "Stopping our PostgreSQL and Redis"
-  if [ -f "$REDIS_DIR/redis.pid" ]; then kill "$(cat "$REDIS_DIR/redis.pid")" 2>/dev/null || true; fi
-  if [ -f "$PGDATA/postmaster.pid" ]; then as_postgres "$PGBIN/pg_ctl -D $PGDATA -m fast -w stop" >/dev/null || true; fi
-  rm -rf "$PGDATA" "$REDIS_DIR"
-  if [ -n "$KEEP" ]; then echo "work folder kept: $WORK"; else rm -rf "$WORK"; fi
-  echo "Exit status $status after ${SECONDS}s"
-  exit "$status"
-}
-trap stop_services EXIT
-trap 'exit 130' INT TERM
+  stop_services() {
+    local status=$?
+    step "Stopping our PostgreSQL and Redis"
+    if [ -f "$REDIS_DIR/redis.pid" ]; then kill "$(cat "$REDIS_DIR/redis.pid")" 2>/dev/null || true; fi
+    if [ -f "$PGDATA/postmaster.pid" ]; then as_postgres "$PGBIN/pg_ctl -D $PGDATA -m fast -w stop" >/dev/null || true; fi
+    rm -rf "$PGDATA" "$REDIS_DIR"
+    if [ -n "$KEEP" ]; then echo "work folder kept: $WORK"; else rm -rf "$WORK"; fi
+    echo "Exit status $status after ${SECONDS}s"
+    exit "$status"
+  }
+  trap stop_services EXIT
+  trap 'exit 130' INT TERM
 
-step "Redis on 127.0.0.1:$REDIS_PORT, PostgreSQL ($PGBIN) on 127.0.0.1:$PG_PORT, data under /tmp"
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --save '' --appendonly no \
-  --dir "$REDIS_DIR" --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log"
-[ "$(id -u)" = 0 ] && chown postgres:postgres "$PGDATA"
-as_postgres "$PGBIN/initdb -D $PGDATA -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync" >/dev/null || exit 1
-if ! as_postgres "$PGBIN/pg_ctl -D $PGDATA -l $PGDATA/log -w \
-  -o '-p $PG_PORT -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off' start" >/dev/null; then
-  cat "$PGDATA/log" >&2
-  exit 1
+  step "Redis on 127.0.0.1:$REDIS_PORT, PostgreSQL ($PGBIN) on 127.0.0.1:$PG_PORT, data under /tmp"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --save '' --appendonly no \
+    --dir "$REDIS_DIR" --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log"
+  [ "$(id -u)" = 0 ] && chown postgres:postgres "$PGDATA"
+  as_postgres "$PGBIN/initdb -D $PGDATA -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync" >/dev/null || exit 1
+  if ! as_postgres "$PGBIN/pg_ctl -D $PGDATA -l $PGDATA/log -w \
+    -o '-p $PG_PORT -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off' start" >/dev/null; then
+    cat "$PGDATA/log" >&2
+    exit 1
+  fi
+  for _ in $(seq 1 100); do
+    [ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ] && "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" && break
+    sleep 0.2
+  done
+  export DVCQ_BENCH_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PG_PORT/postgres"
+  export DVCQ_BENCH_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 fi
-for _ in $(seq 1 100); do
-  [ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ] && "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" && break
-  sleep 0.2
-done
-export DVCQ_BENCH_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PG_PORT/postgres"
-export DVCQ_BENCH_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
-PROVINCE_URL="postgresql+psycopg://postgres@127.0.0.1:$PG_PORT/dvcq_bench_province"
+PROVINCE_URL="${DVCQ_BENCH_DATABASE_URL%/*}/dvcq_bench_province"
 COUNTRY_URL="sqlite:///$WORK/country.sqlite3"
 
 # -- the benchmarks --------------------------------------------------------------------------------------------------
