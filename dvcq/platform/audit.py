@@ -159,9 +159,11 @@ def record_new(obj, action: str, **fields) -> AuditRecord:
 
 _LAST = "dvcq_audit_last"
 _PENDING = "dvcq_audit_pending"  # PostgreSQL: this transaction's records, appended just before its COMMIT
-_APPEND = text(
-    "SELECT dvcq_audit_append(:ats, :actor_ids, :actor_logins, :unit_ids, :actions, :target_types, :target_ids,"
-    " :befores, :afters, :reasons, :middles)"
+_APPEND = text(  # cast: psycopg types a list of small ints as smallint[], a list of None as unknown
+    "SELECT dvcq_audit_append(CAST(:ats AS timestamp[]), CAST(:actor_ids AS integer[]), CAST(:actor_logins AS text[]),"
+    " CAST(:unit_ids AS integer[]), CAST(:actions AS text[]), CAST(:target_types AS text[]),"
+    " CAST(:target_ids AS text[]), CAST(:befores AS text[]), CAST(:afters AS text[]), CAST(:reasons AS text[]),"
+    " CAST(:middles AS bytea[]))"
 )
 
 
