@@ -4,12 +4,13 @@ elsewhere: permission check → change → one audit record → commit; a versio
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from dvcq.plans.models import ImprovementPlan, PlanStatus
+from dvcq.plans.models import ImprovementPlan, Period, PlanStatus, ProgressReport, ReportStatus
 from dvcq.platform.auth.models import Role, User
 from dvcq.platform.errors import Conflict, NotFound, ServiceError
 from dvcq.platform.extensions import db
@@ -149,10 +150,32 @@ def levels_of(plan: ImprovementPlan) -> list[ClassificationLevel]:
     return _levels(_version_id(plan))
 
 
-def all_plans() -> list[ImprovementPlan]:
-    """Every plan the caller's scope may see (the authority's, for its staff), with its reports (the follow-up and
-    the secretariat's home card read every plan's four)."""
-    return list(db.session.execute(select(ImprovementPlan).options(selectinload(ImprovementPlan.reports))).scalars())
+@dataclass(frozen=True)
+class ReportLine:
+    """What a report's state needs (`reports.report_state`): its period, status and when it was submitted."""
+
+    period: Period
+    status: ReportStatus
+    submitted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    year: int
+    status: PlanStatus
+    reports: list[ReportLine]
+
+
+def plan_lines() -> list[PlanLine]:
+    """Every plan the caller's scope may see (the authority's, for its staff) with its reports' states: two column
+    queries, not whole rows — the secretariat's home card counts a province's five years, ~500 plans and their
+    2,000 reports, on every visit."""
+    reports: dict[int, list[ReportLine]] = {}
+    columns = select(ProgressReport.plan_id, ProgressReport.period, ProgressReport.status, ProgressReport.submitted_at)
+    for plan_id, period, status, submitted_at in db.session.execute(columns):
+        reports.setdefault(plan_id, []).append(ReportLine(period, status, submitted_at))
+    plans = db.session.execute(select(ImprovementPlan.id, ImprovementPlan.year, ImprovementPlan.status))
+    return [PlanLine(year, status, reports.get(plan_id, [])) for plan_id, year, status in plans]
 
 
 def users_of(unit_id: int, *roles: Role) -> list[User]:

@@ -60,7 +60,7 @@ def home_cards(user) -> list[dict]:
         older = [p for p in plans[1:] if reports.still_owed(p, on) is not None]
         return [_plan_card(p, on, reports.still_owed(p, on)) for p in older] + [_plan_card(plans[0], on)]
     if user.role == Role.SECRETARIAT:
-        plans = services.all_plans()
+        plans = services.plan_lines()
         if not plans:
             return []
         waiting = sum(1 for p in plans if p.status == PlanStatus.SUBMITTED)
