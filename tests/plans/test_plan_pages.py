@@ -135,6 +135,8 @@ def test_submit_acknowledge_report_and_the_district_sees_it_and_the_docx_and_xls
 
     follow = secretariat.get("/ke-hoach/theo-doi?nam=2026").get_data(as_text=True)
     assert "Xã An Bình" in follow and "Nộp muộn" in follow and "Đã tiếp nhận" in follow
+    home = secretariat.get("/").get_data(as_text=True)  # the card counts the report waiting for them
+    assert "0 kế hoạch chờ tiếp nhận; 1 báo cáo chờ tiếp nhận; 0 báo cáo quá hạn chưa nộp." in home
 
     plan_doc = Document(io.BytesIO(secretariat.get(f"/ke-hoach/{drafted.id}/ke-hoach.docx").data))
     text = "\n".join(p.text for p in plan_doc.paragraphs)
