@@ -63,6 +63,28 @@ def test_system_scope_sees_everything(rows):
     assert _visible(SYSTEM) == {rows.a_id, rows.b_id, rows.district_id, rows.far_id}
 
 
+def test_a_tenant_table_only_joined_or_counted_is_filtered_too(rows):
+    from sqlalchemy import func
+
+    from dvcq.tenants.models import Unit
+
+    joined = select(Unit.code).join(JobRecord, JobRecord.unit_id == Unit.id)
+    counted = select(func.count()).select_from(JobRecord)
+    with scoped(Scope(rows.district_id, rows.a_id)):
+        assert db.session.execute(joined).scalars().all() == ["A"]
+        assert db.session.execute(counted).scalar_one() == 1
+    with scoped(Scope(rows.district_id)):
+        assert sorted(db.session.execute(joined).scalars()) == ["A", "B", "D"]
+        assert db.session.execute(counted).scalar_one() == 3
+
+
+def test_without_scope_a_join_to_tenant_data_is_refused(rows):
+    from dvcq.tenants.models import Unit
+
+    with pytest.raises(TenancyError):
+        db.session.execute(select(Unit.code).join(JobRecord, JobRecord.unit_id == Unit.id)).all()
+
+
 def test_writing_a_row_for_another_unit_is_refused(rows):
     with scoped(Scope(rows.district_id, rows.a_id)), pytest.raises(TenancyError):
         jobs.enqueue("platform.selftest", scope=Scope(rows.district_id, rows.a_id), unit_id=rows.b_id)
