@@ -25,7 +25,18 @@ SIZES = {
 # statement); "results table, not cached" is the same page with the cache emptied first.
 # Each page reads one more statement since issue 15: the campaign's group → criteria version mapping (with its groups
 # and versions joined in, so it is one statement whatever the number of groups).
-PINNED = {"self-assessment page": 8, "appraisal sheet": 14, "results table": 2, "results table, not cached": 9}
+# The appraiser's list and the home pages read their units, assignments and plans in a fixed number of statements
+# (for the country scale's 98 communes the list had issued 299 and the secretariat's home 510: per unit, per plan).
+PINNED = {
+    "self-assessment page": 8,
+    "appraisal sheet": 14,
+    "results table": 2,
+    "results table, not cached": 9,
+    "appraisal list": 7,
+    "appraiser's home": 9,
+    "secretariat's home": 21,
+    "leadership's home": 14,
+}
 
 
 @pytest.fixture(params=sorted(SIZES))
@@ -53,14 +64,19 @@ def _statements(client, url: str, *, cold: bool = False) -> int:
 
 def test_heavy_pages_issue_a_pinned_number_of_statements_whatever_the_size(data, make_browser):
     assessment_id, year = data
-    officer, appraiser, leadership = make_browser(), make_browser(), make_browser()
+    officer, appraiser, leadership, secretariat = make_browser(), make_browser(), make_browser(), make_browser()
     officer.login("canbo.0001", generate.BENCH_PASSWORD)
     appraiser.login("thamdinh", generate.BENCH_PASSWORD)
     leadership.login("lanhdao", generate.BENCH_PASSWORD)
+    secretariat.login("thuongtruc", generate.BENCH_PASSWORD)
     counts = {
         "self-assessment page": _statements(officer.client, f"/tu-danh-gia/{assessment_id}"),
         "appraisal sheet": _statements(appraiser.client, f"/tham-dinh/ho-so/{assessment_id}"),
         "results table": _statements(leadership.client, f"/ket-qua/{year}"),
         "results table, not cached": _statements(leadership.client, f"/ket-qua/{year}", cold=True),
+        "appraisal list": _statements(appraiser.client, "/tham-dinh/"),
+        "appraiser's home": _statements(appraiser.client, "/"),
+        "secretariat's home": _statements(secretariat.client, "/"),
+        "leadership's home": _statements(leadership.client, "/"),
     }
     assert counts == PINNED
