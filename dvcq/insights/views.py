@@ -177,7 +177,7 @@ def profile(unit_id: int):
     if data.history["appraised_total"].notna().any():
         figure = boards.Figure(
             "fig-history",
-            charts.figure_json(charts.unit_history_chart(data.history, unit.name)),
+            charts.unit_history_json(data.history, unit.name),
             f"Điểm thẩm định của {unit.name} qua các năm",
         )
     body = render_template(

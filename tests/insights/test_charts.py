@@ -173,3 +173,35 @@ def test_rises_and_falls_are_last_year_rank_minus_this_year_rank(leader, world):
     cells = {r[0]: r for r in table(page, "table-tang-giam-1")[1:]}
     assert cells["Xã Bình Đông"][2:5] == ["04/04", "01/03", "+3"]
     assert cells["Xã Hợp Nhất"][4] == "mới"
+
+
+def test_a_units_history_chart_is_kept_by_what_it_draws_and_a_new_year_draws_anew():
+    import json
+
+    import pandas as pd
+
+    from dvcq.insights import charts
+
+    history = pd.DataFrame(
+        {
+            "year": [2023, 2024],
+            "appraised_total": [Decimal("85.50"), Decimal("88.00")],
+            "label": ["", ""],
+            "rank": [2, 1],
+            "rank_of": [19, 19],
+        }
+    )
+    first = charts.unit_history_json(history, "Xã Ba Nam")
+    assert first == charts.figure_json(charts.unit_history_chart(history, "Xã Ba Nam"))
+    assert charts.unit_history_json(history.copy(), "Xã Ba Nam") is first  # the same rows: the kept JSON
+    later = pd.concat(
+        [
+            history,
+            pd.DataFrame(
+                {"year": [2025], "appraised_total": [Decimal("90.25")], "label": [""], "rank": [1], "rank_of": [8]}
+            ),
+        ],
+        ignore_index=True,
+    )
+    drawn = json.loads(charts.unit_history_json(later, "Xã Ba Nam"))["data"][0]
+    assert drawn["y"] == [85.5, 88.0, 90.25] and drawn["text"] == ["02/19", "01/19", "01/08"]
