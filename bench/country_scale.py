@@ -87,6 +87,19 @@ def build(url: str, provinces: int, communes: int, years: int, instance: Path) -
     return time.perf_counter() - started
 
 
+def migrate(url: str, instance: Path) -> None:
+    from flask_migrate import upgrade
+
+    from dvcq.app import create_app
+    from dvcq.platform.extensions import db
+
+    app = create_app(bench_config(url, instance))
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        db.session.remove()
+        db.engine.dispose()
+
+
 @dataclass
 class Province:
     number: int
@@ -469,6 +482,8 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
             provinces = read_provinces(url)
         except Exception:
             provinces = []
+        if provinces:
+            migrate(url, workdir / "instance")  # a country built by older code gets this code's schema
     if not provinces:
         pg_database(admin, args.database)
         print(f"building {args.provinces} provinces, {args.communes} communes, {args.years} published years + running")
