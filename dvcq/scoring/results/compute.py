@@ -286,9 +286,10 @@ def compute(campaign_id: int, *, actor=None, commit: bool = True) -> Computed:
             "changed": {code: change["after"] for code, change in changes.items()},
         },
     )
+    computed = Computed(campaign.id, len(values), len(code_to_unit), len(changes))  # before the commit expires it
     if commit:
         db.session.commit()
-    return Computed(campaign.id, len(values), len(code_to_unit), len(changes))
+    return computed
 
 
 def compute_year(user, year: int) -> Computed:
