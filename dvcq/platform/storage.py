@@ -33,7 +33,7 @@ WRITEBACK_EVERY = 8 * 1024 * 1024 if hasattr(os, "posix_fadvise") else 0
 # A staged file past this size hashes in a helper thread (hashlib releases the GIL), overlapping the SHA-256 with
 # reading the request; at most HASH_QUEUE blocks wait for it, so memory stays bounded.
 HASH_THREAD_AFTER = 4 * 1024 * 1024
-HASH_QUEUE = 4
+HASH_QUEUE = 2  # blocks of CHUNK waiting for the hashing thread: ~3 MiB in flight per upload
 # Staged files without a name until committed (Linux: O_TMPFILE, named by linking /proc/self/fd/N).
 ANONYMOUS_FILES = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$")
