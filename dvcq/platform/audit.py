@@ -132,6 +132,7 @@ def record(
         reason=reason or "",
     )
     if _appended_at_commit(session):
+        session.connection()  # the records belong to this transaction: begun now if not yet, so its end drops them
         session.info.setdefault(_PENDING, []).append(rec)
         return rec
     last = session.info.get(_LAST)  # records added earlier in this same transaction, not yet flushed
@@ -198,6 +199,14 @@ def _append_pending(session) -> None:
 def _forget_chain_head(session, *args) -> None:
     session.info.pop(_LAST, None)
     session.info.pop(_PENDING, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_pending(session, transaction) -> None:
+    """However the outermost transaction ends (a rollback, a close), records it did not append go with it: a session
+    used again (a script's, a job's) never appends another transaction's records."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def verify() -> tuple[int, AuditRecord | None, str]:

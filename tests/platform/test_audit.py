@@ -152,3 +152,12 @@ def test_an_open_transaction_that_recorded_does_not_hold_the_chain_on_postgresql
     assert bad is None, why
     rows = db.session.execute(select(AuditRecord).where(AuditRecord.action == "test.open").order_by(AuditRecord.seq))
     assert [r.target_id for r in rows.scalars()] == ["quick", "slow"]
+
+
+def test_records_of_a_closed_transaction_are_not_appended_by_the_next_one(world, system):
+    audit.record("test.closed", target_type="Thing", target_id="gone")
+    db.session.close()  # ends the transaction without commit or rollback() (a script, a job)
+    audit.record("test.closed", target_type="Thing", target_id="kept")
+    db.session.commit()
+    rows = db.session.execute(select(AuditRecord.target_id).where(AuditRecord.action == "test.closed")).scalars()
+    assert list(rows) == ["kept"]
