@@ -40,6 +40,9 @@ def test_fill_upload_cite_submit_and_download_the_evidence_back(page, world, tra
     login(page, world.officer_a)
     page.click("text=Mở hồ sơ tự đánh giá")
     expect(page.locator("h1")).to_have_text("Hồ sơ tự đánh giá — Xã An Bình")
+    # the heading is there while the page still parses: the deferred script that saves as one types runs before
+    # DOMContentLoaded (typing earlier, on a busy machine, left the first item unsaved and the test waiting)
+    page.wait_for_load_state("domcontentloaded")
     for code, score in SCORES.items():
         card = _item(page, code)
         card.locator("input[name=score]").fill(score)
