@@ -198,7 +198,6 @@ def _append_pending(session) -> None:
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_chain_head(session, *args) -> None:
     session.info.pop(_LAST, None)
-    session.info.pop(_PENDING, None)
 
 
 @event.listens_for(Session, "after_transaction_end")
